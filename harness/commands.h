@@ -1,0 +1,15 @@
+/*
+ * commands.h: one function per subcommand, `int cmd_NAME(int argc, char **argv)`.
+ * argv[0] is the subcommand name. Each returns a process exit code (see
+ * common.h) and is registered in the table in cli.c. They live in
+ * harness/cmd_NAME.c and only glue options to modules.
+ */
+#ifndef STEVAL_COMMANDS_H
+#define STEVAL_COMMANDS_H
+
+int cmd_list(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * extract.h: answer extractors, from a model's raw text to the answer that
+ * gets scored.
+ *
+ * Official extractors reproduce the official code exactly (same rules, same
+ * order, same Python string semantics); robust extractors are steval's own
+ * and always carry their own name. Every extractor is deterministic. None
+ * ever fails on bad input: invalid UTF-8, empty text, huge text all give a
+ * result (possibly "not found").
+ *
+ *   name                  official code it reproduces
+ *   vsi-first-token       thinking-in-space / VLM-3R fuzzy_matching():
+ *                         pred.split(' ')[0].rstrip('.').strip()
+ *   sti-cascade           STI-Bench opensource_test.py ANSWER_PATTERNS, then
+ *                         the raw stripped text (scored on its last character)
+ *   r4d-letter            R4D-Bench lmms-eval _extract_letter (prefix strip,
+ *                         "(X)", then \bX\b over the valid letters)
+ *   mllm4d-option-key     MLLM-4D extract_option_key (5 rules)
+ *   vlm4d-final-answer    the format VLM4D's CoT prompt asks for:
+ *                         "Therefore, the final answer is: X"
+ *   robust-letter         steval: answer tags, \boxed{}, "$X", lower-case
+ *                         letters, the option text or value instead of a letter
+ *   robust-number         steval: the number a verbose answer gives ("2.36m",
+ *                         "about 3 meters", "<answer>5</answer>")
+ *
+ * Ownership: struct extraction owns `value`; extraction_release() frees it.
+ */
+#ifndef STEVAL_EXTRACT_H
+#define STEVAL_EXTRACT_H
+
+#include "harness/common.h"
+
+struct item;
+struct buf;
+
+struct extraction {
+	char *value;     /* the extracted answer ("B", "2.5", or the raw text for
+			    extractors whose official rule scores raw text); never NULL */
+	int found;       /* 1 when a rule matched: the answer parsed */
+	int rule;        /* which rule matched (0-based, in the documented order), -1 none */
+};
+
+struct extractor {
+	const char *name;
+	const char *summary;
+	const char *source;      /* official code it reproduces, or "steval" */
+	int official;
+	int (*fn)(const char *text, size_t len, const struct item *it, struct extraction *out);
+};
+
+const struct extractor *extract_find(const char *name);
+const struct extractor *extract_list(size_t *n);
+/* Runs x on text[0..len). Always fills *out (value "" and found 0 at worst).
+ * Returns 0, or -1 only on an internal error (a regex that fails to compile). */
+int extract_run(const struct extractor *x, const char *text, size_t len,
+		const struct item *it, struct extraction *out);
+void extraction_release(struct extraction *e);
+
+/* Remove <think>...</think> blocks (and a dangling "</think>" prefix) before
+ * extraction; appends the kept text to out. */
+void extract_strip_think(const char *text, size_t len, struct buf *out);
+
+#endif

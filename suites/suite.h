@@ -1,0 +1,147 @@
+/*
+ * suite.h: the item model and the suite spec.
+ *
+ * A suite spec (suites/NAME.json, data, not code) names its source files,
+ * maps their fields to items, sorts items into answer types, and carries
+ * one or more protocols copied from the official evaluation code. The
+ * format is documented in docs/suite-spec.md.
+ *
+ * Ownership: a struct suite owns its spec tree, its protocols and every
+ * item (and each item owns its raw record). suite_free() releases all.
+ * Pointers into a suite (items, protocols, types) stay valid until then.
+ */
+#ifndef STEVAL_SUITE_H
+#define STEVAL_SUITE_H
+
+#include "harness/common.h"
+#include "harness/json.h"
+
+struct buf;
+
+/* How the ground truth of an answer type is given in the source. */
+enum answer_kind {
+	ANS_LETTER,   /* the option letter ("B"): STI Answer, VSI ground_truth */
+	ANS_TEXT,     /* the option text ("left", 1): VLM4D answer */
+	ANS_VALUE,    /* the option value of mixed type: R4D answer */
+	ANS_NUMBER,   /* a number, scored with a numeric metric: VSI NA */
+};
+
+struct option {
+	char letter[8];   /* "A" */
+	char *text;       /* str() of the option value, without any letter prefix */
+	char *label;      /* the option as the source spells it ("A. chair"), or = text */
+	const cJSON *value;  /* borrowed from the item's raw record; may be NULL */
+};
+
+/* One answer type: which items it covers, how their truth is read, how
+ * they are scored under each protocol (see struct protocol). */
+struct qtype {
+	char *name;             /* "mc", "na" */
+	const cJSON *when;      /* condition (see cond.h); NULL: every item */
+	char *answer_field;     /* source field holding the truth */
+	enum answer_kind kind;
+	int multiple_choice;    /* options are shown and letters are answers */
+};
+
+struct item {
+	char *id;               /* unique within the suite */
+	char *source_id;        /* the id as the source spells it */
+	char *category;
+	char *split;            /* split named by the source file (VLM4D real/synthetic) */
+	char *question;
+	struct option *opts;
+	size_t nopt;
+	const struct qtype *type;
+	char *answer;           /* str() of the truth as given */
+	char accepted[8];       /* MC: letters whose option equals the truth ("CD"
+				   when two options have the same text); "" if none */
+	double answer_num;      /* ANS_NUMBER: float(answer), NAN if it is not a number */
+	char *video;            /* path relative to the data dir, or NULL */
+	char *t_start, *t_end;  /* str() of the time window, or NULL */
+	char **images;          /* extra images (Set-of-Mark), relative paths */
+	size_t nimages;
+	cJSON *raw;             /* the source record, owned */
+	char *source_file;      /* which file it came from */
+	size_t source_line;     /* 1-based line (JSONL/TSV) or record index (JSON/Parquet) */
+};
+
+/* A protocol: everything that decides what the model sees and how its
+ * answer is scored, as in one piece of official code. */
+struct protocol {
+	char *name;
+	char *description;
+	char *source;           /* where it comes from: repo@commit:path */
+	char *system;           /* system prompt, or NULL */
+	const cJSON *templates; /* object: qtype name -> template string */
+	char *option_format;    /* "{letter}: {text}" */
+	char *option_join;      /* "\n" */
+	const cJSON *layout;    /* array of "images" | "frames" | "text" */
+	const cJSON *frames;    /* frame plan object (harness/frames.h), or NULL */
+	const cJSON *generation;/* object: max_tokens, temperature, top_p, ... */
+	const cJSON *extractor; /* object: qtype name -> extractor name */
+	const cJSON *metric;    /* object: qtype name -> metric name */
+	const cJSON *fallback;  /* object: qtype name -> "random" | null */
+	const cJSON *variants;  /* object: variant name -> overrides */
+	const cJSON *json;      /* the whole (merged) protocol object */
+};
+
+struct split_rule {
+	char *name;
+	const cJSON *where;
+};
+
+struct category {
+	char *name;
+	char *label;            /* column title as the paper prints it */
+	char *group;            /* merged category it belongs to, or NULL */
+};
+
+struct suite {
+	char *name;
+	char *title;
+	char *spec_path;
+	char spec_sha256[65];
+	cJSON *spec;            /* owned */
+	char *data_dir;         /* where sources and media were found */
+	char *video_dir;        /* relative to data_dir, may be NULL */
+
+	struct qtype *types;
+	size_t ntypes;
+	struct protocol *protocols;
+	size_t nprotocols;
+	struct category *cats;  /* paper order */
+	size_t ncats;
+	struct split_rule *splits;
+	size_t nsplits;
+
+	char *overall;          /* "item-mean" | "category-mean" */
+	double scale;           /* 100 */
+	int round_digits;       /* -1: no rounding */
+
+	struct item *items;
+	size_t nitems;
+	struct source_file {
+		char *path;
+		char sha256[65];
+		size_t items;
+	} *files;
+	size_t nfiles;
+};
+
+/*
+ * Find and parse a spec by name or path. Search order for a name: the
+ * directory in $STEVAL_SUITES, ./suites, then the installed share dir.
+ */
+int suite_open(struct suite *s, const char *name_or_path);
+/* Load items from data_dir (NULL: $STEVAL_DATA, then the spec's default). */
+int suite_load(struct suite *s, const char *data_dir);
+void suite_release(struct suite *s);
+
+const struct protocol *suite_protocol(const struct suite *s, const char *name);  /* NULL: default */
+const struct item *suite_item(const struct suite *s, const char *id);
+const struct category *suite_category(const struct suite *s, const char *name);
+
+/* List spec names found on the search path (caller frees each and the array). */
+char **suite_list(size_t *n);
+
+#endif

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Install the Debian packages steval needs, non-interactively and idempotently.
+#   sh tests/deps.sh build   what `make` and `make demo` need
+#   sh tests/deps.sh all     that plus what `make check`, `make bench` and `make fuzz` need
+# When every package is already installed this does nothing and prints nothing.
+set -eu
+
+BUILD="build-essential pkg-config ca-certificates
+libcurl4-openssl-dev libcjson-dev libpcre2-dev
+libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
+zlib1g-dev libzstd-dev liblz4-dev libbrotli-dev libsnappy-dev
+gnuplot-nox ffmpeg python3"
+
+# Tests: cmocka units, the loopback servers (python3 standard library), the
+# HTML viewer test (chromium), DuckDB for Parquet cross-checks (nodejs/npm),
+# PyAV for the frame benchmark, clang + libFuzzer runtime for `make fuzz`.
+TEST="libcmocka-dev chromium nodejs npm python3-av clang libclang-rt-14-dev"
+
+case "${1:-all}" in
+build) want="$BUILD" ;;
+all)   want="$BUILD $TEST" ;;
+*)     echo "usage: deps.sh build|all" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+    st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    [ "$st" = installed ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "deps: missing packages:$missing (no apt-get here: install them by hand)" >&2
+    exit 2
+fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+        echo "deps: missing packages:$missing (run as root or install sudo)" >&2
+        exit 2
+    fi
+fi
+echo "deps: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,285 @@
+/* Unit tests: buf, pystr (Python semantics, against golden files made with
+ * CPython), json (spellings, writer, escaping). */
+#include "harness/common.h"
+#include "harness/buf.h"
+#include "harness/json.h"
+#include "harness/log.h"
+#include "harness/pystr.h"
+#include "harness/util.h"
+#include "harness/xalloc.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+static void test_buf_cap(void **state)
+{
+	struct buf b = BUF_INIT_MAX(8);
+
+	(void)state;
+	assert_string_equal(buf_cstr(&b), "");
+	assert_int_equal(buf_adds(&b, "abcd"), 0);
+	assert_int_equal(buf_addf(&b, "%d", 123), 0);
+	assert_string_equal(buf_cstr(&b), "abcd123");
+	assert_int_equal(buf_adds(&b, "xy"), -1);   /* would be 9 bytes */
+	assert_true(b.overflow);
+	assert_string_equal(buf_cstr(&b), "abcd123"); /* unchanged */
+	assert_int_equal(buf_addch(&b, 'z'), 0);
+	assert_int_equal(b.len, 8);
+	buf_reset(&b);
+	assert_false(b.overflow);
+	assert_int_equal(b.len, 0);
+	buf_release(&b);
+}
+
+static void test_buf_detach(void **state)
+{
+	struct buf b = BUF_INIT;
+	size_t n;
+	char *s;
+
+	(void)state;
+	s = buf_detach(&b, &n);
+	assert_string_equal(s, "");
+	assert_int_equal(n, 0);
+	free(s);
+	buf_add(&b, "a\0b", 3);
+	s = buf_detach(&b, &n);
+	assert_int_equal(n, 3);
+	assert_memory_equal(s, "a\0b", 3);
+	assert_null(b.data);
+	free(s);
+}
+
+static char *unhex_line(const char *in, uint64_t *bits)
+{
+	char *end;
+	*bits = strtoull(in, &end, 16);
+	return end;
+}
+
+static void test_pyfloat_repr_golden(void **state)
+{
+	struct buf file = BUF_INIT, out = BUF_INIT;
+	const char *p, *e;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(read_file("tests/golden/pyfloat_repr.txt", &file), 0);
+	for (p = buf_cstr(&file); *p; p = e + 1) {
+		uint64_t bits;
+		double v;
+		char *tab;
+		e = strchr(p, '\n');
+		if (!e)
+			break;
+		if (*p == '#')
+			continue;
+		tab = unhex_line(p, &bits);
+		memcpy(&v, &bits, sizeof(v));
+		buf_reset(&out);
+		py_float_repr(v, &out);
+		if (out.len != (size_t)(e - tab - 1) || memcmp(out.data, tab + 1, out.len))
+			fail_msg("repr(%.17g): got %s want %.*s", v, out.data, (int)(e - tab - 1), tab + 1);
+		n++;
+	}
+	assert_true(n > 1000);
+	buf_release(&file);
+	buf_release(&out);
+}
+
+static void test_pyfloat_parse_golden(void **state)
+{
+	struct buf file = BUF_INIT, out = BUF_INIT;
+	const char *p, *e;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(read_file("tests/golden/pyfloat_parse.txt", &file), 0);
+	for (p = buf_cstr(&file); *p; p = e + 1) {
+		const char *tab;
+		cJSON *s;
+		double v;
+		int rc;
+		e = strchr(p, '\n');
+		if (!e)
+			break;
+		if (*p == '#')
+			continue;
+		tab = memchr(p, '\t', (size_t)(e - p));
+		assert_non_null(tab);
+		s = json_parse(p, (size_t)(tab - p), "golden", 0);
+		assert_non_null(s);
+		rc = py_float(s->valuestring, strlen(s->valuestring), &v);
+		buf_reset(&out);
+		if (rc < 0)
+			buf_adds(&out, "ValueError");
+		else
+			py_float_repr(v, &out);
+		if (out.len != (size_t)(e - tab - 1) || memcmp(out.data, tab + 1, out.len))
+			fail_msg("float(%s): got %s want %.*s", s->valuestring, out.data,
+				 (int)(e - tab - 1), tab + 1);
+		cJSON_Delete(s);
+		n++;
+	}
+	assert_true(n > 40);
+	buf_release(&file);
+	buf_release(&out);
+}
+
+static void test_py_strip_lower(void **state)
+{
+	const char *s = "\xc2\xa0 \tAbC\xc3\x89 \xe3\x80\x80\n";
+	struct buf b = BUF_INIT;
+	size_t x, y;
+
+	(void)state;
+	py_strip(s, strlen(s), &x, &y);
+	assert_int_equal(x, 4);
+	assert_int_equal(y, 4 + 5);
+	py_lower(s + x, y - x, &b);
+	assert_string_equal(buf_cstr(&b), "abc\xc3\xa9");
+	buf_reset(&b);
+	py_strip("   ", 3, &x, &y);
+	assert_int_equal(x, y);
+	/* invalid UTF-8 is kept, never fails */
+	py_lower("A\xff" "B", 3, &b);
+	assert_memory_equal(buf_cstr(&b), "a\xff" "b", 3);
+	buf_release(&b);
+}
+
+static void test_py_str_repr(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	py_str_repr("it's", 4, &b);
+	assert_string_equal(buf_cstr(&b), "\"it's\"");
+	buf_reset(&b);
+	py_str_repr("a\"b'c\n", 6, &b);
+	assert_string_equal(buf_cstr(&b), "'a\"b\\'c\\n'");
+	buf_reset(&b);
+	py_str_repr("m/s\xc2\xb2", 5, &b);
+	assert_string_equal(buf_cstr(&b), "'m/s\xc2\xb2'");
+	buf_release(&b);
+}
+
+static void test_json_spellings(void **state)
+{
+	const char *t = "{\"a\": 1, \"b\": 1.0, \"c\": [2.50, -0, 1e2, 12345678901234567890],"
+			" \"d\": \"x 3\", \"e\": -0.0, \"f\": 1E-7}";
+	cJSON *j = json_parse(t, strlen(t), "t", 0);
+	const cJSON *c;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	assert_non_null(j);
+	assert_string_equal(json_spelling(json_get(j, "a")), "1");
+	assert_true(json_is_int(json_get(j, "a")));
+	assert_string_equal(json_spelling(json_get(j, "b")), "1.0");
+	assert_false(json_is_int(json_get(j, "b")));
+	c = json_get(j, "c")->child;
+	assert_string_equal(json_spelling(c), "2.5");
+	assert_string_equal(json_spelling(c->next), "0");
+	assert_string_equal(json_spelling(c->next->next), "100.0");
+	assert_string_equal(json_spelling(c->next->next->next), "12345678901234567890");
+	assert_string_equal(json_spelling(json_get(j, "e")), "-0.0");
+	assert_string_equal(json_spelling(json_get(j, "f")), "1e-07");
+	json_pystr(json_get(j, "c"), &b);
+	assert_string_equal(buf_cstr(&b), "[2.5, 0, 100.0, 12345678901234567890]");
+	buf_reset(&b);
+	json_pystr(j, &b);
+	assert_string_equal(buf_cstr(&b),
+		"{'a': 1, 'b': 1.0, 'c': [2.5, 0, 100.0, 12345678901234567890], "
+		"'d': 'x 3', 'e': -0.0, 'f': 1e-07}");
+	buf_release(&b);
+	cJSON_Delete(j);
+}
+
+static void test_json_errors(void **state)
+{
+	struct buf log = BUF_INIT;
+	cJSON *j;
+
+	(void)state;
+	log_capture(&log);
+	j = json_parse("{\n  \"a\": 1,\n  \"b\": [1, 2,\n}", 27, "bad.json", 0);
+	assert_null(j);
+	assert_non_null(strstr(buf_cstr(&log), "'bad.json': line 4"));
+	buf_reset(&log);
+	j = json_parse("[1] [2]", 7, "two.json", 10);
+	assert_null(j);
+	assert_non_null(strstr(buf_cstr(&log), "'two.json': line 11: unexpected text"));
+	log_capture(NULL);
+	buf_release(&log);
+}
+
+static void test_json_writer(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct jw w;
+	const char *t = "{\"n\":12345678901234567890,\"x\":[1,2.0]}";
+	cJSON *j = json_parse(t, strlen(t), "t", 0);
+
+	(void)state;
+	jw_init(&w, &b, 0);
+	jw_obj(&w);
+	jw_key(&w, "s");
+	jw_str(&w, "a\"b\\c\n\x01<\xff\xfe>");
+	jw_key(&w, "d");
+	jw_num(&w, 43.25);
+	jw_key(&w, "nan");
+	jw_num(&w, NAN);
+	jw_key(&w, "e");
+	jw_arr(&w);
+	jw_end(&w);
+	jw_key(&w, "v");
+	jw_value(&w, j);
+	jw_end(&w);
+	assert_string_equal(buf_cstr(&b),
+		"{\"s\":\"a\\\"b\\\\c\\n\\u0001<\xef\xbf\xbd\xef\xbf\xbd>\",\"d\":43.25,"
+		"\"nan\":null,\"e\":[],\"v\":{\"n\":12345678901234567890,\"x\":[1,2.0]}}");
+	cJSON_Delete(j);
+	buf_reset(&b);
+	jw_init(&w, &b, 1);
+	jw_obj(&w);
+	jw_key(&w, "a");
+	jw_int(&w, 1);
+	jw_key(&w, "b");
+	jw_arr(&w);
+	jw_int(&w, 2);
+	jw_end(&w);
+	jw_end(&w);
+	assert_string_equal(buf_cstr(&b), "{\n  \"a\": 1,\n  \"b\": [\n    2\n  ]\n}");
+	buf_release(&b);
+}
+
+static void test_utf8(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	assert_true(utf8_valid("m/s\xc2\xb2 \xc2\xb0", 8));
+	assert_false(utf8_valid("\xc0\xaf", 2));        /* overlong */
+	assert_false(utf8_valid("\xed\xa0\x80", 3));    /* surrogate */
+	utf8_sanitize("a\xc0z", 3, &b);
+	assert_string_equal(buf_cstr(&b), "a\xef\xbf\xbdz");
+	buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_cap),
+		cmocka_unit_test(test_buf_detach),
+		cmocka_unit_test(test_pyfloat_repr_golden),
+		cmocka_unit_test(test_pyfloat_parse_golden),
+		cmocka_unit_test(test_py_strip_lower),
+		cmocka_unit_test(test_py_str_repr),
+		cmocka_unit_test(test_json_spellings),
+		cmocka_unit_test(test_json_errors),
+		cmocka_unit_test(test_json_writer),
+		cmocka_unit_test(test_utf8),
+	};
+	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
