@@ -14,10 +14,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "list", cmd_list, "list suites, protocols or scorers" },
-	{ "show", cmd_show, "show a suite, or the exact prompt of one item" },
-	{ "run", cmd_run, "run a suite against a model" },
-	{ "score", cmd_score, "score stored predictions offline, without any model call" },
+	{ "version", cmd_version, "print version and library versions" },
 };
 
 static void usage(FILE *f)
@@ -36,6 +33,16 @@ static void usage(FILE *f)
 		   "\n'steval COMMAND --help' describes one command; man steval for all.\n"
 		   "exit codes: 0 ok, 1 regression or threshold failed, 2 usage or input error,\n"
 		   "3 run incomplete (too many errors, or interrupted)\n");
+}
+
+static void version(void);
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	version();
+	return EXIT_OK;
 }
 
 static void version(void)
@@ -85,10 +92,6 @@ int cli_main(int argc, char **argv)
 					return commands[c].fn(2, hargv);
 		}
 		usage(stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[i], "version")) {
-		version();
 		return EXIT_OK;
 	}
 	for (c = 0; c < ARRAY_SIZE(commands); c++)

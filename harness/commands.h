@@ -7,9 +7,6 @@
 #ifndef STEVAL_COMMANDS_H
 #define STEVAL_COMMANDS_H
 
-int cmd_list(int argc, char **argv);
-int cmd_show(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_score(int argc, char **argv);
+/* Registered in cli.c; add new commands here and in its table. */
 
 #endif
