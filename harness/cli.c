@@ -7,6 +7,8 @@
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
 
+static int cmd_version(int argc, char **argv);
+
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
