@@ -14,7 +14,11 @@ gnuplot-nox ffmpeg python3"
 # Tests: cmocka units, the loopback servers (python3 standard library), the
 # HTML viewer test (chromium), DuckDB for Parquet cross-checks (nodejs/npm),
 # PyAV for the frame benchmark, clang + libFuzzer runtime for `make fuzz`.
-TEST="libcmocka-dev chromium nodejs npm python3-av clang libclang-rt-14-dev"
+TEST="libcmocka-dev chromium python3-av clang libclang-rt-14-dev"
+# Node.js may come from elsewhere (e.g. a vendor build that bundles npm and
+# conflicts with Debian's npm package): only install Debian's when the
+# commands are missing.
+NODE="nodejs npm"
 
 case "${1:-all}" in
 build) want="$BUILD" ;;
@@ -23,6 +27,9 @@ all)   want="$BUILD $TEST" ;;
 esac
 
 missing=""
+if [ "${1:-all}" = all ] && ! { command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; }; then
+    missing="$NODE"
+fi
 for p in $want; do
     st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
     [ "$st" = installed ] || missing="$missing $p"
