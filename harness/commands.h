@@ -8,5 +8,8 @@
 #define STEVAL_COMMANDS_H
 
 /* Registered in cli.c; add new commands here and in its table. */
+int cmd_list(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_score(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@
 #include "harness/json.h"
 
 struct buf;
+struct cond;
 
 /* How the ground truth of an answer type is given in the source. */
 enum answer_kind {
@@ -37,7 +38,7 @@ struct option {
  * they are scored under each protocol (see struct protocol). */
 struct qtype {
 	char *name;             /* "mc", "na" */
-	const cJSON *when;      /* condition (see cond.h); NULL: every item */
+	struct cond *when;      /* condition (see cond.h); NULL: every item */
 	char *answer_field;     /* source field holding the truth */
 	enum answer_kind kind;
 	int multiple_choice;    /* options are shown and letters are answers */
@@ -61,6 +62,8 @@ struct item {
 	char **images;          /* extra images (Set-of-Mark), relative paths */
 	size_t nimages;
 	cJSON *raw;             /* the source record, owned */
+	cJSON *derived;         /* derived fields (spec "derive"), owned, may be NULL */
+	char *stem;             /* stem of the source file name ("real_mc") */
 	char *source_file;      /* which file it came from */
 	size_t source_line;     /* 1-based line (JSONL/TSV) or record index (JSON/Parquet) */
 };
@@ -87,13 +90,29 @@ struct protocol {
 
 struct split_rule {
 	char *name;
-	const cJSON *where;
+	char *label;
+	struct cond *where;
+};
+
+/* A derived field: the first rule that applies gives its value. */
+struct derive_rule {
+	struct cond *when;      /* NULL: always */
+	char *from;             /* take this field's value when present and not empty */
+	const cJSON *value;     /* or this constant */
+};
+
+struct derive {
+	char *name;
+	struct derive_rule *rules;
+	size_t nrules;
 };
 
 struct category {
 	char *name;
 	char *label;            /* column title as the paper prints it */
-	char *group;            /* merged category it belongs to, or NULL */
+	char **members;         /* a merged category: the categories it averages */
+	size_t nmembers;
+	int member_of;          /* index of the merged category it belongs to, or -1 */
 };
 
 struct suite {
@@ -113,13 +132,20 @@ struct suite {
 	size_t ncats;
 	struct split_rule *splits;
 	size_t nsplits;
+	struct derive *derives;
+	size_t nderives;
+	const char *default_protocol;
+	cJSON *merged;          /* owns the merged protocol objects */
 
 	char *overall;          /* "item-mean" | "category-mean" */
+	int over_leaves;        /* category-mean over leaf categories (not merged ones) */
 	double scale;           /* 100 */
 	int round_digits;       /* -1: no rounding */
 
 	struct item *items;
 	size_t nitems;
+	size_t *index;          /* hash index of items by id (open addressing) */
+	size_t index_cap;
 	struct source_file {
 		char *path;
 		char sha256[65];
@@ -140,6 +166,10 @@ void suite_release(struct suite *s);
 const struct protocol *suite_protocol(const struct suite *s, const char *name);  /* NULL: default */
 const struct item *suite_item(const struct suite *s, const char *id);
 const struct category *suite_category(const struct suite *s, const char *name);
+
+/* A per-answer-type protocol setting: an object keyed by type name (with
+ * "*" as the default), or one string for every type. NULL when unset. */
+const char *protocol_for_type(const cJSON *setting, const char *type);
 
 /* List spec names found on the search path (caller frees each and the array). */
 char **suite_list(size_t *n);

@@ -1,0 +1,261 @@
+/*
+ * cmd_suite.c: `steval list` and `steval show`.
+ */
+#include "harness/common.h"
+#include "harness/commands.h"
+#include "harness/buf.h"
+#include "harness/log.h"
+#include "harness/opt.h"
+#include "harness/xalloc.h"
+#include "scorers/extract.h"
+#include "scorers/metric.h"
+#include "suites/render.h"
+#include "suites/suite.h"
+
+static int list_suites(int protocols)
+{
+	size_t n, i, j;
+	char **names = suite_list(&n);
+	int rc = EXIT_OK;
+
+	for (i = 0; i < n; i++) {
+		struct suite s;
+		if (suite_open(&s, names[i]) < 0) {
+			rc = EXIT_USAGE;
+		} else if (!protocols) {
+			printf("%-16s %s (%zu protocol%s)\n", s.name, s.title, s.nprotocols,
+			       s.nprotocols == 1 ? "" : "s");
+		} else {
+			const struct protocol *d = suite_protocol(&s, NULL);
+			for (j = 0; j < s.nprotocols; j++) {
+				const struct protocol *p = &s.protocols[j];
+				printf("%-16s %-20s %s%s\n", s.name, p->name, p == d ? "(default) " : "",
+				       p->description ? p->description : "");
+			}
+		}
+		suite_release(&s);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+static int list_scorers(void)
+{
+	size_t n, i;
+	const struct extractor *x = extract_list(&n);
+	const struct metric *m;
+
+	printf("extractors:\n");
+	for (i = 0; i < n; i++)
+		printf("  %-20s %-9s %s\n", x[i].name, x[i].official ? "official" : "steval", x[i].summary);
+	m = metric_list(&n);
+	printf("metrics:\n");
+	for (i = 0; i < n; i++)
+		printf("  %-20s %s\n", m[i].name, m[i].summary);
+	return EXIT_OK;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	static const struct opt opts[] = { OPT_END_MARK };
+	static const struct opt_cmd cmd = {
+		"list", "steval list [suites|protocols|scorers]",
+		"List the suites steval finds (STEVAL_SUITES, ./suites, the installed specs),\n"
+		"their protocols, or the answer extractors and metrics.",
+		opts, 0, 1,
+	};
+	const char **pos;
+	size_t npos;
+	const char *what;
+	int rc = opt_parse(&cmd, argc, argv, &pos, &npos);
+
+	if (rc)
+		return rc < 0 ? EXIT_USAGE : EXIT_OK;
+	what = npos ? pos[0] : "suites";
+	free(pos);
+	if (!strcmp(what, "suites"))
+		return list_suites(0);
+	if (!strcmp(what, "protocols"))
+		return list_suites(1);
+	if (!strcmp(what, "scorers"))
+		return list_scorers();
+	error("list: unknown kind '%s' (suites, protocols, scorers)", what);
+	return EXIT_USAGE;
+}
+
+static const char *kind_name(enum answer_kind k)
+{
+	switch (k) {
+	case ANS_LETTER: return "letter";
+	case ANS_TEXT: return "option text";
+	case ANS_VALUE: return "option value";
+	case ANS_NUMBER: return "number";
+	}
+	return "?";
+}
+
+static void show_summary(struct suite *s, const char *data, int loaded)
+{
+	const cJSON *src, *f, *notes;
+	size_t i, j;
+
+	printf("%s: %s\n", s->name, s->title);
+	if (json_get_str(s->spec, "description"))
+		printf("\n%s\n", json_get_str(s->spec, "description"));
+	printf("\nspec: %s (sha256 %.12s)\n", s->spec_path, s->spec_sha256);
+	printf("sources (the first file that exists wins):\n");
+	cJSON_ArrayForEach(src, json_get(json_get(s->spec, "data"), "sources")) {
+		printf("  %s:", json_get_str(src, "split") ? json_get_str(src, "split") : "-");
+		cJSON_ArrayForEach(f, json_get(src, "files"))
+			if (cJSON_IsString(f))
+				printf(" %s", f->valuestring);
+		printf("\n");
+	}
+	if (loaded) {
+		printf("data: %s, %zu items\n", s->data_dir, s->nitems);
+		for (i = 0; i < s->nfiles; i++)
+			printf("  %s: %zu items, sha256 %.12s\n", s->files[i].path, s->files[i].items,
+			       s->files[i].sha256);
+	} else {
+		printf("data: %s\n", data ? "not loaded" : "not found (give --data DIR or set STEVAL_DATA)");
+	}
+	printf("answer types:\n");
+	for (i = 0; i < s->ntypes; i++)
+		printf("  %-8s truth in '%s' (%s)\n", s->types[i].name, s->types[i].answer_field,
+		       kind_name(s->types[i].kind));
+	printf("protocols:\n");
+	for (i = 0; i < s->nprotocols; i++) {
+		const struct protocol *p = &s->protocols[i];
+		printf("  %s%s\n", p->name, p == suite_protocol(s, NULL) ? " (default)" : "");
+		if (p->description)
+			printf("      %s\n", p->description);
+		if (p->source)
+			printf("      source: %s\n", p->source);
+	}
+	if (s->ncats) {
+		printf("categories (%s%s):\n", s->overall,
+		       !strcmp(s->overall, "category-mean") ? (s->over_leaves ? " over leaves" : " over top level") : "");
+		for (i = 0; i < s->ncats; i++) {
+			size_t n = 0;
+			for (j = 0; loaded && j < s->nitems; j++)
+				n += !strcmp(s->items[j].category, s->cats[i].name);
+			printf("  %-32s %-20s", s->cats[i].name, s->cats[i].label);
+			if (loaded && !s->cats[i].nmembers)
+				printf(" %zu items", n);
+			if (s->cats[i].nmembers)
+				printf(" mean of %zu", s->cats[i].nmembers);
+			printf("\n");
+		}
+	}
+	if (s->nsplits) {
+		printf("splits:");
+		for (i = 0; i < s->nsplits; i++)
+			printf(" %s", s->splits[i].name);
+		printf("\n");
+	}
+	notes = json_get(s->spec, "notes");
+	if (cJSON_IsArray(notes) && notes->child) {
+		printf("notes:\n");
+		cJSON_ArrayForEach(f, notes)
+			if (cJSON_IsString(f))
+				printf("  - %s\n", f->valuestring);
+	}
+}
+
+static void show_item(const struct suite *s, const struct protocol *p, const struct item *it,
+		      const char *prompt)
+{
+	const cJSON *e;
+	size_t i;
+
+	printf("# item %s (%s, category %s, answer type %s)\n", it->id, it->source_file,
+	       it->category, it->type->name);
+	printf("# protocol %s; truth '%s'", p->name, it->answer);
+	if (it->type->multiple_choice)
+		printf(" (letter%s %s)", strlen(it->accepted) > 1 ? "s" : "", *it->accepted ? it->accepted : "none!");
+	printf("\n");
+	if (it->video)
+		printf("# video %s%s%s\n", s->video_dir ? s->video_dir : "", s->video_dir ? "/" : "", it->video);
+	for (i = 0; i < it->nimages; i++)
+		printf("# image %s\n", it->images[i]);
+	printf("# layout:");
+	if (p->layout) {
+		cJSON_ArrayForEach(e, p->layout)
+			printf(" %s", e->valuestring);
+	} else {
+		printf(" images frames text");
+	}
+	printf("\n");
+	if (p->system)
+		printf("----- system -----\n%s\n", p->system);
+	printf("----- user text -----\n%s\n----- end -----\n", prompt);
+}
+
+int cmd_show(int argc, char **argv)
+{
+	const char *item = NULL, *protocol = NULL, *data = NULL;
+	int raw = 0;
+	const struct opt opts[] = {
+		{ "item", 'i', OPT_STR, &item, "ID", "print the exact prompt of this item" },
+		{ "protocol", 'p', OPT_STR, &protocol, "NAME", "protocol (default: the suite's default)" },
+		{ "data", 'd', OPT_STR, &data, "DIR", "the suite's data directory (default: $STEVAL_DATA)" },
+		{ "raw", 0, OPT_FLAG, &raw, NULL, "with --item: print only the prompt text, byte for byte" },
+		OPT_END_MARK,
+	};
+	const struct opt_cmd cmd = {
+		"show", "steval show SUITE [--item ID] [--protocol P] [--data DIR] [--raw]",
+		"Describe a suite: sources, answer types, protocols, categories, splits.\n"
+		"With --item, print the exact prompt an adapter would receive for that item.\n"
+		"Names that need the video (e.g. {video.sample_fps}) show as <video.NAME> here.",
+		opts, 1, 1,
+	};
+	const char **pos;
+	size_t npos;
+	struct suite s;
+	const struct protocol *p;
+	int rc = opt_parse(&cmd, argc, argv, &pos, &npos), loaded = 0;
+
+	if (rc)
+		return rc < 0 ? EXIT_USAGE : EXIT_OK;
+	rc = EXIT_USAGE;
+	if (suite_open(&s, pos[0]) < 0)
+		goto out;
+	p = suite_protocol(&s, protocol);
+	if (!p) {
+		error("suite '%s' has no protocol '%s'", s.name, protocol);
+		goto out;
+	}
+	if (item || data || getenv("STEVAL_DATA") || json_get_str(json_get(s.spec, "data"), "default_dir")) {
+		if (suite_load(&s, data) < 0) {
+			if (item)
+				goto out;
+		} else {
+			loaded = 1;
+		}
+	}
+	if (item) {
+		const struct item *it = suite_item(&s, item);
+		struct buf b = BUF_INIT;
+		if (!it) {
+			error("suite '%s' has no item '%s'", s.name, item);
+			goto out;
+		}
+		if (render_prompt(p, it, NULL, 1, &b) < 0) {
+			buf_release(&b);
+			goto out;
+		}
+		if (raw)
+			fwrite(buf_cstr(&b), 1, b.len, stdout);
+		else
+			show_item(&s, p, it, buf_cstr(&b));
+		buf_release(&b);
+	} else {
+		show_summary(&s, data, loaded);
+	}
+	rc = EXIT_OK;
+out:
+	suite_release(&s);
+	free(pos);
+	return rc;
+}

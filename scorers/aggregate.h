@@ -1,0 +1,67 @@
+/*
+ * aggregate.h: per-item scores -> per-category, per-split and overall
+ * scores, as each suite's official code computes them.
+ *
+ *   item-mean       overall = mean over every scored item (STI, R4D, VLM4D)
+ *   category-mean   overall = mean of the category scores (VSI, VSTI,
+ *                   MLLM4D-Bench); a merged category (spec "members") is the
+ *                   mean of its members' scores and replaces them at the top
+ *                   level (VSI's rel_direction easy/medium/hard), unless the
+ *                   spec says "over": "leaves" (VSTI: the official code
+ *                   averages the 9 question types; merged categories are only
+ *                   shown as the paper's columns)
+ *   splits          item-mean over the items a split's condition selects
+ *
+ * Errors (no answer) are counted but never scored; unparsed answers are
+ * scored (usually 0). Scores are scaled (x100) and rounded as the spec says
+ * ("round": 2 for VLM4D's round(x, 2)); `exact` keeps the unrounded value.
+ * Categories that have no scored item are left out of a category-mean, as
+ * pandas' groupby leaves them out.
+ *
+ * Ownership: struct agg_result owns its arrays; agg_release() frees them.
+ * Names borrow from the suite.
+ */
+#ifndef STEVAL_AGGREGATE_H
+#define STEVAL_AGGREGATE_H
+
+#include "harness/common.h"
+
+struct suite;
+struct item;
+struct jw;
+
+struct agg_sample {
+	const struct item *it;
+	int status;           /* enum grade_status */
+	double score;         /* in [0, 1] */
+};
+
+struct agg_group {
+	const char *name;
+	const char *label;
+	int merged;           /* mean of member categories */
+	int top;              /* counts in a category-mean at the top level */
+	size_t n, ok, unparsed, error;
+	double sum;           /* of scores over scored items */
+	double exact;         /* scaled, unrounded; NAN when nothing is scored */
+	double score;         /* scaled and rounded as the official code */
+};
+
+struct agg_result {
+	struct agg_group overall;
+	struct agg_group *cats;
+	size_t ncats;
+	struct agg_group *splits;
+	size_t nsplits;
+	size_t suite_items;   /* items in the suite */
+};
+
+int agg_compute(const struct suite *s, const struct agg_sample *v, size_t n, struct agg_result *out);
+void agg_release(struct agg_result *r);
+/* Writes "overall", "categories", "splits" members into the open object. */
+void agg_write_json(const struct agg_result *r, struct jw *w);
+/* Round as Python's round(x, digits) does for a float (half to even on the
+ * exact binary value). digits < 0: no rounding. */
+double agg_round(double x, int digits);
+
+#endif

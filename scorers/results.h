@@ -1,0 +1,44 @@
+/*
+ * results.h: results.json, the summary of a run or of an offline scoring.
+ *
+ *   {"suite", "suite_title", "protocol", "model", "scoring": "official"|"verdicts",
+ *    "aggregation": {"overall", "over", "scale", "round"},
+ *    "overall":    {"score", "exact", "n", "ok", "unparsed", "error"},
+ *    "categories": {NAME: {"score", "exact", "n", "ok", "unparsed", "error", "label"?, "merged"?}},
+ *    "splits":     {NAME: {...same...}},
+ *    "variants":   {NAME: {"overall", "categories", "splits"}},
+ *    "items": {"suite": N, "scored": N, "missing": N},
+ *    "category_order": [names in the paper's order]}
+ *
+ * score: scaled (x100) and rounded as the official code; exact: unrounded.
+ * n counts every item with a sample; the score is over ok + unparsed
+ * (errors are never scored). docs/formats.md documents every field.
+ */
+#ifndef STEVAL_RESULTS_H
+#define STEVAL_RESULTS_H
+
+#include "harness/common.h"
+#include "scorers/aggregate.h"
+
+struct buf;
+struct suite;
+struct protocol;
+
+#define RESULTS_MAX_VARIANTS 8
+
+struct results {
+	const struct suite *s;
+	const struct protocol *p;
+	const char *model;
+	const char *scoring;             /* "official" or "verdicts" */
+	struct agg_result main;
+	const char *vnames[RESULTS_MAX_VARIANTS];
+	struct agg_result var[RESULTS_MAX_VARIANTS];
+	size_t nv;
+	size_t nsamples;
+};
+
+void results_to_json(const struct results *r, struct buf *out);
+void results_release(struct results *r);
+
+#endif

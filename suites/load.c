@@ -1,0 +1,660 @@
+/*
+ * load.c: suite spec + data directory -> items.
+ */
+#include "harness/common.h"
+#include "suites/suite.h"
+#include "suites/cond.h"
+#include "suites/reader.h"
+#include "suites/render.h"
+#include "harness/buf.h"
+#include "harness/log.h"
+#include "harness/pystr.h"
+#include "harness/rx.h"
+#include "harness/util.h"
+#include "harness/xalloc.h"
+
+#include <glob.h>
+#include <math.h>
+
+struct load_ctx {
+	struct suite *s;
+	const cJSON *fields;    /* spec fields merged with the source's own */
+	const char *path;       /* file being read */
+	char *stem;
+	const char *split;      /* the source's split name, or NULL */
+	const char *format;
+	size_t alloc;
+	int errors;
+};
+
+/* ---- field values ---- */
+
+/* The value of a raw field, derived field or pseudo-field; NULL if absent. */
+static const cJSON *raw_value(const struct item *it, const char *name)
+{
+	const cJSON *v;
+
+	if (it->derived && (v = json_get(it->derived, name)))
+		return v;
+	return json_get(it->raw, name);
+}
+
+static int present(const cJSON *v)
+{
+	return v && !cJSON_IsNull(v) && !(cJSON_IsString(v) && !*v->valuestring);
+}
+
+/*
+ * Evaluate a field spec to text. Spec forms: "name", {"field": "name"},
+ * {"first": [names]}, {"template": "..."}, {"const": v}; each optionally with
+ * "default" and "map" ([{"regex", "to"}]). Returns 1 with text in out, 0
+ * when the value is absent (and there is no default), -1 on error.
+ */
+static int field_text(const struct item *it, const cJSON *spec, struct buf *out,
+		      const char *what, const char *file, size_t where)
+{
+	const cJSON *v = NULL, *map, *dflt = NULL;
+	int got = 0;
+
+	if (!spec)
+		return 0;
+	if (cJSON_IsString(spec)) {
+		if (spec->valuestring[0] == '$')
+			return cond_field_text(it, spec->valuestring, out) == 0;
+		v = raw_value(it, spec->valuestring);
+		if (!present(v) && !(v && cJSON_IsString(v)))
+			return 0;
+		json_pystr(v, out);
+		return 1;
+	}
+	if (!cJSON_IsObject(spec))
+		return error("'%s': record %zu: field spec for '%s' must be a name or an object",
+			     file, where, what);
+	dflt = json_get(spec, "default");
+	if (json_get(spec, "field")) {
+		const char *n = json_get_str(spec, "field");
+		if (n && n[0] == '$') {
+			got = cond_field_text(it, n, out) == 0;
+		} else if (n) {
+			v = raw_value(it, n);
+			if (v && !cJSON_IsNull(v)) {
+				json_pystr(v, out);
+				got = 1;
+			}
+		}
+	} else if (json_get(spec, "first")) {
+		const cJSON *e;
+		cJSON_ArrayForEach(e, json_get(spec, "first")) {
+			if (!cJSON_IsString(e))
+				continue;
+			v = raw_value(it, e->valuestring);
+			if (present(v)) {
+				json_pystr(v, out);
+				got = 1;
+				break;
+			}
+		}
+	} else if (json_get(spec, "template")) {
+		const char *t = json_get_str(spec, "template");
+		if (!t || render_fields(t, it, out) < 0)
+			return error("'%s': record %zu: cannot build %s from its template", file, where, what);
+		got = 1;
+	} else if (json_get(spec, "const")) {
+		json_pystr(json_get(spec, "const"), out);
+		got = 1;
+	}
+	if (!got && dflt) {
+		json_pystr(dflt, out);
+		got = 1;
+	}
+	if (got && (map = json_get(spec, "map"))) {
+		const cJSON *m;
+		cJSON_ArrayForEach(m, map) {
+			const char *re = json_get_str(m, "regex"), *to = json_get_str(m, "to");
+			struct rx *r;
+			struct rx_match mt;
+			int hit;
+			if (!re || !to)
+				return error("'%s': map entries need \"regex\" and \"to\"", what);
+			r = rx_compile(re, 0, what);
+			if (!r)
+				return -1;
+			hit = rx_search(r, buf_cstr(out), out->len, 0, &mt);
+			if (hit == 1) {
+				struct buf nb = BUF_INIT;
+				const char *p;
+				buf_add(&nb, buf_cstr(out), mt.start);
+				for (p = to; *p; p++) {
+					if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
+						int g = p[1] - '0';
+						if (g <= mt.ngroups && mt.gstart[g] != SIZE_MAX)
+							buf_add(&nb, buf_cstr(out) + mt.gstart[g],
+								mt.gend[g] - mt.gstart[g]);
+						p++;
+					} else {
+						buf_addch(&nb, *p);
+					}
+				}
+				buf_add(&nb, buf_cstr(out) + mt.end, out->len - mt.end);
+				buf_reset(out);
+				buf_addbuf(out, &nb);
+				buf_release(&nb);
+			}
+			rx_free(r);
+			if (hit == 1)
+				break;
+		}
+	}
+	return got;
+}
+
+static char *field_str(const struct item *it, const cJSON *spec, const char *what,
+		       const char *file, size_t where, int *err)
+{
+	struct buf b = BUF_INIT;
+	int rc = field_text(it, spec, &b, what, file, where);
+
+	if (rc < 0)
+		*err = 1;
+	if (rc <= 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* ---- options ---- */
+
+static void add_option(struct item *it, size_t *alloc, const char *letter, const cJSON *value,
+		       const char *label_text, int null_empty)
+{
+	struct option *o;
+	struct buf b = BUF_INIT;
+
+	ALLOC_GROW(it->opts, it->nopt + 1, *alloc);
+	o = &it->opts[it->nopt++];
+	memset(o, 0, sizeof(*o));
+	snprintf(o->letter, sizeof(o->letter), "%s", letter);
+	if (null_empty && (!value || cJSON_IsNull(value)))
+		buf_adds(&b, "");
+	else
+		json_pystr(value, &b);
+	o->text = buf_detach(&b, NULL);
+	o->label = xstrdup(label_text ? label_text : o->text);
+	o->value = value;
+}
+
+static int parse_options(struct item *it, const cJSON *spec, const char *file, size_t where)
+{
+	const char *fname, *style;
+	const cJSON *v, *e;
+	cJSON *parsed = NULL;
+	size_t alloc = 0, i = 0;
+	int null_empty;
+
+	if (!spec)
+		return 0;
+	fname = cJSON_IsString(spec) ? spec->valuestring : json_get_str(spec, "field");
+	style = cJSON_IsObject(spec) && json_get_str(spec, "style") ? json_get_str(spec, "style") : "list";
+	null_empty = cJSON_IsObject(spec) && cJSON_IsTrue(json_get(spec, "null_as_empty"));
+	if (!fname)
+		return error("'%s': fields.options needs \"field\"", file);
+	v = raw_value(it, fname);
+	if (!v || cJSON_IsNull(v))
+		return 0;   /* no options (a numeric question) */
+	if (cJSON_IsString(v) && (!strcmp(style, "dict-or-json") || !strcmp(style, "json"))) {
+		/* STI opensource_test.py: json.loads, {} on failure */
+		parsed = cJSON_Parse(v->valuestring);
+		if (!parsed || !cJSON_IsObject(parsed)) {
+			cJSON_Delete(parsed);
+			warnf("'%s': record %zu: options in '%s' are not valid JSON: treated as none "
+			      "(as the official code does)", file, where, fname);
+			return 0;
+		}
+		/* keep ownership with the item: attach to derived */
+		if (!it->derived)
+			it->derived = cJSON_CreateObject();
+		cJSON_AddItemToObject(it->derived, "$options", parsed);
+		v = parsed;
+	} else if (cJSON_IsString(v) && !strcmp(style, "pylist")) {
+		const char *err = NULL;
+		parsed = pylit_parse(v->valuestring, strlen(v->valuestring), &err);
+		if (!parsed || !(cJSON_IsArray(parsed) || cJSON_IsObject(parsed))) {
+			cJSON_Delete(parsed);
+			return error("'%s': record %zu: options in '%s' are not a Python list (%s)",
+				     file, where, fname, err ? err : "not a list");
+		}
+		if (!it->derived)
+			it->derived = cJSON_CreateObject();
+		cJSON_AddItemToObject(it->derived, "$options", parsed);
+		v = parsed;
+	}
+	if (cJSON_IsObject(v)) {
+		cJSON_ArrayForEach(e, v) {
+			add_option(it, &alloc, e->string, e, NULL, null_empty);
+		}
+		return 0;
+	}
+	if (!cJSON_IsArray(v))
+		return error("'%s': record %zu: options in '%s' must be a list or an object", file, where, fname);
+	cJSON_ArrayForEach(e, v) {
+		char letter[8];
+		if (i >= 26)
+			return error("'%s': record %zu: more than 26 options", file, where);
+		snprintf(letter, sizeof(letter), "%c", (char)('A' + i));
+		if (!strcmp(style, "prefixed") && cJSON_IsString(e)) {
+			/* VSI/VSTI: "A. chair" */
+			const char *s = e->valuestring;
+			if (s[0] >= 'A' && s[0] <= 'Z' && s[1] == '.' ) {
+				cJSON *t;
+				snprintf(letter, sizeof(letter), "%c", s[0]);
+				t = cJSON_CreateString(s[2] == ' ' ? s + 3 : s + 2);
+				/* the value without its prefix lives in derived so it is owned */
+				if (!it->derived)
+					it->derived = cJSON_CreateObject();
+				if (!json_get(it->derived, "$option_values"))
+					cJSON_AddItemToObject(it->derived, "$option_values", cJSON_CreateArray());
+				cJSON_AddItemToArray((cJSON *)json_get(it->derived, "$option_values"), t);
+				add_option(it, &alloc, letter, t, s, 0);
+			} else {
+				add_option(it, &alloc, letter, e, s, 0);
+			}
+		} else {
+			add_option(it, &alloc, letter, e, NULL, null_empty);
+		}
+		i++;
+	}
+	return 0;
+}
+
+/* Python == between two JSON values (1 == 1.0, True == 1, "1" != 1). */
+static int py_value_eq(const cJSON *a, const cJSON *b)
+{
+	int an = cJSON_IsNumber(a) || cJSON_IsBool(a), bn = cJSON_IsNumber(b) || cJSON_IsBool(b);
+
+	if (!a || !b)
+		return !a && !b;
+	if (an && bn) {
+		double x = cJSON_IsBool(a) ? cJSON_IsTrue(a) : a->valuedouble;
+		double y = cJSON_IsBool(b) ? cJSON_IsTrue(b) : b->valuedouble;
+		const char *sa = json_spelling(a), *sb = json_spelling(b);
+		if (sa && sb && json_is_int(a) && json_is_int(b))
+			return !strcmp(sa, sb);
+		return x == y;
+	}
+	if (cJSON_IsString(a) && cJSON_IsString(b))
+		return !strcmp(a->valuestring, b->valuestring);
+	if (cJSON_IsNull(a) && cJSON_IsNull(b))
+		return 1;
+	return 0;
+}
+
+static void resolve_answer(struct item *it, const cJSON *truth)
+{
+	size_t i, n = 0;
+
+	it->accepted[0] = '\0';
+	it->answer_num = NAN;
+	switch (it->type->kind) {
+	case ANS_LETTER:
+		for (i = 0; i < it->nopt; i++)
+			if (!strcmp(it->opts[i].letter, it->answer)) {
+				snprintf(it->accepted, sizeof(it->accepted), "%s", it->answer);
+				break;
+			}
+		break;
+	case ANS_TEXT:
+		/* every option whose text equals the truth (VLM4D validation_633 has two) */
+		for (i = 0; i < it->nopt && n + 1 < sizeof(it->accepted); i++)
+			if (!strcmp(it->opts[i].text, it->answer))
+				it->accepted[n++] = it->opts[i].letter[0];
+		it->accepted[n] = '\0';
+		break;
+	case ANS_VALUE:
+		/* options.index(answer): the first equal value */
+		for (i = 0; i < it->nopt; i++) {
+			const cJSON *ov = it->opts[i].value;
+			int eq = truth && ov ? py_value_eq(ov, truth) : !strcmp(it->opts[i].text, it->answer);
+			if (eq && !(truth && cJSON_IsNull(truth))) {
+				snprintf(it->accepted, sizeof(it->accepted), "%s", it->opts[i].letter);
+				break;
+			}
+		}
+		break;
+	case ANS_NUMBER: {
+		double d;
+		if (py_float(it->answer, strlen(it->answer), &d) == 0)
+			it->answer_num = d;
+		break;
+	}
+	}
+}
+
+static int apply_derive(struct suite *s, struct item *it)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->nderives; i++) {
+		const struct derive *dv = &s->derives[i];
+		cJSON *val = NULL;
+		for (j = 0; j < dv->nrules && !val; j++) {
+			const struct derive_rule *r = &dv->rules[j];
+			if (r->when && !cond_eval(r->when, it))
+				continue;
+			if (r->from) {
+				const cJSON *v = raw_value(it, r->from);
+				if (present(v))
+					val = cJSON_Duplicate(v, 1);
+			} else {
+				val = cJSON_Duplicate(r->value, 1);
+			}
+		}
+		if (!it->derived)
+			it->derived = cJSON_CreateObject();
+		cJSON_AddItemToObject(it->derived, dv->name, val ? val : cJSON_CreateNull());
+	}
+	return 0;
+}
+
+static int on_record(cJSON *rec, size_t where, void *vctx)
+{
+	struct load_ctx *c = vctx;
+	struct suite *s = c->s;
+	const cJSON *f = c->fields, *img;
+	struct item *it;
+	struct buf b = BUF_INIT;
+	const char *file = c->path;
+	int err = 0;
+	size_t i;
+
+	ALLOC_GROW(s->items, s->nitems + 1, c->alloc);
+	it = &s->items[s->nitems];
+	memset(it, 0, sizeof(*it));
+	it->raw = rec;
+	it->stem = xstrdup(c->stem);
+	it->split = c->split ? xstrdup(c->split) : NULL;
+	it->source_file = xstrdup(file);
+	it->source_line = where;
+	s->nitems++;
+
+	it->source_id = field_str(it, json_get(f, "id"), "id", file, where, &err);
+	if (!it->source_id) {
+		if (!err)
+			error("'%s': %s %zu: no id (field spec fields.id)", file,
+			      c->format && strcmp(c->format, "json") && strcmp(c->format, "parquet") ?
+			      "line" : "record", where);
+		goto fail;
+	}
+	apply_derive(s, it);
+	if (json_get(f, "unique_id"))
+		it->id = field_str(it, json_get(f, "unique_id"), "unique_id", file, where, &err);
+	else
+		it->id = xstrdup(it->source_id);
+	if (!it->id)
+		goto fail;
+	it->question = field_str(it, json_get(f, "question"), "question", file, where, &err);
+	if (!it->question) {
+		if (!err)
+			error("'%s': item '%s': no question (field spec %s)", file, it->id, "fields.question");
+		goto fail;
+	}
+	it->category = field_str(it, json_get(f, "category"), "category", file, where, &err);
+	if (err)
+		goto fail;
+	if (!it->category)
+		it->category = xstrdup("all");
+	it->video = field_str(it, json_get(f, "video"), "video", file, where, &err);
+	it->t_start = field_str(it, json_get(f, "t_start"), "t_start", file, where, &err);
+	it->t_end = field_str(it, json_get(f, "t_end"), "t_end", file, where, &err);
+	if (err)
+		goto fail;
+	img = json_get(f, "images");
+	if (img) {
+		const cJSON *e;
+		size_t alloc = 0;
+		cJSON_ArrayForEach(e, img) {
+			char *p = field_str(it, e, "images", file, where, &err);
+			if (err)
+				goto fail;
+			if (!p)
+				continue;
+			ALLOC_GROW(it->images, it->nimages + 1, alloc);
+			it->images[it->nimages++] = p;
+		}
+	}
+	if (parse_options(it, json_get(f, "options"), file, where) < 0)
+		goto fail;
+	for (i = 0; i < s->ntypes; i++)
+		if (cond_eval(s->types[i].when, it)) {
+			it->type = &s->types[i];
+			break;
+		}
+	if (!it->type) {
+		error("'%s': item '%s' matches no answer type of the suite (check \"types\")", file, it->id);
+		goto fail;
+	}
+	{
+		const cJSON *truth = raw_value(it, it->type->answer_field);
+		if (!truth) {
+			error("'%s': item '%s': no answer field '%s'", file, it->id, it->type->answer_field);
+			goto fail;
+		}
+		json_pystr(truth, &b);
+		it->answer = buf_detach(&b, NULL);
+		if (it->type->multiple_choice && !it->nopt) {
+			error("'%s': item '%s' is multiple-choice but has no options", file, it->id);
+			goto fail;
+		}
+		resolve_answer(it, truth);
+	}
+	return 0;
+fail:
+	c->errors++;
+	buf_release(&b);
+	return -1;
+}
+
+static int add_file(struct suite *s, const char *path, size_t items)
+{
+	struct source_file *f;
+
+	s->files = xrealloc(s->files, (s->nfiles + 1) * sizeof(*s->files));
+	f = &s->files[s->nfiles++];
+	f->path = xstrdup(path);
+	f->items = items;
+	return sha256_file(path, f->sha256);
+}
+
+/* Expand one candidate pattern under dir; returns the number of matches. */
+static size_t expand(const char *dir, const char *pattern, glob_t *g)
+{
+	char *full = path_join(dir, pattern);
+	int rc = glob(full, 0, NULL, g);
+
+	free(full);
+	if (rc)
+		return 0;
+	return g->gl_pathc;
+}
+
+static int load_source(struct suite *s, const char *dir, const cJSON *src, size_t si, struct load_ctx *c)
+{
+	const cJSON *files = json_get(src, "files"), *e;
+	const cJSON *own = json_get(src, "fields");
+	cJSON *merged = NULL;
+	glob_t g;
+	size_t i, n = 0;
+	int rc = 0;
+
+	if (!cJSON_IsArray(files))
+		return error("'%s': data.sources[%zu] needs a \"files\" array", s->spec_path, si);
+	cJSON_ArrayForEach(e, files) {
+		if (!cJSON_IsString(e))
+			continue;
+		memset(&g, 0, sizeof(g));
+		n = expand(dir, e->valuestring, &g);
+		if (n)
+			break;
+		globfree(&g);
+	}
+	if (!n) {
+		struct buf b = BUF_INIT;
+		cJSON_ArrayForEach(e, files)
+			if (cJSON_IsString(e))
+				buf_addf(&b, "%s%s", b.len ? ", " : "", e->valuestring);
+		error("suite '%s': none of the source files [%s] is in '%s' (use --data DIR or STEVAL_DATA)",
+		      s->name, buf_cstr(&b), dir);
+		buf_release(&b);
+		return -1;
+	}
+	if (own) {
+		merged = cJSON_Duplicate(json_get(s->spec, "fields"), 1);
+		const cJSON *k;
+		cJSON_ArrayForEach(k, own) {
+			cJSON_DeleteItemFromObjectCaseSensitive(merged, k->string);
+			cJSON_AddItemToObject(merged, k->string, cJSON_Duplicate(k, 1));
+		}
+		c->fields = merged;
+	} else {
+		c->fields = json_get(s->spec, "fields");
+	}
+	c->split = json_get_str(src, "split");
+	c->format = json_get_str(src, "format");
+	for (i = 0; i < n && !rc; i++) {
+		size_t before = s->nitems;
+		c->path = g.gl_pathv[i];
+		c->stem = path_stem(c->path);
+		c->format = json_get_str(src, "format") ? json_get_str(src, "format") : reader_format(c->path);
+		rc = reader_read(c->path, c->format, on_record, c);
+		free(c->stem);
+		c->stem = NULL;
+		if (!rc)
+			rc = add_file(s, c->path, s->nitems - before);
+	}
+	globfree(&g);
+	cJSON_Delete(merged);
+	c->fields = NULL;
+	return rc;
+}
+
+static size_t hash_str(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static int build_index(struct suite *s)
+{
+	size_t i, cap = 16;
+
+	while (cap < s->nitems * 2)
+		cap *= 2;
+	s->index = xmalloc(cap * sizeof(*s->index));
+	s->index_cap = cap;
+	for (i = 0; i < cap; i++)
+		s->index[i] = SIZE_MAX;
+	for (i = 0; i < s->nitems; i++) {
+		size_t h = hash_str(s->items[i].id) & (cap - 1);
+		while (s->index[h] != SIZE_MAX) {
+			if (!strcmp(s->items[s->index[h]].id, s->items[i].id))
+				return error("suite '%s': item id '%s' appears twice ('%s' and '%s')",
+					     s->name, s->items[i].id, s->items[s->index[h]].source_file,
+					     s->items[i].source_file);
+			h = (h + 1) & (cap - 1);
+		}
+		s->index[h] = i;
+	}
+	return 0;
+}
+
+const struct item *suite_item(const struct suite *s, const char *id)
+{
+	size_t h;
+
+	if (!s->index)
+		return NULL;
+	h = hash_str(id) & (s->index_cap - 1);
+	while (s->index[h] != SIZE_MAX) {
+		if (!strcmp(s->items[s->index[h]].id, id))
+			return &s->items[s->index[h]];
+		h = (h + 1) & (s->index_cap - 1);
+	}
+	return NULL;
+}
+
+/* Does any source of the suite have a file under dir? */
+static int has_sources(const struct suite *s, const char *dir)
+{
+	const cJSON *src, *e;
+
+	cJSON_ArrayForEach(src, json_get(json_get(s->spec, "data"), "sources")) {
+		cJSON_ArrayForEach(e, json_get(src, "files")) {
+			glob_t g;
+			size_t n;
+			if (!cJSON_IsString(e))
+				continue;
+			memset(&g, 0, sizeof(g));
+			n = expand(dir, e->valuestring, &g);
+			globfree(&g);
+			if (n)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static char *find_data_dir(const struct suite *s, const char *given)
+{
+	const char *env = getenv("STEVAL_DATA");
+	const char *dflt = json_get_str(json_get(s->spec, "data"), "default_dir");
+	char *cand[4] = { NULL, NULL, NULL, NULL };
+	char *found = NULL;
+	size_t i;
+
+	if (given)
+		return xstrdup(given);
+	if (env && *env) {
+		cand[0] = path_join(env, s->name);
+		cand[1] = xstrdup(env);
+	}
+	if (dflt) {
+		/* relative to the spec file (fixtures shipped beside specs) */
+		char *d = path_dir(s->spec_path);
+		cand[2] = path_join(d, dflt);
+		free(d);
+	}
+	for (i = 0; i < ARRAY_SIZE(cand); i++)
+		if (!found && cand[i] && dir_exists(cand[i]) && has_sources(s, cand[i]))
+			found = xstrdup(cand[i]);
+	for (i = 0; i < ARRAY_SIZE(cand); i++)
+		free(cand[i]);
+	return found;
+}
+
+int suite_load(struct suite *s, const char *data_dir)
+{
+	struct load_ctx c;
+	const cJSON *srcs, *src, *data = json_get(s->spec, "data");
+	size_t i = 0;
+
+	s->data_dir = find_data_dir(s, data_dir);
+	if (!s->data_dir)
+		return error("suite '%s': no data found: give --data DIR or set STEVAL_DATA "
+			     "(see 'steval show %s' for the files it reads)", s->name, s->name);
+	if (!dir_exists(s->data_dir))
+		return error("suite '%s': data directory '%s' does not exist", s->name, s->data_dir);
+	s->video_dir = json_get_str(data, "video_dir") ? xstrdup(json_get_str(data, "video_dir")) : NULL;
+	memset(&c, 0, sizeof(c));
+	c.s = s;
+	srcs = json_get(data, "sources");
+	cJSON_ArrayForEach(src, srcs) {
+		if (load_source(s, s->data_dir, src, i++, &c) < 0)
+			return -1;
+	}
+	if (!s->nitems)
+		return error("suite '%s': the sources in '%s' hold no items", s->name, s->data_dir);
+	return build_index(s);
+}

@@ -1,0 +1,44 @@
+/*
+ * reader.h: source files to records.
+ *
+ * Every reader delivers records (cJSON objects following the convention of
+ * harness/json.h: numbers carry their Python spelling) one at a time to a
+ * callback that takes ownership of the record. `where` is a 1-based line
+ * number for JSONL, TSV and CSV, and a 0-based record index for JSON arrays
+ * and Parquet, so that errors can name it.
+ *
+ *   json     a JSON array of objects (or an object whose "data" member is one)
+ *   jsonl    one JSON object per line; blank lines are skipped
+ *   tsv/csv  a header line, then one record per line; RFC 4180 quoting
+ *            (double quotes, "" inside quotes, newlines inside quotes);
+ *            every cell is a string, an empty cell is null
+ *   parquet  via suites/parquet.h
+ *
+ * A callback returning a negative value stops the read; that value is
+ * returned. Readers report their own errors with error().
+ */
+#ifndef STEVAL_READER_H
+#define STEVAL_READER_H
+
+#include "harness/common.h"
+#include "harness/json.h"
+
+typedef int (*record_fn)(cJSON *rec, size_t where, void *ctx);
+
+/* Format from the file name: .json .jsonl .ndjson .tsv .csv .parquet; NULL if unknown. */
+const char *reader_format(const char *path);
+int reader_read(const char *path, const char *format, record_fn cb, void *ctx);
+
+int reader_json(const char *path, record_fn cb, void *ctx);
+int reader_jsonl(const char *path, record_fn cb, void *ctx);
+int reader_dsv(const char *path, char delim, record_fn cb, void *ctx);
+int reader_parquet(const char *path, record_fn cb, void *ctx);
+
+/*
+ * Parse a Python literal (as pandas writes list and dict cells: ['a', 'b'],
+ * {'A': 'x'}, 1, 2.5, None, True) into a cJSON value. Returns NULL and sets
+ * *err to a static description on malformed input.
+ */
+cJSON *pylit_parse(const char *s, size_t len, const char **err);
+
+#endif
