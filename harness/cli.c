@@ -18,6 +18,7 @@ struct command {
 static const struct command commands[] = {
 	{ "list", cmd_list, "list suites, protocols or scorers" },
 	{ "show", cmd_show, "describe a suite, or print the exact prompt of one item" },
+	{ "run", cmd_run, "run a suite against a model" },
 	{ "score", cmd_score, "score stored predictions offline, without any model call" },
 	{ "version", cmd_version, "print version and library versions" },
 };

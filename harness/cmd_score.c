@@ -196,7 +196,7 @@ static int on_pred(cJSON *rec, size_t where, void *vctx)
 	resp = response_of(rec, &is_error);
 	if (is_error)
 		resp = NULL;
-	if (grade_all(c->p, it, resp, resp ? strlen(resp) : 0, c->seed, &gr) < 0) {
+	if (grade_all(c->p, it, resp, resp ? strlen(resp) : 0, c->seed, 0, &gr) < 0) {
 		c->failed = 1;
 		cJSON_Delete(rec);
 		return -1;

@@ -107,9 +107,12 @@ static void show_summary(struct suite *s, const char *data, int loaded)
 	printf("sources (the first file that exists wins):\n");
 	cJSON_ArrayForEach(src, json_get(json_get(s->spec, "data"), "sources")) {
 		printf("  %s:", json_get_str(src, "split") ? json_get_str(src, "split") : "-");
-		cJSON_ArrayForEach(f, json_get(src, "files"))
+		cJSON_ArrayForEach(f, json_get(src, "files")) {
 			if (cJSON_IsString(f))
 				printf(" %s", f->valuestring);
+			else if (json_get_str(f, "path"))
+				printf(" %s", json_get_str(f, "path"));
+		}
 		printf("\n");
 	}
 	if (loaded) {
@@ -148,6 +151,22 @@ static void show_summary(struct suite *s, const char *data, int loaded)
 			printf("\n");
 		}
 	}
+	if (loaded) {
+		/* categories in the data that the spec does not list */
+		for (j = 0; j < s->nitems; j++) {
+			const char *c = s->items[j].category;
+			size_t k, n = 0;
+			int listed = suite_category(s, c) != NULL;
+			for (k = 0; k < j && !listed; k++)
+				if (!strcmp(s->items[k].category, c))
+					listed = 1;
+			if (listed)
+				continue;
+			for (k = j; k < s->nitems; k++)
+				n += !strcmp(s->items[k].category, c);
+			printf("  %-32s %-20s %zu items (not in the spec's list)\n", c, "", n);
+		}
+	}
 	if (s->nsplits) {
 		printf("splits:");
 		for (i = 0; i < s->nsplits; i++)
@@ -176,7 +195,7 @@ static void show_item(const struct suite *s, const struct protocol *p, const str
 		printf(" (letter%s %s)", strlen(it->accepted) > 1 ? "s" : "", *it->accepted ? it->accepted : "none!");
 	printf("\n");
 	if (it->video)
-		printf("# video %s%s%s\n", s->video_dir ? s->video_dir : "", s->video_dir ? "/" : "", it->video);
+		printf("# video %s\n", it->video);
 	for (i = 0; i < it->nimages; i++)
 		printf("# image %s\n", it->images[i]);
 	printf("# layout:");

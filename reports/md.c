@@ -5,6 +5,21 @@
 
 #include <math.h>
 
+/* Inside a code span nothing is escaped: only backticks and line breaks
+ * must go. */
+static void code_span(struct buf *out, const char *s)
+{
+	struct buf clean = BUF_INIT;
+	const char *p;
+
+	utf8_sanitize(s, strlen(s), &clean);
+	buf_adds(out, "`");
+	for (p = buf_cstr(&clean); *p; p++)
+		buf_addch(out, *p == '`' ? '\'' : (*p == '\n' || *p == '\r') ? ' ' : *p);
+	buf_adds(out, "`");
+	buf_release(&clean);
+}
+
 void report_md_cell(struct buf *out, const char *s)
 {
 	struct buf clean = BUF_INIT;
@@ -85,11 +100,11 @@ int report_md(const cJSON *r, const char *run_dir, struct buf *out)
 	buf_adds(out, ": ");
 	report_md_cell(out, json_get_str(r, "model") ? json_get_str(r, "model") : "");
 	buf_adds(out, "\n\n");
-	buf_adds(out, "- suite: `");
-	report_md_cell(out, json_get_str(r, "suite") ? json_get_str(r, "suite") : "");
-	buf_adds(out, "`, protocol: `");
-	report_md_cell(out, json_get_str(r, "protocol") ? json_get_str(r, "protocol") : "");
-	buf_adds(out, "`\n- scoring: ");
+	buf_adds(out, "- suite: ");
+	code_span(out, json_get_str(r, "suite") ? json_get_str(r, "suite") : "");
+	buf_adds(out, ", protocol: ");
+	code_span(out, json_get_str(r, "protocol") ? json_get_str(r, "protocol") : "");
+	buf_adds(out, "\n- scoring: ");
 	buf_adds(out, scoring && !strcmp(scoring, "verdicts") ?
 		 "the judge verdicts stored with the predictions (`--verdicts`)" :
 		 "the protocol's official extractor and metric");
@@ -102,9 +117,9 @@ int report_md(const cJSON *r, const char *run_dir, struct buf *out)
 			 cnt(items, "missing"), cnt(items, "suite"));
 	buf_adds(out, "\n");
 	if (run_dir) {
-		buf_adds(out, "- run: `");
-		report_md_cell(out, run_dir);
-		buf_adds(out, "`\n");
+		buf_adds(out, "- run: ");
+		code_span(out, run_dir);
+		buf_adds(out, "\n");
 	}
 	buf_adds(out, "\n## Categories\n\n");
 	table(out, json_get(r, "categories"), json_get(r, "category_order"));

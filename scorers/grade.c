@@ -94,7 +94,7 @@ static const char *setting(const struct protocol *p, const cJSON *var, const cha
 }
 
 int grade_answer(const struct protocol *p, const char *variant, const struct item *it,
-		 const char *response, size_t len, uint64_t seed, struct grade *out)
+		 const char *response, size_t len, uint64_t seed, int direct, struct grade *out)
 {
 	const cJSON *var = variant_obj(p, variant);
 	const char *type = it->type->name, *xname, *mname, *fb;
@@ -118,6 +118,8 @@ int grade_answer(const struct protocol *p, const char *variant, const struct ite
 	fb = setting(p, var, "fallback", type, &null_fb);
 	if (variant && !strcmp(variant, "strict") && !json_get(p->variants, "strict"))
 		fb = NULL;
+	if (direct)
+		xname = "raw";
 	x = xname ? extract_find(xname) : NULL;
 	m = mname ? metric_find(mname) : NULL;
 	if (!x || !m)
@@ -152,16 +154,16 @@ int grade_answer(const struct protocol *p, const char *variant, const struct ite
 }
 
 int grade_all(const struct protocol *p, const struct item *it, const char *response,
-	      size_t len, uint64_t seed, struct graded *out)
+	      size_t len, uint64_t seed, int direct, struct graded *out)
 {
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	if (grade_answer(p, NULL, it, response, len, seed, &out->main) < 0)
+	if (grade_answer(p, NULL, it, response, len, seed, direct, &out->main) < 0)
 		return -1;
 	out->nv = grade_variants(p, out->vnames, GRADE_MAX_VARIANTS);
 	for (i = 0; i < out->nv; i++)
-		if (grade_answer(p, out->vnames[i], it, response, len, seed, &out->var[i]) < 0)
+		if (grade_answer(p, out->vnames[i], it, response, len, seed, direct, &out->var[i]) < 0)
 			return -1;
 	return 0;
 }

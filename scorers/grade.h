@@ -42,9 +42,11 @@ struct grade {
 const char *grade_status_name(enum grade_status s);
 int grade_status_parse(const char *name, enum grade_status *out);
 
-/* variant NULL: the protocol as it is. Returns -1 on an internal error. */
+/* variant NULL: the protocol as it is. direct: the response is the answer
+ * itself (a baseline's), so the "raw" extractor replaces the protocol's.
+ * Returns -1 on an internal error. */
 int grade_answer(const struct protocol *p, const char *variant, const struct item *it,
-		 const char *response, size_t len, uint64_t seed, struct grade *out);
+		 const char *response, size_t len, uint64_t seed, int direct, struct grade *out);
 void grade_release(struct grade *g);
 
 /* The protocol's grading and every variant's, for one answer. */
@@ -56,7 +58,7 @@ struct graded {
 	size_t nv;
 };
 int grade_all(const struct protocol *p, const struct item *it, const char *response,
-	      size_t len, uint64_t seed, struct graded *out);
+	      size_t len, uint64_t seed, int direct, struct graded *out);
 void graded_release(struct graded *g);
 
 /* Names of the protocol's variants, "strict" first when implied; returns count. */

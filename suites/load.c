@@ -480,7 +480,7 @@ static size_t expand(const char *dir, const char *pattern, glob_t *g)
 static int load_source(struct suite *s, const char *dir, const cJSON *src, size_t si, struct load_ctx *c)
 {
 	const cJSON *files = json_get(src, "files"), *e;
-	const cJSON *own = json_get(src, "fields");
+	const cJSON *own, *chosen = NULL;
 	cJSON *merged = NULL;
 	glob_t g;
 	size_t i, n = 0;
@@ -489,24 +489,32 @@ static int load_source(struct suite *s, const char *dir, const cJSON *src, size_
 	if (!cJSON_IsArray(files))
 		return error("'%s': data.sources[%zu] needs a \"files\" array", s->spec_path, si);
 	cJSON_ArrayForEach(e, files) {
-		if (!cJSON_IsString(e))
+		const char *pat = cJSON_IsString(e) ? e->valuestring : json_get_str(e, "path");
+		if (!pat)
 			continue;
 		memset(&g, 0, sizeof(g));
-		n = expand(dir, e->valuestring, &g);
-		if (n)
+		n = expand(dir, pat, &g);
+		if (n) {
+			chosen = e;
 			break;
+		}
 		globfree(&g);
 	}
+	if (!n && cJSON_IsTrue(json_get(src, "optional")))
+		return 0;
 	if (!n) {
 		struct buf b = BUF_INIT;
-		cJSON_ArrayForEach(e, files)
-			if (cJSON_IsString(e))
-				buf_addf(&b, "%s%s", b.len ? ", " : "", e->valuestring);
+		cJSON_ArrayForEach(e, files) {
+			const char *pat = cJSON_IsString(e) ? e->valuestring : json_get_str(e, "path");
+			if (pat)
+				buf_addf(&b, "%s%s", b.len ? ", " : "", pat);
+		}
 		error("suite '%s': none of the source files [%s] is in '%s' (use --data DIR or STEVAL_DATA)",
 		      s->name, buf_cstr(&b), dir);
 		buf_release(&b);
 		return -1;
 	}
+	own = cJSON_IsObject(chosen) ? json_get(chosen, "fields") : NULL;
 	if (own) {
 		merged = cJSON_Duplicate(json_get(s->spec, "fields"), 1);
 		const cJSON *k;
@@ -519,12 +527,14 @@ static int load_source(struct suite *s, const char *dir, const cJSON *src, size_
 		c->fields = json_get(s->spec, "fields");
 	}
 	c->split = json_get_str(src, "split");
-	c->format = json_get_str(src, "format");
 	for (i = 0; i < n && !rc; i++) {
 		size_t before = s->nitems;
+		const char *fmt = cJSON_IsObject(chosen) ? json_get_str(chosen, "format") : NULL;
 		c->path = g.gl_pathv[i];
 		c->stem = path_stem(c->path);
-		c->format = json_get_str(src, "format") ? json_get_str(src, "format") : reader_format(c->path);
+		if (!fmt)
+			fmt = json_get_str(src, "format");
+		c->format = fmt ? fmt : reader_format(c->path);
 		rc = reader_read(c->path, c->format, on_record, c);
 		free(c->stem);
 		c->stem = NULL;
@@ -594,10 +604,11 @@ static int has_sources(const struct suite *s, const char *dir)
 		cJSON_ArrayForEach(e, json_get(src, "files")) {
 			glob_t g;
 			size_t n;
-			if (!cJSON_IsString(e))
+			const char *pat = cJSON_IsString(e) ? e->valuestring : json_get_str(e, "path");
+			if (!pat)
 				continue;
 			memset(&g, 0, sizeof(g));
-			n = expand(dir, e->valuestring, &g);
+			n = expand(dir, pat, &g);
 			globfree(&g);
 			if (n)
 				return 1;
@@ -646,7 +657,17 @@ int suite_load(struct suite *s, const char *data_dir)
 			     "(see 'steval show %s' for the files it reads)", s->name, s->name);
 	if (!dir_exists(s->data_dir))
 		return error("suite '%s': data directory '%s' does not exist", s->name, s->data_dir);
-	s->video_dir = json_get_str(data, "video_dir") ? xstrdup(json_get_str(data, "video_dir")) : NULL;
+	{
+		const cJSON *vd = json_get(data, "video_dirs"), *e;
+		size_t k = 0;
+		if (vd && !cJSON_IsArray(vd))
+			return error("'%s': data.video_dirs must be an array of directories", s->spec_path);
+		s->video_dirs = xcalloc((size_t)cJSON_GetArraySize(vd) + 1, sizeof(char *));
+		cJSON_ArrayForEach(e, vd)
+			if (cJSON_IsString(e))
+				s->video_dirs[k++] = xstrdup(e->valuestring);
+		s->nvideo_dirs = k;
+	}
 	memset(&c, 0, sizeof(c));
 	c.s = s;
 	srcs = json_get(data, "sources");
@@ -657,4 +678,32 @@ int suite_load(struct suite *s, const char *data_dir)
 	if (!s->nitems)
 		return error("suite '%s': the sources in '%s' hold no items", s->name, s->data_dir);
 	return build_index(s);
+}
+
+char *suite_media_path(const struct suite *s, const char *rel)
+{
+	struct buf tried = BUF_INIT;
+	char *p;
+	size_t i;
+
+	if (rel[0] == '/') {
+		if (file_exists(rel))
+			return xstrdup(rel);
+		error("suite '%s': media file '%s' not found", s->name, rel);
+		return NULL;
+	}
+	for (i = 0; i <= s->nvideo_dirs; i++) {
+		char *d = i < s->nvideo_dirs ? path_join(s->data_dir, s->video_dirs[i]) : xstrdup(s->data_dir);
+		p = path_join(d, rel);
+		free(d);
+		if (file_exists(p)) {
+			buf_release(&tried);
+			return p;
+		}
+		buf_addf(&tried, "%s'%s'", tried.len ? ", " : "", p);
+		free(p);
+	}
+	error("suite '%s': media file '%s' not found (tried %s)", s->name, rel, buf_cstr(&tried));
+	buf_release(&tried);
+	return NULL;
 }

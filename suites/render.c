@@ -150,8 +150,12 @@ static int option_lookup(const char *name, void *vctx, struct buf *out, double *
 
 	if (!strcmp(name, "letter"))
 		buf_adds(out, c->opt->letter);
-	else if (!strcmp(name, "text"))
-		buf_adds(out, c->opt->text);
+	else if (!strcmp(name, "text")) {
+		if (c->p && c->p->null_option && (!c->opt->value || cJSON_IsNull(c->opt->value)))
+			buf_adds(out, c->p->null_option);
+		else
+			buf_adds(out, c->opt->text);
+	}
 	else if (!strcmp(name, "label"))
 		buf_adds(out, c->opt->label);
 	else if (!strcmp(name, "index") || !strcmp(name, "number")) {

@@ -159,7 +159,7 @@ static const char *const protocol_keys[] = {
 	"inherit", "description", "source", "system", "template", "templates",
 	"option_format", "option_join", "layout", "frames", "generation",
 	"extractor", "metric", "fallback", "tolerance", "variants", "verified",
-	"frame_labels", NULL,
+	"frame_labels", "null_option", "media", NULL,
 };
 
 /* Merge `over` onto a copy of `base`: objects one level deep are merged key by key. */
@@ -326,6 +326,13 @@ static int parse_protocols(struct suite *s)
 		p->metric = json_get(m, "metric");
 		p->fallback = json_get(m, "fallback");
 		p->variants = json_get(m, "variants");
+		p->null_option = opt_str(m, "null_option");
+		p->media = xstrdup(json_get_str(m, "media") ? json_get_str(m, "media") : "frames");
+		if (strcmp(p->media, "frames") && strcmp(p->media, "clip")) {
+			n++;
+			return error("'%s': protocol '%s': \"media\" is \"frames\" or \"clip\"",
+				     s->spec_path, p->name);
+		}
 		n++;
 		if (check_protocol(s, p) < 0)
 			return -1;
@@ -665,6 +672,8 @@ void suite_release(struct suite *s)
 		free(p->system);
 		free(p->option_format);
 		free(p->option_join);
+		free(p->null_option);
+		free(p->media);
 	}
 	free(s->protocols);
 	for (i = 0; i < s->ncats; i++) {
@@ -699,7 +708,9 @@ void suite_release(struct suite *s)
 	free(s->title);
 	free(s->spec_path);
 	free(s->data_dir);
-	free(s->video_dir);
+	for (i = 0; i < s->nvideo_dirs; i++)
+		free(s->video_dirs[i]);
+	free(s->video_dirs);
 	free(s->overall);
 	memset(s, 0, sizeof(*s));
 }

@@ -85,6 +85,8 @@ struct protocol {
 	const cJSON *metric;    /* object: qtype name -> metric name */
 	const cJSON *fallback;  /* object: qtype name -> "random" | null */
 	const cJSON *variants;  /* object: variant name -> overrides */
+	char *null_option;      /* text for a null option value (default: Python's "None") */
+	char *media;            /* "frames" (sampled images) or "clip" (the whole video) */
 	const cJSON *json;      /* the whole (merged) protocol object */
 };
 
@@ -122,7 +124,8 @@ struct suite {
 	char spec_sha256[65];
 	cJSON *spec;            /* owned */
 	char *data_dir;         /* where sources and media were found */
-	char *video_dir;        /* relative to data_dir, may be NULL */
+	char **video_dirs;      /* media are looked up under these (relative to data_dir) */
+	size_t nvideo_dirs;
 
 	struct qtype *types;
 	size_t ntypes;
@@ -170,6 +173,11 @@ const struct category *suite_category(const struct suite *s, const char *name);
 /* A per-answer-type protocol setting: an object keyed by type name (with
  * "*" as the default), or one string for every type. NULL when unset. */
 const char *protocol_for_type(const cJSON *setting, const char *type);
+
+/* The path of an item's media file (a video or an extra image): the first
+ * of data_dir/VIDEO_DIR/rel for each video dir, then data_dir/rel, that
+ * exists; NULL (and an error naming every place tried) when none does. */
+char *suite_media_path(const struct suite *s, const char *rel);
 
 /* List spec names found on the search path (caller frees each and the array). */
 char **suite_list(size_t *n);
