@@ -128,9 +128,10 @@ static void learn(struct bstate *b, const struct suite *s)
 	}
 }
 
-static int bl_open(struct model *m, const char *rest, const struct suite *s)
+static int bl_open(struct model *m, const struct suite *s)
 {
 	struct bstate *b = xcalloc(1, sizeof(*b));
+	const char *rest = m->ep.model;
 
 	if (!strcmp(rest, "random"))
 		b->kind = B_RANDOM;
@@ -177,8 +178,7 @@ static int bl_answer(struct model *m, const struct request *rq, struct answer *o
 	struct rng r;
 	size_t i;
 
-	memset(out, 0, sizeof(*out));
-	out->in_tokens = out->out_tokens = out->reasoning_tokens = -1;
+	answer_init(out);
 	out->direct = 1;
 	rng_seed_str(&r, rq->seed, it->id);
 	if (it->type->kind == ANS_NUMBER) {
@@ -214,7 +214,18 @@ static int bl_answer(struct model *m, const struct request *rq, struct answer *o
 	return 0;
 }
 
+static long bl_concurrency(const struct model *m)
+{
+	(void)m;
+	return 1;
+}
+
 const struct adapter_ops adapter_baseline = {
-	"baseline", "built-in baselines: random, frequency, first (offline)",
-	bl_open, bl_close, bl_needs_media, bl_answer,
+	.name = "baseline",
+	.summary = "built-in baselines: random, frequency, first (offline)",
+	.open = bl_open,
+	.close = bl_close,
+	.needs_media = bl_needs_media,
+	.answer = bl_answer,
+	.default_concurrency = bl_concurrency,
 };
