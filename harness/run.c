@@ -546,11 +546,22 @@ static int prepare(struct run_state *r, struct job *j)
 			return 1;
 		}
 	}
-	if (want_facts) {
-		if (video && media_probe(video, &facts) < 0) {
-			j->error = xasprintf("cannot read the video '%s'", it->video);
-			goto out;
+	if (want_facts && video) {
+		if (r->media) {
+			if (media_probe(video, &facts) < 0) {
+				j->error = xasprintf("cannot read the video '%s'", it->video);
+				goto out;
+			}
+		} else {
+			struct buf sink = BUF_INIT;
+			log_capture(&sink);
+			if (media_probe(video, &facts) < 0)
+				memset(&facts, 0, sizeof(facts));
+			log_capture(NULL);
+			buf_release(&sink);
 		}
+	}
+	if (want_facts) {
 		if (!facts.have) {
 			j->placeholders = 1;
 			r->placeholders++;
