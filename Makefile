@@ -18,9 +18,8 @@ PKGS      := libcurl libcjson libpcre2-8 libavformat libavcodec libswscale libav
              zlib libzstd liblz4 libbrotlidec
 WARN      := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wformat=2 -Wvla -Wpointer-arith -Wno-unused-parameter
-GIT_HASH  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+GIT_HASH  := $(shell git describe --always --dirty=-modified --abbrev=12 --exclude="*" 2>/dev/null || echo unknown)
 CPPFLAGS  += -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I. \
-             -DSTEVAL_VERSION='"$(VERSION)"' -DSTEVAL_GIT='"$(GIT_HASH)"' \
              -DSTEVAL_DATADIR='"$(PREFIX)/share/steval"'
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lm -lpthread
@@ -63,6 +62,15 @@ endif
 
 $(BIN): $(OBJ)
 	$(call say,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The version and git hash live in one generated header, rewritten only when
+# they change, so every build records the commit it was built from.
+$(B)/gen/steval_version.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define STEVAL_VERSION "%s"\n#define STEVAL_GIT "%s"\n' '$(VERSION)' '$(GIT_HASH)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(B)/harness/version.o: $(B)/gen/steval_version.h
+$(B)/harness/version.o: CPPFLAGS += -I$(B)/gen
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -109,5 +117,6 @@ install: all
 clean:
 	rm -rf build $(PROG)
 
-.PHONY: all units check test deps deps-build demo bench fuzz install clean
+FORCE:
+.PHONY: all units check test deps deps-build demo bench fuzz install clean FORCE
 -include $(OBJ:.o=.d) $(UNIT:=.d)
