@@ -52,6 +52,7 @@ struct worker {
 	size_t outq_off;
 	struct buf line;      /* a partial line read */
 	int answered;         /* answers since it started */
+	int abandoned;        /* requests were cancelled: do not wait for it at the end */
 };
 
 struct pend {
@@ -154,7 +155,7 @@ static void cm_close(struct model *m)
 	if (!st)
 		return;
 	for (i = 0; i < st->nworkers; i++) {
-		stop_worker(&st->w[i], 5.0);
+		stop_worker(&st->w[i], st->w[i].abandoned ? 0.5 : 5.0);
 		buf_release(&st->w[i].outq);
 		buf_release(&st->w[i].line);
 	}
@@ -213,6 +214,7 @@ static int spawn(struct model *m, struct worker *w)
 	w->in_fd = in[1];
 	w->out_fd = out[0];
 	w->answered = 0;
+	w->abandoned = 0;
 	debugf("model '%s': started worker %ld", m->spec, (long)pid);
 	return 0;
 }
@@ -597,6 +599,7 @@ static void cm_cancel(struct model *m, const char *tag)
 
 	for (k = 0; k < st->npend; k++)
 		if (!strcmp(st->pend[k].tag, tag)) {
+			st->w[st->pend[k].w].abandoned = 1;
 			drop_pend(st, k);
 			return;
 		}

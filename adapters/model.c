@@ -454,8 +454,11 @@ int model_open(struct model **out, const char *spec, const struct suite *s,
 		}
 		m->timeout_ms = opts->timeout_ms;
 	}
-	if (m->ops->open(m, s) < 0)
+	if (m->ops->open(m, s) < 0) {
+		if (m->ops->close)
+			m->ops->close(m);
 		goto fail;
+	}
 	*out = m;
 	return 0;
 fail:
