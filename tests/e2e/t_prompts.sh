@@ -16,6 +16,8 @@
 # Regenerate the goldens: python3 tests/golden/prompt_oracle.py --write
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT" || exit 2
+# the interpreter itself, once (a pyenv shim costs a second per start)
+PY=$(python3 -c 'import sys; print(sys.executable)') || exit 2
 
 G=tests/golden/prompts
 ORACLE=tests/golden/prompt_oracle.py
@@ -39,7 +41,7 @@ first_diff() {
 
 # the system prompt in `steval show --item` output, written to $2 (exit 1: none)
 extract_system() {
-    python3 -c '
+    "$PY" -c '
 import sys
 out = sys.stdin.buffer.read()
 a = out.find(b"----- system -----\n")
@@ -96,7 +98,7 @@ while IFS="$TAB" read -r suite proto data; do
 done <"$TMP/groups"
 
 # --- 4. the goldens are what the oracle writes now ------------------------
-if python3 "$ORACLE" --write --out "$TMP/regen" >"$TMP/oracle.log" 2>&1; then
+if "$PY" "$ORACLE" --write --out "$TMP/regen" >"$TMP/oracle.log" 2>&1; then
     d=$(diff -r "$G" "$TMP/regen" 2>&1 | head -40)
     expect_eq "goldens are current (python3 $ORACLE --write)" "$d" ""
 else
@@ -104,7 +106,7 @@ else
 fi
 
 # --- 5. bulk: the prompt digests of whole data sets -----------------------
-python3 "$ORACLE" --digests >"$TMP/digests" 2>"$TMP/oracle.err" ||
+"$PY" "$ORACLE" --digests >"$TMP/digests" 2>"$TMP/oracle.err" ||
     _report 1 "oracle --digests" "$(cat "$TMP/oracle.err")"
 cut -f1,2,3 "$TMP/digests" | sort -u >"$TMP/dgroups"
 k=0
@@ -120,7 +122,7 @@ while IFS="$TAB" read -r suite proto data; do
         continue
     fi
     # items the official code gives no prompt (digest "-") are not compared
-    python3 -c '
+    "$PY" -c '
 import json, sys
 skip = set(l.split("\t")[3] for l in open(sys.argv[2]) if l.rstrip("\n").split("\t")[4] == "-"
            and l.split("\t")[:3] == sys.argv[3:6])

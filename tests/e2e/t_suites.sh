@@ -7,6 +7,8 @@
 # naming the file and the line or item. Broken inputs are temporary copies.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT" || exit 2
+# the interpreter itself, once (a pyenv shim costs a second per start)
+PY=$(python3 -c 'import sys; print(sys.executable)') || exit 2
 
 VLM4D=$SHARED/data/vlm4d
 
@@ -18,7 +20,7 @@ items() {
     _k=$((_k + 1))
     _run=$("$STEVAL" run "$1" --model baseline:first --data "$2" --out "$TMP/runs$_k" 2>"$TMP/run.err") ||
         return 1
-    python3 - "$_run" "$TMP/splits.tsv" >"$TMP/got.tsv" <<'EOF' || return 1
+    "$PY" - "$_run" "$TMP/splits.tsv" >"$TMP/got.tsv" <<'EOF' || return 1
 import json, sys
 run = sys.argv[1]
 for line in open(run + "/samples.jsonl", encoding="utf-8"):
@@ -37,7 +39,7 @@ EOF
 # scorers find them: VSI ground_truth, VSTI mc_answer, STI Answer, R4D
 # r4d_doc_to_target, VLM4D every choice equal to the answer)
 expected() {
-    python3 - "$@" >"$TMP/want.tsv" <<'EOF'
+    "$PY" - "$@" >"$TMP/want.tsv" <<'EOF'
 import ast, csv, json, os, string, sys
 suite, files = sys.argv[1], sys.argv[2:]
 
@@ -232,7 +234,7 @@ bad "JSONL with a broken line 7: --item fails too" "'$B/jsonl/test.jsonl': line 
 sed '5s/"question": "[^"]*", //' fixtures/vsi-bench/test.jsonl >"$B/noq/test.jsonl"
 bad "record without a question (JSONL): file and item" "'$B/noq/test.jsonl': item '160': no question" \
     "$STEVAL" show vsi-bench --data "$B/noq"
-python3 -c 'import json, sys
+"$PY" -c 'import json, sys
 d = json.load(open(sys.argv[1])); del d[3]["question"]
 json.dump(d, open(sys.argv[2], "w"), indent=1)' fixtures/mllm4d-bench/mllm4d_bench.json "$B/noq2/mllm4d_bench.json"
 bad "record without a question (JSON): file and item" "'$B/noq2/mllm4d_bench.json': item 'mllm4d_bench/validation_4': no question" \
@@ -274,13 +276,13 @@ sed "2s/\['4.52m'/['4.52m/" fixtures/sti-bench-tsv/STIBench.tsv >"$B/pylist/STIB
 bad "TSV options that are not a Python list: file and line" "'$B/pylist/STIBench.tsv': record 2: options in 'options' are not a Python list" \
     "$STEVAL" show sti-bench --data "$B/pylist"
 
-python3 -c 'import json, sys
+"$PY" -c 'import json, sys
 d = json.load(open(sys.argv[1])); del d[3]["answer"]
 json.dump(d, open(sys.argv[2], "w"), indent=1)' fixtures/mllm4d-bench/mllm4d_bench.json "$B/noans/mllm4d_bench.json"
 bad "record without its answer field: file and item" "'$B/noans/mllm4d_bench.json': item 'mllm4d_bench/validation_4': no answer field 'answer'" \
     "$STEVAL" show mllm4d-bench --data "$B/noans"
 
-python3 -c 'import json, sys
+"$PY" -c 'import json, sys
 d = json.load(open(sys.argv[1])); d[5]["id"] = 555
 json.dump(d, open(sys.argv[2], "w"), indent=1)' fixtures/r4d-bench/test.json "$B/dup/test.json"
 bad "duplicate item id: the id and the file" "item id '555' appears twice .*'$B/dup/test.json'" \

@@ -169,6 +169,13 @@ def vsti_builder(kwargs_name):
     return lambda doc: lmms_doc_to_text(doc, LMMS_KWARGS[kwargs_name], VSTI_MCA, VSTI_NA)
 
 
+def demo_builder(doc):
+    """steval's own demo suite (fixtures/demo): VSI-Bench's default protocol,
+    a question being multiple-choice when it has options."""
+    doc = dict(doc, question_type="mca" if doc.get("options") else "na")
+    return lmms_doc_to_text(doc, LMMS_KWARGS["default"], ["mca"], ["na"])
+
+
 # --------------------------------------------------------------------------
 # STI-Bench
 #   MINT-SJTU/STI-Bench@43ddebe:openai_test.py (process_item)
@@ -391,6 +398,7 @@ PROTOCOLS = {
     "sti-bench": {"openai": (lambda r: sti_openai(sti_normalise(r)), None),
                   "opensource": (lambda r: sti_opensource(sti_normalise(r)), None),
                   "vlmevalkit": (sti_vlmevalkit, None)},
+    "demo": {"default": (demo_builder, None)},
     "r4d-bench": {"lmms-eval": (r4d_lmms, None),
                   "datamodule": (r4d_datamodule, None)},
     "vlm4d": {"cot": (qa_text(COT_MC), None),
@@ -429,6 +437,7 @@ def data_sets():
                 lambda p, r: str(r["id"])),
         DataSet("mllm4d-bench", "fixtures/mllm4d-bench", ["mllm4d_bench.json"], load_json_array,
                 vlm4d_id),
+        DataSet("demo", "fixtures/demo", ["demo.jsonl"], load_jsonl, lambda p, r: str(r["id"])),
     ]
     if os.path.isdir(SHARED_VLM4D):
         files = ["data/real_mc.json", "data/synthetic_mc.json"]
