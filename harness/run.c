@@ -117,6 +117,8 @@ struct run_state {
 	int usage_error;
 	size_t consec_errors;
 	size_t requests, retries, placeholders;
+	double busy;              /* seconds requests were in flight, summed */
+	double t_loop;            /* seconds the dispatch loop ran */
 	long long tok_in, tok_out;
 	double t0;
 	int progress;
@@ -238,6 +240,13 @@ static int write_manifest(struct run_state *r, const char *status)
 	jw_int(&w, (long long)r->retries);
 	jw_key(&w, "connections");
 	jw_int(&w, r->q_ok ? r->q.conns_opened : 0);
+	jw_key(&w, "seconds");
+	jw_num(&w, round(r->t_loop * 1000) / 1000);
+	jw_key(&w, "busy_seconds");
+	jw_num(&w, round(r->busy * 1000) / 1000);
+	/* the share of the time the --concurrency slots held a request */
+	jw_key(&w, "occupancy");
+	jw_num(&w, r->t_loop > 0 && r->conc ? round(r->busy / (r->t_loop * (double)r->conc) * 1e4) / 1e4 : 0);
 	jw_end(&w);
 	jw_key(&w, "seed");
 	jw_int(&w, (long long)r->seed);
@@ -903,10 +912,13 @@ static void on_worker_done(void *ctx, const char *tag, struct answer *a, const s
 {
 	struct run_state *r = ctx;
 	struct job *j = job_by_tag(r, tag);
+	double d;
 
 	if (!j)
 		return;
-	j->t_net += mono_now() - j->t_start;
+	d = mono_now() - j->t_start;
+	j->t_net += d;
+	r->busy += d;
 	if (a)
 		outcome(r, j, OUT_OK, a, NULL);
 	else
@@ -922,6 +934,7 @@ static void on_http_done(struct run_state *r, struct httpq_xfer *x)
 	enum outcome o;
 
 	j->t_net += x->t_done - x->t_start;
+	r->busy += x->t_done - x->t_submit;
 	memset(&rep, 0, sizeof(rep));
 	rep.status = x->status;
 	rep.curl_code = x->curl_code;
@@ -1095,6 +1108,7 @@ static int loop(struct run_state *r)
 		if (r->m->ops->service)
 			r->m->ops->service(r->m, mono_now(), on_worker_done, r);
 	}
+	r->t_loop = mono_now() - r->t0;
 	cancel_all(r);
 	progress_end(r);
 	return 0;

@@ -39,7 +39,7 @@ Actions ("do"):
   "stall"    start a stream, then go silent for `seconds`
   "truncate" announce a Content-Length larger than what is sent
 Global options: --answer TEXT (the default answer), --latency S (every
-answer waits S), --no-parse (do not decode bodies: benchmarks), --key KEY.
+answer is sent S seconds after the request arrived), --no-parse (do not decode bodies: benchmarks), --key KEY.
 """
 import argparse
 import datetime
@@ -47,7 +47,9 @@ import email.utils
 import gzip
 import hashlib
 import json
+import os
 import re
+import signal
 import socket
 import struct
 import sys
@@ -56,6 +58,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
+THREAD_BUF = threading.local()
 STATE = {"n": 0, "attempts": {}}
 ARGS = None
 SCRIPT = {"rules": []}
@@ -207,6 +210,9 @@ def matches(m, req):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in separate writes: without this, Nagle and the
+    # client's delayed ACK add 40 ms to every response
+    disable_nagle_algorithm = True
 
     def log_message(self, *a):
         pass
@@ -255,8 +261,23 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, {}, {"status": "ok"})
 
     def do_POST(self):
+        self.t_arrival = time.monotonic()
         n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n) if n else b""
+        if ARGS.no_parse:
+            # benchmarks: drain the body into a buffer reused by the thread
+            tl = THREAD_BUF.__dict__
+            if len(tl.get("buf", b"")) < n:
+                tl["buf"] = bytearray(max(n, 1 << 20))
+            view = memoryview(tl["buf"])[:n]
+            got = 0
+            while got < n:
+                k = self.rfile.readinto(view[got:])
+                if not k:
+                    break
+                got += k
+            raw = view[max(0, n - 4096):n].tobytes()
+        else:
+            raw = self.rfile.read(n) if n else b""
         d = dialect_of(self.path)
         body = None
         text = ""
@@ -271,8 +292,8 @@ class Handler(BaseHTTPRequestHandler):
                 text = prompt_text(d, body)
                 rec_body, imgs = strip_b64(body)
         else:
-            text = hashlib.sha1(raw[-4096:]).hexdigest()
-            imgs = [None] * (raw.count(b'"image_url"') + raw.count(b'"inlineData"'))
+            text = hashlib.sha1(raw).hexdigest()
+            imgs = []
         key = hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()
         with LOCK:
             STATE["n"] += 1
@@ -297,11 +318,12 @@ class Handler(BaseHTTPRequestHandler):
                     hdrs[lk] = "<set>"
                 else:
                     hdrs[lk] = v
-            entry = {"n": nth, "t": time.monotonic(), "path": self.path, "dialect": d,
+            entry = {"n": nth, "t": time.monotonic(), "t_arrival": self.t_arrival,
+                     "port": self.client_address[1], "path": self.path, "dialect": d,
                      "attempt": attempt, "key": key[:12], "text": text[:2000], "headers": hdrs,
                      "auth_ok": auth_ok, "raw_len": len(raw), "images": len(imgs),
                      "mimes": [i.get("mime") for i in imgs if i], "rule": rule.get("do", "answer"),
-                     "body": rec_body if not ARGS.no_parse else None}
+                     "body": rec_body}
             line = json.dumps(entry) + "\n"
             with LOCK:
                 RECORD.write(line)
@@ -313,9 +335,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def act(self, rule, req):
         do = rule.get("do", "answer")
-        delay = rule.get("delay", ARGS.latency if do == "answer" else 0)
-        if delay:
-            time.sleep(delay)
+        if "delay" in rule:
+            time.sleep(rule["delay"])
+        elif do == "answer" and ARGS.latency:
+            # --latency counts from the request's arrival (reading the body is part of it)
+            left = self.t_arrival + ARGS.latency - time.monotonic()
+            if left > 0:
+                time.sleep(left)
         if do == "status":
             if "preset" in rule:
                 st, hd, bd = PRESETS[rule["preset"]]
@@ -579,8 +605,13 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
 
+def on_term(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main():
     global ARGS, SCRIPT, RECORD
+    signal.signal(signal.SIGTERM, on_term)
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--script")
@@ -589,7 +620,9 @@ def main():
     ap.add_argument("--latency", type=float, default=0.0)
     ap.add_argument("--no-parse", action="store_true")
     ap.add_argument("--key")
+    ap.add_argument("--procs", type=int, default=1)
     ARGS = ap.parse_args()
+    sys.setswitchinterval(0.001)
     if ARGS.script:
         with open(ARGS.script) as f:
             SCRIPT = json.load(f)
@@ -598,10 +631,26 @@ def main():
     srv = Server(("127.0.0.1", ARGS.port), Handler)
     sys.stdout.write("PORT %d\n" % srv.server_address[1])
     sys.stdout.flush()
+    # --procs N (benchmarks): N processes accept on the one socket, so body
+    # reading is not limited to one interpreter lock; scripts and attempt
+    # counts are then per process
+    kids = []
+    for _ in range(ARGS.procs - 1):
+        pid = os.fork()
+        if pid == 0:
+            kids = None
+            break
+        kids.append(pid)
     try:
         srv.serve_forever(poll_interval=0.1)
     except KeyboardInterrupt:
         pass
+    finally:
+        for k in kids or []:
+            try:
+                os.kill(k, signal.SIGTERM)
+            except OSError:
+                pass
 
 
 if __name__ == "__main__":

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""The dispatch benchmark behind tests/bench/dispatch.sh (see there)."""
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PY = sys.executable
+
+
+def run(steval, n, conc, lat, frames, frame_bytes, tmp):
+    data = os.path.join(tmp, "data-%d" % frames)
+    spec = os.path.join(tmp, "bench-%d.json" % frames)
+    if not os.path.exists(spec):
+        subprocess.run([PY, os.path.join(ROOT, "tests/e2e/dispatch_data.py"), data, "--items", str(n),
+                        "--images", str(frames), "--image-bytes", str(frame_bytes), "--spec", spec],
+                       check=True, stdout=subprocess.DEVNULL)
+    srv = subprocess.Popen([PY, os.path.join(ROOT, "tests/servers/fake_llm.py"), "--no-parse",
+                            "--latency", str(lat), "--answer", "B", "--procs", "4"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        port = int(srv.stdout.readline().split()[1])
+        out = os.path.join(tmp, "runs")
+        shutil.rmtree(out, ignore_errors=True)
+        t0 = time.monotonic()
+        p = subprocess.Popen([steval, "run", spec, "--data", data, "--out", out, "--no-progress",
+                              "--model", "openai@http://127.0.0.1:%d/v1:bench" % port,
+                              "--concurrency", str(conc), "--limit", str(n)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.monotonic() - t0
+        rundir = p.stdout.read().strip()
+        err = p.stderr.read()
+        p.stdout.close()
+        p.stderr.close()
+        if status != 0:
+            sys.exit("bench: steval failed (status %d): %s" % (status, err))
+        with open(os.path.join(rundir, "manifest.json")) as f:
+            m = json.load(f)
+        with open(os.path.join(rundir, "samples.jsonl")) as f:
+            samples = [json.loads(l) for l in f]
+        ok = sum(1 for s in samples if s["status"] != "error")
+        body = frames * ((frame_bytes + 2) // 3 * 4)
+        ideal = conc / lat
+        return {
+            "frames": frames, "n": n, "ok": ok, "conc": conc, "lat": lat, "wall": wall,
+            "rate": n / wall, "ideal": ideal, "ratio": (n / wall) / ideal,
+            "ideal_wall": (n + conc - 1) // conc * lat,
+            "cpu_ms": (ru.ru_utime + ru.ru_stime) / n * 1000, "maxrss_mb": ru.ru_maxrss / 1024,
+            "body_mb": body / 1e6, "connections": m["dispatch"]["connections"],
+            "occupancy": m["dispatch"]["occupancy"],
+            "net_p50": sorted(s["latency"]["network"] for s in samples)[len(samples) // 2],
+        }
+    finally:
+        srv.terminate()
+        srv.wait()
+
+
+def main():
+    steval = os.environ.get("STEVAL", os.path.join(ROOT, "steval"))
+    n = int(os.environ.get("DISPATCH_BENCH_N", "320"))
+    conc = int(os.environ.get("DISPATCH_BENCH_C", "16"))
+    lat = float(os.environ.get("DISPATCH_BENCH_L", "0.5"))
+    tmp = tempfile.mkdtemp(prefix="steval-bench-")
+    try:
+        print("dispatch: loopback server, latency L=%.2f s, C=%d in flight, %d requests" % (lat, conc, n))
+        print("%-22s %8s %8s %8s %7s %7s %9s %8s %6s %8s" % ("payload", "wall s", "ideal s", "req/s", "ratio",
+                                                                "slots", "cpu ms/rq", "peak MiB", "conns", "net p50"))
+        for frames, size in ((0, 75000), (32, 75000)):
+            r = run(steval, n, conc, lat, frames, size, tmp)
+            label = "text only" if frames == 0 else "%d frames x %d KB b64" % (frames, (size + 2) // 3 * 4 // 1000)
+            if r["ok"] != n:
+                sys.exit("bench: %d of %d requests failed" % (n - r["ok"], n))
+            print("%-22s %8.2f %8.2f %8.2f %6.1f%% %6.1f%% %9.2f %8.1f %6d %8.3f" % (
+                label, r["wall"], r["ideal_wall"], r["rate"], 100 * r["ratio"], 100 * r["occupancy"], r["cpu_ms"],
+                r["maxrss_mb"], r["connections"], r["net_p50"]))
+        print("ratio: measured throughput / (C/L). slots: the share of the run the C slots held a request")
+        print("(steval's own gaps; the rest of the ratio's shortfall is the server taking longer than L).")
+        try:
+            print("load average during the run: %s" % open("/proc/loadavg").read().split()[0])
+        except OSError:
+            pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
