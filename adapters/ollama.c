@@ -128,7 +128,7 @@ static int ol_build(struct model *m, const struct request *rq, struct http_call 
 			nimg++;
 	}
 
-	buf_init(&c->body, (size_t)1 << 30);
+	wire_body_init(c, rq);
 	jw_init(&w, &c->body, 0);
 	jw_obj(&w);
 	if (!wire_extra_has(m, "model")) {

@@ -230,7 +230,7 @@ static int oa_build(struct model *m, const struct request *rq, struct http_call 
 		http_call_header(c, "Authorization: Bearer %s", m->ep.key);
 	for (i = 0; i < m->ep.nheaders; i++)
 		http_call_header(c, "%s", m->ep.headers[i]);
-	buf_init(&c->body, (size_t)1 << 30);
+	wire_body_init(c, rq);
 	jw_init(&w, &c->body, 0);
 	jw_obj(&w);
 	if (!wire_extra_has(m, "model")) {

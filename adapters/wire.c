@@ -604,3 +604,14 @@ void gen_note_unsent(const struct model *m, const cJSON *g, const char *const *s
 		      m->ops->name, buf_cstr(&b));
 	buf_release(&b);
 }
+
+void wire_body_init(struct http_call *c, const struct request *rq)
+{
+	size_t need = 4096 + (rq->system ? strlen(rq->system) * 2 : 0), i;
+
+	for (i = 0; i < rq->nparts; i++)
+		need += rq->parts[i].kind == PART_TEXT ? rq->parts[i].len * 2 + 64 :
+			rq->parts[i].b64_len + 256;
+	buf_init(&c->body, (size_t)1 << 30);
+	buf_grow(&c->body, need);
+}

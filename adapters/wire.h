@@ -104,6 +104,9 @@ void gen_read(const cJSON *g, struct gen *out);
  * send (num_beams, do_sample, ...). `sent` lists the ones it does. */
 void gen_note_unsent(const struct model *m, const cJSON *g, const char *const *sent, int *noted);
 
+/* Size the request body once for its payloads (no regrowth while building). */
+void wire_body_init(struct http_call *c, const struct request *rq);
+
 /* Number or numeric string -> long long; -1 when absent. */
 long long wire_ll(const cJSON *v);
 

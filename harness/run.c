@@ -971,36 +971,6 @@ static struct job *free_slot(struct run_state *r)
 	return NULL;
 }
 
-static void admit(struct run_state *r)
-{
-	while (!r->stop && r->next_todo < r->ntodo && r->active < r->njobs) {
-		struct job *j = free_slot(r);
-		int rc;
-		if (!j)
-			break;
-		memset(j, 0, sizeof(*j));
-		j->it = &r->s.items[r->todo_idx[r->next_todo++]];
-		j->seq = ++r->seq;
-		j->t_admit = mono_now();
-		buf_init(&j->prompt, BUF_MAX_DEFAULT);
-		j->state = J_READY;
-		r->active++;
-		rc = prepare(r, j);
-		j->t_ready = mono_now();
-		if (rc < 0) {
-			r->usage_error = 1;
-			set_stop(r, 2, "item '%s': cannot render the prompt", j->it->id);
-			end_job(r, j);
-			return;
-		}
-		if (rc > 0) {
-			char *e = xstrdup(j->error ? j->error : "cannot prepare the request");
-			complete(r, j, NULL, e);
-			free(e);
-		}
-	}
-}
-
 /* Start what may start; returns seconds until something else may (or 1). */
 static double dispatch(struct run_state *r)
 {
@@ -1031,6 +1001,39 @@ static double dispatch(struct run_state *r)
 		next = 0;
 	}
 	return next < 0 ? 0 : next;
+}
+
+static void admit(struct run_state *r)
+{
+	while (!r->stop && r->next_todo < r->ntodo && r->active < r->njobs) {
+		struct job *j = free_slot(r);
+		int rc;
+		if (!j)
+			break;
+		memset(j, 0, sizeof(*j));
+		j->it = &r->s.items[r->todo_idx[r->next_todo++]];
+		j->seq = ++r->seq;
+		j->t_admit = mono_now();
+		buf_init(&j->prompt, BUF_MAX_DEFAULT);
+		j->state = J_READY;
+		r->active++;
+		rc = prepare(r, j);
+		j->t_ready = mono_now();
+		if (rc < 0) {
+			r->usage_error = 1;
+			set_stop(r, 2, "item '%s': cannot render the prompt", j->it->id);
+			end_job(r, j);
+			return;
+		}
+		if (rc > 0) {
+			char *e = xstrdup(j->error ? j->error : "cannot prepare the request");
+			complete(r, j, NULL, e);
+			free(e);
+		} else if ((long)r->inflight < r->conc) {
+			/* a free slot: send it now, before preparing the rest of the window */
+			dispatch(r);
+		}
+	}
 }
 
 static void cancel_all(struct run_state *r)
