@@ -466,10 +466,13 @@ static void progress(struct run_state *r, int force)
 		r->errors, r->inflight, rate, eta, ti, to);
 }
 
+/* the final counts stay on the screen */
 static void progress_end(struct run_state *r)
 {
-	if (r->progress)
-		log_raw("\r\033[K");
+	if (!r->progress)
+		return;
+	progress(r, 1);
+	log_raw("\n");
 }
 
 /* ---- media ---- */

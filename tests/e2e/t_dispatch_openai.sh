@@ -50,6 +50,13 @@ expect_eq "blind: exit 0" "$RC" 0
 expect_eq "blind: no images, content is a string" "$(R '[r["images"] for r in D] + [type(D[0]["body"]["messages"][1]["content"]).__name__]')" '[0, 0, "str"]'
 expect_eq "blind recorded in the manifest" "$(M 'D["blind"]')" true
 
+# --- progress: only when asked (stderr is not a terminal here) ---------------
+srun --model "$M_OAI" --blind --limit 3
+expect_eq "no progress line when stderr is not a terminal" "$(printf '%s' "$ERR" | grep -c 'in flight')" 0
+"$STEVAL" run "$SPEC" --data "$DATA" --out "$TMP/runs" --model "$M_OAI" --blind --limit 3 --progress >/dev/null 2>"$TMP/progress"
+expect_match "--progress: done/total, counts, in flight, rate, ETA, tokens" "$(tr '\r' '\n' <"$TMP/progress")" \
+    "3/3  ok 3  unparsed 0  error 0  \| 0 in flight \| [0-9.]+/s \| ETA [0-9ms]+ \| tokens [0-9]+ in, 3 out"
+
 # --- generation overrides --------------------------------------------------
 : >"$REC"
 srun --model "$M_OAI" --limit 1 --max-tokens 5 --gen temperature=null --gen stop='["x"]' --body top_k=1
