@@ -1011,8 +1011,9 @@ static void admit(struct run_state *r)
 	while (!r->stop && r->next_todo < r->ntodo && r->active < r->njobs) {
 		struct job *j = free_slot(r);
 		int rc;
-		if (!j)
+		if (!j || interrupted)
 			break;
+		progress(r, 0);
 		memset(j, 0, sizeof(*j));
 		j->it = &r->s.items[r->todo_idx[r->next_todo++]];
 		j->seq = ++r->seq;

@@ -155,6 +155,24 @@ fake_start
 expect_eq "large bodies (> 1 MiB) sent" "$(R 'all(r["raw_len"] > 2000000 for r in D)')" true
 expect_eq "no Expect header" "$(R '[r["headers"].get("expect") for r in D]')" '[null, null]'
 
+# --- HTTPS: the CA bundle; a certificate that is not trusted stops the run ------
+if command -v openssl >/dev/null 2>&1; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+        -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+        -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1
+    fake_start --tls "$TMP/cert.pem" "$TMP/key.pem"
+    STEVAL_CA_BUNDLE=$TMP/cert.pem srun --model "openai@https://127.0.0.1:$PORT/v1:m" --limit 2
+    expect_eq "https with the server's CA: exit 0" "$RC" 0
+    expect_eq "https: both requests answered" "$(R 'len(D)') $(S 'len(D)')" "2 2"
+    : >"$REC"
+    srun --model "openai@https://127.0.0.1:$PORT/v1:m" --limit 3 --concurrency 1
+    expect_eq "https with an untrusted certificate: exit 3" "$RC" 3
+    expect_match "https with an untrusted certificate: the run stops, saying why" "$ERR" "certificate"
+    expect_eq "https with an untrusted certificate: nothing reached the server" "$(R 'len(D)')" 0
+else
+    skip "https" "no openssl"
+fi
+
 # --- keys ------------------------------------------------------------------
 unset OPENAI_API_KEY
 srun --model "openai:gpt-4o" --limit 1

@@ -39,7 +39,8 @@ Actions ("do"):
   "stall"    start a stream, then go silent for `seconds`
   "truncate" announce a Content-Length larger than what is sent
 Global options: --answer TEXT (the default answer), --latency S (every
-answer is sent S seconds after the request arrived), --no-parse (do not decode bodies: benchmarks), --key KEY.
+answer is sent S seconds after the request arrived), --no-parse (do not decode bodies: benchmarks), --key KEY,
+--tls CERT KEY (HTTPS), --procs N (N processes share the socket: benchmarks).
 """
 import argparse
 import datetime
@@ -621,6 +622,7 @@ def main():
     ap.add_argument("--no-parse", action="store_true")
     ap.add_argument("--key")
     ap.add_argument("--procs", type=int, default=1)
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ARGS = ap.parse_args()
     sys.setswitchinterval(0.001)
     if ARGS.script:
@@ -629,6 +631,11 @@ def main():
     if ARGS.record:
         RECORD = open(ARGS.record, "a")
     srv = Server(("127.0.0.1", ARGS.port), Handler)
+    if ARGS.tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(ARGS.tls[0], ARGS.tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     sys.stdout.write("PORT %d\n" % srv.server_address[1])
     sys.stdout.flush()
     # --procs N (benchmarks): N processes accept on the one socket, so body
