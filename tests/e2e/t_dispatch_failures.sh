@@ -119,6 +119,23 @@ expect_eq "body over --max-response: the item fails at once" "$(att q011) $(st q
 expect_match "body over --max-response: says so" "$(errof q011)" "larger than the cap"
 expect_eq "slow status line: timed out, retried" "$(att q012) $(st q012)" "2 ok"
 
+# --- the upload: reset half way; a proxy's 413 before the body -------------------
+$PY "$ROOT/tests/e2e/dispatch_data.py" "$TMP/big" --items 2 --image-bytes 700000 >/dev/null
+SCR=$(script upload '{"rules": [{"early": true, "match": {"nth": 1}, "do": "reset"}]}')
+fake_start --script "$SCR"
+"$STEVAL" run "$SPEC" --data "$TMP/big" --out "$TMP/runs" --no-progress --model "openai@$BASE/v1:m" \
+    --concurrency 1 --limit 1 >"$TMP/out" 2>"$TMP/err"
+RC=$?
+RUN=$(cat "$TMP/out")
+expect_eq "reset during a 1.9 MB upload: retried, answered" "$RC $(att q000) $(st q000)" "0 2 ok"
+fake_start --max-body 1000000
+"$STEVAL" run "$SPEC" --data "$TMP/big" --out "$TMP/runs" --no-progress --model "openai@$BASE/v1:m" \
+    --limit 2 >"$TMP/out" 2>"$TMP/err"
+RC=$?
+RUN=$(cat "$TMP/out")
+expect_eq "413 before the body is read: the items fail, not retried" "$RC $(S '[r["attempts"] for r in D]')" "3 [1, 1]"
+expect_match "413 before the body is read: the proxy's page" "$(errof q000)" "HTTP 413: 413 Request Entity Too Large"
+
 # --- idle timeout on a stalled stream -----------------------------------------
 SCR=$(script stall '{"rules": [{"match": {"contains": "number 0:", "attempt": 1}, "do": "stall", "seconds": 20}]}')
 fake_start --script "$SCR"

@@ -71,10 +71,15 @@ expect_eq "stream: exit 0" "$RC" 0
 expect_eq "stream requested with usage" "$(R '[D[0]["body"]["stream"], D[0]["body"]["stream_options"]]')" '[true, {"include_usage": true}]'
 expect_eq "stream: answers assembled" "$(S 'all(r["response"] in ("A","B","C","D") for r in D)')" true
 expect_eq "stream: usage from the final chunk" "$(S 'all(r["usage"]["input"] > 0 for r in D)')" true
-SCR=$(script stream_edge '{"rules": [{"do": "answer", "stream": true, "split": true, "crlf": true, "comments": true, "text": "The answer is B, clearly."}]}')
+SCR=$(script stream_edge '{"rules": [
+ {"match": {"contains": "number 0:"}, "do": "answer", "stream": true, "split": true, "crlf": true, "comments": true, "text": "The answer is B, clearly."},
+ {"match": {"contains": "number 1:"}, "do": "answer", "stream": true, "split": true, "text": "Réponse : « B » — ✓ 答案"},
+ {"match": {"contains": "number 2:"}, "do": "answer", "stream": true, "coalesce": true, "text": "all events in one write"}]}')
 fake_start --script "$SCR"
-srun --model "openai@$BASE/v1:fake-vlm" --limit 2 --stream
-expect_eq "stream split in tiny pieces, CRLF, comments: reassembled" "$(S 'D[0]["response"]')" "The answer is B, clearly."
+srun --model "openai@$BASE/v1:fake-vlm" --limit 3 --stream
+expect_eq "stream split in tiny pieces, CRLF, comments: reassembled" "$(S 'by_id(D)["q000"]["response"]')" "The answer is B, clearly."
+expect_eq "stream split inside UTF-8 sequences: reassembled" "$(S 'by_id(D)["q001"]["response"]')" "Réponse : « B » — ✓ 答案"
+expect_eq "several events in one write" "$(S 'by_id(D)["q002"]["response"]')" "all events in one write"
 
 # --- reasoning text, refusal, length, content filter, gzip ------------------
 SCR=$(script odd '{"rules": [

@@ -40,7 +40,10 @@ Actions ("do"):
   "truncate" announce a Content-Length larger than what is sent
 Global options: --answer TEXT (the default answer), --latency S (every
 answer is sent S seconds after the request arrived), --no-parse (do not decode bodies: benchmarks), --key KEY,
---tls CERT KEY (HTTPS), --procs N (N processes share the socket: benchmarks).
+--tls CERT KEY (HTTPS), --procs N (N processes share the socket: benchmarks),
+--max-body N (a larger request gets 413 before its body is read). A rule with
+"early": true acts before the body is read (it may match on "nth" only):
+{"early": true, "match": {"nth": 1}, "do": "reset"} resets during the upload.
 """
 import argparse
 import datetime
@@ -264,6 +267,36 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         self.t_arrival = time.monotonic()
         n = int(self.headers.get("Content-Length") or 0)
+        # "early" rules act before the body is read (match on "nth" only)
+        for r in SCRIPT.get("rules", []):
+            if not r.get("early"):
+                continue
+            with LOCK:
+                nth = STATE["n"] + 1
+            if matches(r.get("match", {}), {"n": nth, "attempt": None, "dialect": None, "text": ""}):
+                with LOCK:
+                    STATE["n"] += 1
+                if RECORD is not None:
+                    with LOCK:
+                        RECORD.write(json.dumps({"n": nth, "t": time.monotonic(), "path": self.path,
+                                                 "early": r.get("do"), "text": "", "raw_len": n,
+                                                 "headers": {}, "images": 0}) + "\n")
+                        RECORD.flush()
+                if r.get("do") == "reset":
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    self.connection.close()
+                else:
+                    self.close_connection = True
+                    self.act(r, {"n": nth, "attempt": 1, "dialect": None, "text": "", "body": None,
+                                 "imgs": [], "path": self.path})
+                return
+        if ARGS.max_body and n > ARGS.max_body:
+            # like a proxy: refuse without reading, then close
+            self.close_connection = True
+            self.reply(413, {"connection": "close"}, "<html><body><h1>413 Request Entity Too Large</h1></body></html>",
+                       "text/html")
+            return
         if ARGS.no_parse:
             # benchmarks: drain the body into a buffer reused by the thread
             tl = THREAD_BUF.__dict__
@@ -441,6 +474,7 @@ class Handler(BaseHTTPRequestHandler):
                    "choices": [{"index": 0, "message": msg, "logprobs": None,
                                 "finish_reason": {"stop": "stop", "length": "length", "filter": "content_filter"}[fin],
                                 "stop_reason": None}],
+                   "timings": {"prompt_n": p, "predicted_n": c, "prompt_per_second": 1000.0},
                    "usage": {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c,
                              "completion_tokens_details": {"reasoning_tokens": 7 if think else 0}}}
             if rule.get("no_usage"):
@@ -497,8 +531,9 @@ class Handler(BaseHTTPRequestHandler):
             s = ""
             if event:
                 s += "event: " + event + nl
-            s += "data: " + (obj if isinstance(obj, str) else json.dumps(obj)) + nl + nl
-            return s.encode()
+            # raw UTF-8 on the wire, so split writes can cut inside a character
+            s += "data: " + (obj if isinstance(obj, str) else json.dumps(obj, ensure_ascii=False)) + nl + nl
+            return s.encode("utf-8")
         if d == "openai":
             base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0, "model": body.get("model", "fake")}
             out.append(sse(dict(base, choices=[{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])))
@@ -622,6 +657,7 @@ def main():
     ap.add_argument("--no-parse", action="store_true")
     ap.add_argument("--key")
     ap.add_argument("--procs", type=int, default=1)
+    ap.add_argument("--max-body", type=int, default=0)
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ARGS = ap.parse_args()
     sys.setswitchinterval(0.001)
