@@ -9,6 +9,14 @@ ge() { $PY -c "import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]
 expect_ge() { if ge "$2" "$3"; then _report 0 "$1"; else _report 1 "$1" "got $2, want >= $3"; fi; }
 span() { R 'round(D[-1]["t"] - D[0]["t"], 3)'; }
 
+# --concurrency: exactly that many requests in flight at the server, no more
+fake_start --latency 0.3
+srun --model "openai@$BASE/v1:m" --limit 12 --concurrency 3
+expect_eq "--concurrency 3: exit 0" "$RC" 0
+INFLIGHT='max(sum(1 for b in D if b["t"] <= a["t"] < b["t"] + 0.29) for a in D)'
+expect_eq "--concurrency 3: at most 3 at the server at once, and 3 reached" "$(R "$INFLIGHT")" 3
+expect_eq "--concurrency 3: 3 connections, reused" "$(M 'D["dispatch"]["connections"]')" 3
+
 # 120 requests per minute: a burst of 2, then one every 0.5 s
 fake_start
 srun --model "openai@$BASE/v1:m" --limit 8 --concurrency 8 --rpm 120
