@@ -13,8 +13,9 @@ gnuplot-nox ffmpeg python3"
 
 # Tests: cmocka units, the loopback servers (python3 standard library), the
 # HTML viewer test (chromium), DuckDB for Parquet cross-checks (nodejs/npm),
-# PyAV for the frame benchmark, clang + libFuzzer runtime for `make fuzz`.
-TEST="libcmocka-dev chromium python3-av clang libclang-rt-14-dev"
+# PyAV for the frame benchmark, clang + libFuzzer runtime for `make fuzz`,
+# nghttpd (nghttp2-server) for the HTTP/2 connection-sharing test.
+TEST="libcmocka-dev chromium python3-av clang libclang-rt-14-dev nghttp2-server"
 # Node.js may come from elsewhere (e.g. a vendor build that bundles npm and
 # conflicts with Debian's npm package): only install Debian's when the
 # commands are missing.
