@@ -218,6 +218,12 @@ static int write_manifest(struct run_state *r, const char *status)
 	jw_value(&w, r->generation);
 	jw_key(&w, "model");
 	jw_str(&w, r->m->spec);
+	if (r->mo.models_file) {
+		char *abs = realpath(r->mo.models_file, NULL);
+		jw_key(&w, "models_file");
+		jw_str(&w, abs ? abs : r->mo.models_file);
+		free(abs);
+	}
 	jw_key(&w, "endpoint");
 	model_describe(r->m, &w);
 	jw_key(&w, "dispatch");
@@ -1207,9 +1213,19 @@ int run_execute(const struct run_opts *o)
 		error("suite '%s' has no protocol '%s'", r.s.name, protocol);
 		goto out;
 	}
-	r.mo.models_file = o->models_file;
+	r.mo.models_file = o->models_file ? o->models_file : getenv("STEVAL_MODELS");
 	r.mo.key_env = o->key_env;
 	r.mo.stream = o->stream;
+	if (r.resume_manifest) {
+		/* resuming: how the run reached its model, unless given again */
+		const cJSON *ep = json_get(r.resume_manifest, "endpoint");
+		if (!r.mo.models_file)
+			r.mo.models_file = json_get_str(r.resume_manifest, "models_file");
+		if (!r.mo.key_env && !json_get_str(ep, "name"))
+			r.mo.key_env = json_get_str(ep, "key_env");
+		if (r.mo.stream < 0 && cJSON_IsBool(json_get(ep, "stream")))
+			r.mo.stream = cJSON_IsTrue(json_get(ep, "stream"));
+	}
 	r.mo.concurrency = o->concurrency;
 	r.mo.rpm = o->rpm;
 	r.mo.tpm = o->tpm;

@@ -113,6 +113,24 @@ expect_eq "summary: the last line counts" "$(q "$ERUN/results.json" '[D["overall
 srun --resume "$ERUN" --limit 7
 expect_eq "resume with a larger --limit extends the run" "$(S 'len(set(ids(D)))')" 7
 
+# resume remembers the models file and the key variable
+SCR=$(script err2 '{"rules": [{"match": {"contains": "number 1:", "attempt": 1}, "do": "status", "preset": "openai_400"}]}')
+fake_start --script "$SCR"
+printf '{"keyed": {"adapter": "openai", "base_url": "%s/v1", "model": "fake-vlm", "key_env": "FAKE_KEY"}}' "$BASE" \
+    >"$TMP/models.json"
+srun --model keyed --models "$TMP/models.json" --limit 3
+expect_eq "models-file run with an error: exit 3" "$RC" 3
+KRUN2=$RUN
+: >"$REC"
+srun --resume "$KRUN2"
+expect_eq "resume without --models: the run's models file is used" "$RC" 0
+expect_eq "resume: the key from the models file's variable was sent" "$(R '[len(D), D[0]["auth_ok"]]')" '[1, true]'
+srun --model "openai@$BASE/v1:fake-vlm" --key-env FAKE_KEY --limit 3
+KRUN3=$RUN
+: >"$REC"
+srun --resume "$KRUN3" --limit 4
+expect_eq "resume without --key-env: the run's key variable is used" "$(R '[len(D), D[0]["auth_ok"]]')" '[1, true]'
+
 # the manifest must match
 srun --resume "$ERUN" --model "openai@$BASE/v1:other"
 expect_eq "resume, another model: exit 2" "$RC" 2
