@@ -525,7 +525,27 @@ int extract_run(const struct extractor *x, const char *text, size_t len,
 		text = "";
 		len = 0;
 	}
-	if (x->fn != x_raw && !utf8_valid(text, len)) {
+	if (memchr(text, 0, len)) {
+		/* values are C strings: a NUL byte becomes U+FFFD, which every
+		 * official rule treats as it treats "\0" (neither space, word
+		 * character nor digit), so no score changes */
+		struct buf t = BUF_INIT;
+		size_t i, run = 0;
+		for (i = 0; i < len; i++)
+			if (!text[i]) {
+				buf_add(&t, text + run, i - run);
+				buf_adds(&t, "\xef\xbf\xbd");
+				run = i + 1;
+			}
+		buf_add(&t, text + run, len - run);
+		if (x->fn != x_raw && !utf8_valid(t.data, t.len))
+			utf8_sanitize(t.data, t.len, &clean);
+		else
+			buf_addbuf(&clean, &t);
+		buf_release(&t);
+		text = buf_cstr(&clean);
+		len = clean.len;
+	} else if (x->fn != x_raw && !utf8_valid(text, len)) {
 		utf8_sanitize(text, len, &clean);
 		text = buf_cstr(&clean);
 		len = clean.len;

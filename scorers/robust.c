@@ -962,7 +962,7 @@ int extract_robust_letter(const char *text, size_t tlen, const struct item *it, 
 			int found = 0;
 			for (k = 0; k < i; k++)   /* the same text as an earlier option */
 				if (oi[k].norm.len == oi[i].norm.len &&
-				    !memcmp(oi[k].norm.data, oi[i].norm.data, oi[i].norm.len))
+				    (!oi[i].norm.len || !memcmp(oi[k].norm.data, oi[i].norm.data, oi[i].norm.len)))
 					break;
 			if (k < i || !oi[i].norm.len)
 				continue;

@@ -267,6 +267,13 @@ static void test_bad_input(void **state)
 		extraction_release(&ex);
 	}
 	free(big);
+	/* a NUL byte is U+FFFD: "B\0C" is not the token "B" */
+	assert_int_equal(extract_run(extract_find("vsi-first-token"), nul, 3, NULL, &ex), 0);
+	assert_string_equal(ex.value, "B\xef\xbf\xbd" "C");
+	extraction_release(&ex);
+	assert_int_equal(extract_run(extract_find("raw"), nul, 3, NULL, &ex), 0);
+	assert_string_equal(ex.value, "B\xef\xbf\xbd" "C");
+	extraction_release(&ex);
 	/* raw keeps the bytes as they are; the others see U+FFFD */
 	assert_int_equal(extract_run(extract_find("raw"), "B\xff", 2, NULL, &ex), 0);
 	assert_string_equal(ex.value, "B\xff");
