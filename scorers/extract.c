@@ -300,13 +300,15 @@ static int x_mllm4d(const char *s, size_t len, const struct item *it, struct ext
 /* steval's reading of "Therefore, the final answer is: $LETTER": the phrase
  * "final answer" (any case, markdown emphasis allowed around the words), an
  * optional "is"/"would be"/..., an optional colon, then decorations (spaces,
- * * _ quotes ` $ ( [ {, \boxed{ \text{ \textbf{ \mathbf{ \mathrm{), an
- * optional "option"/"choice"/"letter", then one letter that is not followed
- * by a word character. */
+ * * _ quotes ` $ ( [ {, and up to three of \boxed{ \text{ \textbf{
+ * \mathbf{ \mathrm{), an optional "option"/"choice"/"letter", then one
+ * letter that is not followed by a word character. Runs are possessive
+ * single-class repeats so that no input can exhaust PCRE2's JIT stack. */
 static struct xpat vf_pats[] = {
-	{ "final[\\s*_]*answer[\\s*_]*(?:(?:is|would\\s+be|will\\s+be|should\\s+be)[\\s*_]*)?[:：]?"
-	  "(?:[\\s*_'\"“”‘’`$(\\[{]|\\\\(?:boxed|text|textbf|mathbf|mathrm)\\{)*"
-	  "(?:(?:option|choice|letter)[\\s*_]*)?"
+	{ "final[\\s*_]*+answer[\\s*_]*+(?:(?:is|would\\s+be|will\\s+be|should\\s+be)[\\s*_]*+)?[:：]?"
+	  "[\\s*_'\"“”‘’`$(\\[{]*+"
+	  "(?:\\\\(?:boxed|text|textbf|mathbf|mathrm)\\{[\\s*_'\"“”‘’`$(\\[{]*+){0,3}"
+	  "(?:(?:option|choice|letter)[\\s*_]*+)?"
 	  "([A-Ea-e])(?![\\p{L}\\p{N}_])", RX_I, NULL },
 };
 static struct xpatset vf_set = XPATSET(vf_pats, "vlm4d-final-answer");
@@ -347,7 +349,7 @@ static int x_vlm4d(const char *s, size_t len, const struct item *it, struct extr
 	struct rx_match m;
 	size_t from = 0;
 	char best = 0;
-	int rc;
+	int rc = 0;
 
 	if (xpat_ready(&vf_set, vf_init) < 0)
 		return -1;
@@ -359,6 +361,8 @@ static int x_vlm4d(const char *s, size_t len, const struct item *it, struct extr
 			best = c;
 		from = m.end > from ? m.end : from + 1;
 	}
+	if (rc < 0)
+		return -1;
 	if (best)
 		set_letter(out, best, 0);
 	return 0;

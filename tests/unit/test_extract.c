@@ -283,6 +283,53 @@ static void test_bad_input(void **state)
 	extraction_release(&ex);
 }
 
+/* Long runs after each pattern's opening words: a pattern that backtracks
+ * per repetition of a group would exhaust PCRE2's JIT stack (an error, not a
+ * result). 16 KiB is well past where that happens (about 4000 characters). */
+static void test_long_runs(void **state)
+{
+	static const char *const heads[] = { "final answer is:", "<answer>", "answer", "Answer:",
+					     "(", "Ans =", "**", "Option", "The answer is", "\\boxed{" };
+	static const char *const fills[] = { " ", "*", "\\text{", "(", "\n", " *", "\xc3\xa9", "1," };
+	const struct extractor *x;
+	size_t n = 16 << 10, nx, i, h, f;
+	char *t = xmalloc(n + 32);
+	int bad = 0;
+
+	(void)state;
+	x = extract_list(&nx);
+	for (h = 0; h < ARRAY_SIZE(heads); h++)
+		for (f = 0; f < ARRAY_SIZE(fills); f++) {
+			size_t hl = strlen(heads[h]), fl = strlen(fills[f]);
+			memcpy(t, heads[h], hl);
+			for (i = hl; i < n; i++)
+				t[i] = fills[f][(i - hl) % fl];
+			memcpy(t + n, "B</answer> is correct", 21);
+			for (i = 0; i < nx; i++) {
+				struct extraction ex;
+				if (extract_run(&x[i], t, n + 21, NULL, &ex) < 0) {
+					print_message("%s fails after '%s' + '%s'...\n", x[i].name, heads[h], fills[f]);
+					bad++;
+				}
+				assert_non_null(ex.value);
+				extraction_release(&ex);
+			}
+		}
+	assert_int_equal(bad, 0);
+	/* and each run is read: the letter after a long decoration run */
+	for (i = 0; i < n; i++)
+		t[i] = " *"[i % 2];
+	memcpy(t, "final answer is:", 16);
+	memcpy(t + n, "B", 2);
+	{
+		struct extraction ex;
+		assert_int_equal(extract_run(extract_find("vlm4d-final-answer"), t, n + 1, NULL, &ex), 0);
+		assert_string_equal(ex.value, "B");
+		extraction_release(&ex);
+	}
+	free(t);
+}
+
 /* Extractors compile their patterns lazily: first use from many threads. */
 static void *thread_run(void *arg)
 {
@@ -323,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_goldens),
 		cmocka_unit_test(test_strip_think),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_long_runs),
 	};
 	const struct CMUnitTest extra[] = {
 		cmocka_unit_test(test_golden_extra),
