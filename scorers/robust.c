@@ -308,7 +308,8 @@ static int digit_number_at(const char *s, size_t len, size_t i, struct num *n, i
 			*plain = 0;
 		}
 	}
-	ok = py_float(buf_cstr(&t), t.len, &n->v) == 0;
+	/* an overflow ("1e999") is not a number steval can report */
+	ok = py_float(buf_cstr(&t), t.len, &n->v) == 0 && isfinite(n->v);
 	buf_release(&t);
 	(void)w;
 	n->end = j;
@@ -375,7 +376,7 @@ static int number_at(const char *s, size_t len, size_t i, int words, struct num 
 				if ((u = unit_at(s, len, m.end, &e)) != NULL)
 					m.unit = u, m.end = e;
 				if (!*n->unit || !*m.unit || !strcmp(n->unit, m.unit)) {
-					n->v = (n->v + m.v) / 2;
+					n->v = n->v / 2 + m.v / 2;   /* no overflow */
 					n->end = m.end;
 					if (*m.unit)
 						n->unit = m.unit;
