@@ -8,6 +8,7 @@
 #include "suites/parquet_int.h"
 #include "harness/buf.h"
 #include "harness/log.h"
+#include "harness/pystr.h"
 #include "harness/xalloc.h"
 
 #include <fcntl.h>
@@ -245,11 +246,22 @@ void pq_schema_print(const struct pq_file *f, struct buf *out)
 	pq_schema_print_root(&f->schema.root, out);
 }
 
+/* Text from the file for a terminal: at most max bytes, invalid UTF-8 as
+ * U+FFFD, control characters as \xHH. */
 static void add_clipped(struct buf *out, const char *s, size_t max)
 {
-	size_t n = strlen(s);
+	size_t n = strlen(s), i;
+	struct buf t = BUF_INIT;
 
-	json_escape(out, s, n < max ? n : max);
+	utf8_sanitize(s, n < max ? n : max, &t);
+	for (i = 0; i < t.len; i++) {
+		unsigned char c = (unsigned char)t.data[i];
+		if (c < 0x20 || c == 0x7F)
+			buf_addf(out, "\\x%02X", c);
+		else
+			buf_addch(out, (char)c);
+	}
+	buf_release(&t);
 	if (n > max)
 		buf_addf(out, "... (%zu bytes)", n);
 }

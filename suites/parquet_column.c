@@ -234,8 +234,9 @@ static int next_page(struct pq_col *c)
 		page = c->page_no;
 		if (c->pos >= c->chunk_len) {
 			char msg[128];
-			snprintf(msg, sizeof(msg), "the column chunk ends %lld values short of the "
-				 "%lld its metadata gives", (long long)c->values_left,
+			snprintf(msg, sizeof(msg), "the column chunk ends after %lld of the %lld "
+				 "values its metadata gives",
+				 (long long)(c->meta->num_values - c->values_left),
 				 (long long)c->meta->num_values);
 			return col_error(c, page, msg);
 		}

@@ -606,8 +606,10 @@ static int dba_get(struct pq_valdec *d, struct pq_val *out, size_t n, const char
 		}
 		if (arena_room(d, used, (size_t)pre + (size_t)suf, why) < 0)
 			return -1;
-		memcpy(d->arena + used, d->prev, (size_t)pre);
-		memcpy(d->arena + used + pre, d->data, (size_t)suf);
+		if (pre)
+			memcpy(d->arena + used, d->prev, (size_t)pre);
+		if (suf)
+			memcpy(d->arena + used + pre, d->data, (size_t)suf);
 		d->data += suf;
 		/* the new value becomes the previous one */
 		if ((size_t)(pre + suf) > d->prev_cap) {
@@ -617,7 +619,8 @@ static int dba_get(struct pq_valdec *d, struct pq_val *out, size_t n, const char
 			d->prev = xrealloc(d->prev, c);
 			d->prev_cap = c;
 		}
-		memcpy(d->prev, d->arena + used, (size_t)(pre + suf));
+		if (pre + suf)
+			memcpy(d->prev, d->arena + used, (size_t)(pre + suf));
 		d->prev_len = (size_t)(pre + suf);
 		out[i].u.i64 = (int64_t)used;   /* an offset until the arena is final */
 		out[i].len = (uint32_t)(pre + suf);

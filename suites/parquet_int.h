@@ -442,5 +442,7 @@ void pq_fmt_date(int64_t days, struct buf *out);
 void pq_fmt_timestamp(int64_t secs, int64_t nanos, int utc, struct buf *out);
 void pq_fmt_decimal(const uint8_t *be, size_t n, int32_t scale, struct buf *out);
 void pq_fmt_decimal_i64(int64_t v, int32_t scale, struct buf *out);
+/* repr() of a finite double, identical to py_float_repr(); returns the length. */
+size_t pq_double_repr(double v, char *out);
 
 #endif

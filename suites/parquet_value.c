@@ -127,12 +127,99 @@ void pq_out_num(struct pq_out *o, double v, const char *spelling)
 	}
 }
 
+/*
+ * repr(v) of a finite double into out[32], as py_float_repr() (pystr.c)
+ * spells it: the shortest decimal that reads back as v (the correctly
+ * rounded one of that length), positional for exponents -4..15, else
+ * scientific. The shortest length is found by bisection (a length that
+ * round-trips stays so with one more digit), a handful of printf/strtod
+ * pairs instead of up to seventeen.
+ */
+size_t pq_double_repr(double v, char *out)
+{
+	char tmp[40], best[40], digits[24];
+	int lo = 1, hi = 17, nd = 0, exp10, decpt, i;
+	size_t n = 0;
+	char *mant, *epos;
+
+	snprintf(best, sizeof(best), "%.16e", v);
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		snprintf(tmp, sizeof(tmp), "%.*e", mid - 1, v);
+		if (strtod(tmp, NULL) == v) {
+			hi = mid;
+			memcpy(best, tmp, sizeof(tmp));
+		} else {
+			lo = mid + 1;
+		}
+	}
+	mant = best;
+	if (*mant == '-') {
+		out[n++] = '-';
+		mant++;
+	}
+	epos = strchr(mant, 'e');
+	for (char *q = mant; q < epos; q++)
+		if (*q >= '0' && *q <= '9')
+			digits[nd++] = *q;
+	exp10 = (int)strtol(epos + 1, NULL, 10);
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	if (v == 0)
+		exp10 = 0;
+	decpt = exp10 + 1;
+	if (decpt > -4 && decpt <= 16) {
+		if (decpt <= 0) {
+			out[n++] = '0';
+			out[n++] = '.';
+			for (i = decpt; i < 0; i++)
+				out[n++] = '0';
+			memcpy(out + n, digits, (size_t)nd);
+			n += (size_t)nd;
+		} else if (nd <= decpt) {
+			memcpy(out + n, digits, (size_t)nd);
+			n += (size_t)nd;
+			for (i = nd; i < decpt; i++)
+				out[n++] = '0';
+			out[n++] = '.';
+			out[n++] = '0';
+		} else {
+			memcpy(out + n, digits, (size_t)decpt);
+			n += (size_t)decpt;
+			out[n++] = '.';
+			memcpy(out + n, digits + decpt, (size_t)(nd - decpt));
+			n += (size_t)(nd - decpt);
+		}
+	} else {
+		out[n++] = digits[0];
+		if (nd > 1) {
+			out[n++] = '.';
+			memcpy(out + n, digits + 1, (size_t)(nd - 1));
+			n += (size_t)(nd - 1);
+		}
+		n += (size_t)snprintf(out + n, 8, "e%c%02d", exp10 < 0 ? '-' : '+',
+				      exp10 < 0 ? -exp10 : exp10);
+	}
+	out[n] = 0;
+	return n;
+}
+
 void pq_out_float(struct pq_out *o, double v)
 {
+	char t[40];
+
+	if (!isfinite(v)) {
+		if (o->w)
+			jw_null(o->w);
+		else
+			put(o, json_float_new(v));
+		return;
+	}
+	pq_double_repr(v, t);
 	if (o->w)
-		jw_num(o->w, v);
+		jw_raw(o->w, t);
 	else
-		put(o, json_float_new(v));
+		put(o, json_num_new(v, t));
 }
 
 void pq_out_str(struct pq_out *o, const char *s, size_t n)
@@ -267,9 +354,14 @@ void pq_fmt_decimal_i64(int64_t v, int32_t scale, struct buf *out)
 {
 	char digits[32];
 	uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t i = sizeof(digits) - 1;
 
-	snprintf(digits, sizeof(digits), "%llu", (unsigned long long)mag);
-	decimal_str(v < 0, digits, scale, out);
+	digits[i] = 0;
+	do {
+		digits[--i] = (char)('0' + mag % 10);
+		mag /= 10;
+	} while (mag);
+	decimal_str(v < 0, digits + i, scale, out);
 }
 
 /* Big-endian two's complement of any length (callers cap it). */
@@ -420,6 +512,8 @@ void pq_value_out(struct pq_out *o, const struct pq_leaf *l, const struct pq_val
 			pq_out_null(o);
 		else if (l->physical != PQ_INT32 && l->physical != PQ_INT64 && v->len > 1024)
 			out_text(o, &b);
+		else if (o->w)
+			jw_raw(o->w, buf_cstr(&b));
 		else
 			pq_out_num(o, strtod(buf_cstr(&b), NULL), buf_cstr(&b));
 		break;
