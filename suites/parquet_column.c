@@ -536,8 +536,15 @@ int pq_col_record(struct pq_col *c, struct pq_recbuf *rb)
 		} else if (rep == 0) {
 			return 1;
 		}
-		if (rb->n == rb->alloc)
+		if (rb->n == rb->alloc) {
+			if (rb->n >= PQ_MAX_RECORD_VALUES) {
+				char msg[96];
+				snprintf(msg, sizeof(msg), "a row holds more than %zu values of this "
+					 "column (the reader's limit)", PQ_MAX_RECORD_VALUES);
+				return col_error(c, c->cur_page, msg);
+			}
 			rb_grow(rb);
+		}
 		rb->rep[rb->n] = rep;
 		rb->def[rb->n] = c->def[c->bpos];
 		if (rb->def[rb->n] == l->max_def)

@@ -25,6 +25,7 @@
 #define PQ_MAX_DEPTH 40                    /* schema nesting levels */
 #define PQ_MAX_PAGE ((size_t)1 << 30)      /* largest page after decompression */
 #define PQ_BATCH 1024                      /* levels decoded at a time */
+#define PQ_MAX_RECORD_VALUES ((size_t)1 << 22)   /* values of one column in one row */
 
 /* ---- enums from parquet.thrift ---- */
 
