@@ -266,6 +266,65 @@ static void add_clipped(struct buf *out, const char *s, size_t max)
 		buf_addf(out, "... (%zu bytes)", n);
 }
 
+/* "pages: 1 DICTIONARY_PAGE, 2 DATA_PAGE_V2 (PLAIN, RLE_DICTIONARY)" from
+ * the chunk's page headers. */
+static void page_summary(const struct pq_file *f, size_t rg, size_t col, struct buf *out)
+{
+	struct pq_col c;
+	int counts[4] = { 0, 0, 0, 0 }, other = 0;
+	uint32_t encs = 0;
+	size_t k;
+	int first = 1;
+
+	pq_col_init(&c);
+	if (pq_col_begin(&c, &f->src, &f->schema.leaves[col], rg, &f->meta.rgs[rg].cols[col]) < 0) {
+		buf_adds(out, "    pages: (the column chunk cannot be read)\n");
+		pq_col_release(&c);
+		return;
+	}
+	while (c.pos < c.chunk_len) {
+		struct pq_page_header h;
+		const char *why;
+		size_t used;
+		if (pq_parse_page_header(c.chunk + c.pos, c.chunk_len - c.pos, &h, &used, &why) < 0)
+			break;
+		c.pos += used;
+		if (h.compressed_size < 0 || (size_t)h.compressed_size > c.chunk_len - c.pos)
+			break;
+		c.pos += (size_t)h.compressed_size;
+		if (h.type >= 0 && h.type < 4)
+			counts[h.type]++;
+		else
+			other++;
+		if ((h.has_data || h.has_v2 || h.has_dict) && h.encoding >= 0 && h.encoding < 32)
+			encs |= 1u << h.encoding;
+		if (h.type == PQ_PAGE_DATA || h.type == PQ_PAGE_DATA_V2) {
+			c.values_left -= h.num_values;
+			if (c.values_left <= 0)
+				break;
+		}
+	}
+	buf_adds(out, "    pages:");
+	for (k = 0; k < 4; k++) {
+		if (!counts[k])
+			continue;
+		buf_addf(out, "%s %d %s", first ? "" : ",", counts[k], pq_page_type_name((int)k));
+		first = 0;
+	}
+	if (other)
+		buf_addf(out, "%s %d of unknown types", first ? "" : ",", other);
+	buf_adds(out, "; value encodings");
+	first = 1;
+	for (k = 0; k < 32; k++) {
+		if (!(encs & (1u << k)))
+			continue;
+		buf_addf(out, "%s%s", first ? " " : ",", pq_encoding_name((int)k));
+		first = 0;
+	}
+	buf_addch(out, '\n');
+	pq_col_release(&c);
+}
+
 void pq_meta_print(const struct pq_file *f, struct buf *out)
 {
 	const struct pq_meta *m = &f->meta;
@@ -315,6 +374,7 @@ void pq_meta_print(const struct pq_file *f, struct buf *out)
 				buf_addf(out, ", dictionary page at %lld",
 					 (long long)c->dictionary_page_offset);
 			buf_addch(out, '\n');
+			page_summary(f, i, j, out);
 		}
 	}
 }

@@ -29,7 +29,8 @@
  *                        "1.50", "-0.05", "0E-8"
  *   STRING, ENUM, JSON   strings (the text as stored; JSON is not parsed)
  *   other BYTE_ARRAY,    strings: the bytes as text when they are valid UTF-8
- *   FIXED_LEN_BYTE_ARRAY without a NUL byte, else DuckDB's BLOB text: printable
+ *   FIXED_LEN_BYTE_ARRAY without control characters (tab, newline and carriage
+ *                        return allowed), else DuckDB's BLOB text: printable
  *                        ASCII as is, every other byte and '\' as \xHH
  *   UUID                 "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (lower case)
  *   DATE                 "YYYY-MM-DD"

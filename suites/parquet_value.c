@@ -424,6 +424,18 @@ static void blob_text(const uint8_t *p, size_t n, struct buf *out)
 	}
 }
 
+/* Bytes without a text annotation read as text when they are valid UTF-8
+ * with no control characters but tab, newline and carriage return. */
+static int looks_like_text(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r') || p[i] == 0x7F)
+			return 0;
+	return utf8_valid((const char *)p, n);
+}
+
 static double half_to_double(uint16_t h)
 {
 	int e = (h >> 10) & 31, m = h & 1023;
@@ -492,7 +504,7 @@ void pq_value_out(struct pq_out *o, const struct pq_leaf *l, const struct pq_val
 		pq_out_str(o, (const char *)v->u.ptr, v->len);
 		return;
 	case PQ_VK_BYTES:
-		if (!memchr(v->u.ptr, 0, v->len) && utf8_valid((const char *)v->u.ptr, v->len)) {
+		if (looks_like_text(v->u.ptr, v->len)) {
 			pq_out_str(o, (const char *)v->u.ptr, v->len);
 			return;
 		}

@@ -8,4 +8,4 @@ if [ ! -d "$SHARED/data/parquet" ]; then
     finish
     exit $?
 fi
-exec python3 "$ROOT/tests/e2e/parquet_corpus.py" "$STEVAL" "$SHARED/data/parquet"
+python3 "$ROOT/tests/e2e/parquet_corpus.py" "$STEVAL" "$SHARED/data/parquet"
