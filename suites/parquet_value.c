@@ -107,10 +107,27 @@ void pq_out_bool(struct pq_out *o, int v)
 		put(o, checked(cJSON_CreateBool(v)));
 }
 
+/* Decimal text of v, ending at end (NUL written); returns the start. */
+static char *int_text(long long v, char *end)
+{
+	unsigned long long m = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	*end = 0;
+	do {
+		*--end = (char)('0' + m % 10);
+		m /= 10;
+	} while (m);
+	if (v < 0)
+		*--end = '-';
+	return end;
+}
+
 void pq_out_int(struct pq_out *o, long long v)
 {
+	char t[24];
+
 	if (o->w)
-		jw_int(o->w, v);
+		jw_raw(o->w, int_text(v, t + sizeof(t) - 1));
 	else
 		put(o, json_int_new(v));
 }
@@ -128,18 +145,144 @@ void pq_out_num(struct pq_out *o, double v, const char *spelling)
 }
 
 /*
- * repr(v) of a finite double into out[32], as py_float_repr() (pystr.c)
- * spells it: the shortest decimal that reads back as v (the correctly
- * rounded one of that length), positional for exponents -4..15, else
- * scientific. The shortest length is found by bisection (a length that
- * round-trips stays so with one more digit), a handful of printf/strtod
- * pairs instead of up to seventeen.
+ * repr(v) of a finite double, exactly as py_float_repr() (harness/pystr.c)
+ * spells it: the shortest decimal that reads back as v, correctly rounded,
+ * positional for exponents -4..15, else scientific.
+ *
+ * That function tries lengths 1..17 with printf and strtod; doing so for
+ * every value of a column is the reader's main cost. Here the shortest
+ * length is found by bisection (a length that reads back still does with
+ * one more digit), and each step is done in x87 extended precision (64-bit
+ * mantissa) for values from 1e-11 to 1e27, where every power of ten used is
+ * exact: the p-digit rounding of v is v * 10^k rounded (one rounding error,
+ * under 0.01 of a unit), and it reads back as v when it lies inside v's
+ * rounding interval (checked to 1%). Whenever a step falls within those
+ * margins of a tie, or v is out of that range, the exact printf/strtod
+ * search decides instead. The unit tests compare both with py_float_repr().
  */
-size_t pq_double_repr(double v, char *out)
+
+static const long double pow10l_exact[28] = {
+	1e0L, 1e1L, 1e2L, 1e3L, 1e4L, 1e5L, 1e6L, 1e7L, 1e8L, 1e9L, 1e10L, 1e11L, 1e12L,
+	1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L,
+	1e25L, 1e26L, 1e27L,
+};
+
+/* a * 10^k in extended precision; |k| <= 27 */
+static long double scale10(long double a, int k)
 {
-	char tmp[40], best[40], digits[24];
-	int lo = 1, hi = 17, nd = 0, exp10, decpt, i;
-	size_t n = 0;
+	return k >= 0 ? a * pow10l_exact[k] : a / pow10l_exact[-k];
+}
+
+/* The p-digit rounding of a (> 0) with decimal exponent e10: *n in
+ * [10^(p-1), 10^p]. -1 when too close to a tie to tell. */
+static int fast_round(long double a, int p, int e10, uint64_t *n)
+{
+	int k = p - 1 - e10;
+	long double x, fl, fr;
+
+	if (k > 27 || k < -27)
+		return -1;
+	x = scale10(a, k);
+	fl = floorl(x);
+	fr = x - fl;
+	if (fr > 0.49L && fr < 0.51L)
+		return -1;
+	*n = (uint64_t)fl + (fr >= 0.5L);
+	return 0;
+}
+
+/* Does n * 10^(e10 - p + 1) read back as a? 1 yes, 0 no, -1 too close to say. */
+static int fast_reads_back(long double a, double v, uint64_t n, int p, int e10)
+{
+	int ex, k = p - 1 - e10;
+	double f = frexp(v, &ex);
+	long double c, d, lim;
+
+	if (k > 27 || k < -27)
+		return -1;
+	c = scale10((long double)n, -k);
+	d = c - a;
+	lim = ldexpl(1.0L, ex - 54);          /* half the gap to the next double */
+	if (d < 0 && fabs(f) == 0.5)
+		lim /= 2;                      /* the gap below a power of two is smaller */
+	d = fabsl(d) / lim;
+	if (d < 0.99L)
+		return 1;
+	if (d > 1.01L)
+		return 0;
+	return -1;
+}
+
+/* Near a tie at length p both neighbours lie about half a decimal unit from
+ * a; when that is far outside a's rounding interval neither reads back, so
+ * the tie need not be resolved. */
+static int fast_too_short(long double a, double v, int p, int e10)
+{
+	int ex, k = p - 1 - e10;
+
+	frexp(v, &ex);
+	if (k > 27 || k < -27)
+		return 0;
+	return 0.49L * scale10(1.0L, -k) > 1.01L * ldexpl(1.0L, ex - 54);
+}
+
+/* Shortest digits of |v| (finite, nonzero) into digits, with the decimal
+ * exponent of the first one; -1 when the fast path cannot decide. */
+static int fast_shortest(double v, char *digits, int *nd, int *exp10)
+{
+	long double a = fabsl((long double)v), x;
+	uint64_t best = 0, n;
+	int e10, lo = 1, hi = 17, best_p = 17, i, r;
+	char tmp[24];
+
+	if (!(a >= 1e-11L && a < 1e27L))
+		return -1;
+	e10 = (int)floorl(log10l(a));
+	x = scale10(a, -e10);
+	if (x < 1)
+		e10--;
+	else if (x >= 10)
+		e10++;
+	if (fast_round(a, 17, e10, &best) < 0)
+		return -1;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (fast_round(a, mid, e10, &n) < 0)
+			r = fast_too_short(a, v, mid, e10) ? 0 : -1;
+		else
+			r = fast_reads_back(a, v, n, mid, e10);
+		if (r < 0)
+			return -1;
+		if (r) {
+			hi = mid;
+			best = n;
+			best_p = mid;
+		} else {
+			lo = mid + 1;
+		}
+	}
+	if (best_p == 17 && fast_reads_back(a, v, best, 17, e10) != 1)
+		return -1;
+	/* 9.99 rounded to two digits is 10.0: one more place */
+	n = best;
+	*exp10 = e10;
+	if (best_p <= 19 && n >= (uint64_t)pow10l_exact[best_p]) {
+		n /= 10;
+		(*exp10)++;
+	}
+	i = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)n);
+	while (i > 1 && tmp[i - 1] == '0')
+		i--;
+	memcpy(digits, tmp, (size_t)i);
+	*nd = i;
+	return 0;
+}
+
+/* The exact search: printf's correctly rounded digits at each length. */
+static void slow_shortest(double v, char *digits, int *nd, int *exp10)
+{
+	char tmp[40], best[40];
+	int lo = 1, hi = 17;
 	char *mant, *epos;
 
 	snprintf(best, sizeof(best), "%.16e", v);
@@ -153,20 +296,31 @@ size_t pq_double_repr(double v, char *out)
 			lo = mid + 1;
 		}
 	}
-	mant = best;
-	if (*mant == '-') {
-		out[n++] = '-';
-		mant++;
-	}
+	mant = best[0] == '-' ? best + 1 : best;
 	epos = strchr(mant, 'e');
+	*nd = 0;
 	for (char *q = mant; q < epos; q++)
 		if (*q >= '0' && *q <= '9')
-			digits[nd++] = *q;
-	exp10 = (int)strtol(epos + 1, NULL, 10);
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	if (v == 0)
-		exp10 = 0;
+			digits[(*nd)++] = *q;
+	*exp10 = (int)strtol(epos + 1, NULL, 10);
+	while (*nd > 1 && digits[*nd - 1] == '0')
+		(*nd)--;
+}
+
+size_t pq_double_repr(double v, char *out)
+{
+	char digits[24];
+	int nd = 0, exp10 = 0, decpt, i;
+	size_t n = 0;
+
+	if (v == 0) {
+		digits[0] = '0';
+		nd = 1;
+	} else if (fast_shortest(v, digits, &nd, &exp10) < 0) {
+		slow_shortest(v, digits, &nd, &exp10);
+	}
+	if (signbit(v))
+		out[n++] = '-';
 	decpt = exp10 + 1;
 	if (decpt > -4 && decpt <= 16) {
 		if (decpt <= 0) {

@@ -4,6 +4,10 @@
 //   node tests/duckdb/gen.mjs OUTDIR        tables for the comparison test
 //   node tests/duckdb/gen.mjs --bench FILE ROWS ROWGROUP
 //                                           one large VSI/STI-shaped file for the benchmark
+//   node tests/duckdb/gen.mjs --time FILE OUT THREADS
+//                                           time DuckDB reading FILE and writing it as JSON
+//                                           lines to OUT (after one warm-up run); prints
+//                                           {"wall": s, "cpu": s} of the measured run
 //
 // Tables (deterministic, no randomness):
 //   sti    STI-Bench's qa.parquet shape: Video, ID, time_start/time_end
@@ -86,13 +90,35 @@ const TYPES = `
     map([i % 3, 10 + i % 3], [[i::varchar], []]) as m
   from range(%ROWS%) t(i)`;
 
+// The benchmark table: VSI-Bench's columns plus STI-Bench's times and
+// candidates, every row distinct.
+const BENCH = `
+  select v.*, ((id % 37) * 0.5 + id / 1e6)::double as time_start,
+    ((id % 37) * 0.5 + 1.25 + (id % 3) / 3.0)::double as time_end,
+    {'A': (id % 9)::varchar || '.5 m/s²', 'B': ((id * 7) % 360)::varchar || '°', 'C': 'Turn left',
+     'D': '(D) ' || (id % 100)::varchar || '.80m'} as candidates
+  from (${VSI}) v`;
+
 async function main() {
   const inst = await DuckDBInstance.create(':memory:');
   const con = await inst.connect();
   const args = process.argv.slice(2);
+  if (args[0] === '--time') {
+    const [file, out, threads] = args.slice(1);
+    await con.run(`set threads = ${Number(threads)}`);
+    const sql = `copy (select * from read_parquet('${file}')) to '${out}' (format json)`;
+    await con.run(sql);
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await con.run(sql);
+    const t1 = performance.now();
+    const c1 = process.cpuUsage(c0);
+    console.log(JSON.stringify({ wall: (t1 - t0) / 1000, cpu: (c1.user + c1.system) / 1e6 }));
+    return;
+  }
   if (args[0] === '--bench') {
     const [file, rows, rg] = args.slice(1);
-    await con.run(`copy (${VSI.replace('%ROWS%', rows)}) to '${file}' (format parquet, compression snappy, row_group_size ${rg})`);
+    await con.run(`copy (${BENCH.replace('%ROWS%', rows)}) to '${file}' (format parquet, compression snappy, row_group_size ${rg})`);
     return;
   }
   const out = args[0];

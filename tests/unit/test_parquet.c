@@ -285,22 +285,36 @@ static void test_double_repr_matches_python(void **state)
 	char t[40];
 	int i;
 	const double special[] = { 0.0, -0.0, 1.0, 0.1, 1e16, 1e15, 123456789012345678.0, 1e-4,
-				   1e-5, 5e-324, 1.7976931348623157e308, 0.1f, 2.5, -7.25e-7 };
+				   1e-5, 5e-324, 1.7976931348623157e308, 0.1f, 2.5, -7.25e-7,
+				   0.125, 0.375, 1e-11, 9.999999999999999e26, 1e27, 99.5, 0.95,
+				   9.5, 1e22, 1e23, 8.41e21, 5e-11, 2.2250738585072014e-308 };
 
 	(void)state;
 	rng_seed(&r, 42);
-	for (i = 0; i < 30000 + (int)ARRAY_SIZE(special); i++) {
+	for (i = 0; i < 120000 + (int)ARRAY_SIZE(special); i++) {
 		double v;
+		int kind = i % 6;
 		if (i < (int)ARRAY_SIZE(special)) {
 			v = special[i];
-		} else if (i % 3) {
-			uint64_t bits = rng_next(&r);
+		} else if (kind == 0) {
+			uint64_t bits = rng_next(&r);   /* anything */
 			memcpy(&v, &bits, sizeof(v));
 			if (!isfinite(v))
 				continue;
-		} else {
+		} else if (kind == 1) {
 			v = (double)(float)(rng_unit(&r) * 1000.0);   /* widened float32 */
+		} else if (kind == 2) {
+			/* short decimals, where ties and near-ties live */
+			v = (double)(int64_t)rng_below(&r, 2000000) / pow(10, (double)rng_below(&r, 12));
+		} else if (kind == 3) {
+			v = ldexp((double)(rng_next(&r) >> 11), (int)rng_below(&r, 140) - 90);
+		} else if (kind == 4) {
+			v = (double)(int64_t)(rng_below(&r, 20000)) * 0.5 + 0.5;
+		} else {
+			v = rng_unit(&r) * pow(10, (double)rng_below(&r, 40) - 12);
 		}
+		if (i & 1)
+			v = -v;
 		buf_reset(&b);
 		py_float_repr(v, &b);
 		pq_double_repr(v, t);
