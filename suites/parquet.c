@@ -276,7 +276,7 @@ static void page_summary(const struct pq_file *f, size_t rg, size_t col, struct 
 	size_t k;
 	int first = 1;
 
-	pq_col_init(&c);
+	pq_col_init(&c, 1);
 	if (pq_col_begin(&c, &f->src, &f->schema.leaves[col], rg, &f->meta.rgs[rg].cols[col]) < 0) {
 		buf_adds(out, "    pages: (the column chunk cannot be read)\n");
 		pq_col_release(&c);
@@ -402,8 +402,6 @@ struct pq_rows *pq_rows_open(struct pq_file *f, const char *const *columns, size
 	r->leafsel = xcalloc(n, sizeof(*r->leafsel));
 	r->cols = xcalloc(n, sizeof(*r->cols));
 	r->rb = xcalloc(n, sizeof(*r->rb));
-	for (i = 0; i < s->nleaves; i++)
-		pq_col_init(&r->cols[i]);
 	if (!columns) {
 		r->sel = xcalloc(s->nshapes ? s->nshapes : 1, sizeof(*r->sel));
 		for (i = 0; i < s->nshapes; i++) {
@@ -419,13 +417,21 @@ struct pq_rows *pq_rows_open(struct pq_file *f, const char *const *columns, size
 			if (j == s->nshapes) {
 				error("'%s': no column '%s' (see 'steval cat --schema')", f->name,
 				      columns[i]);
-				pq_rows_close(r);
+				free(r->leafsel);
+				free(r->cols);
+				free(r->rb);
+				free(r->sel);
+				free(r);
 				return NULL;
 			}
 			r->sel[r->nsel++] = &s->shapes[j];
 			mark_leaves(r, &s->shapes[j]);
 		}
 	}
+	/* decode fewer levels at a time when many columns are read */
+	n = r->nleafsel > 16384 ? 16 : r->nleafsel ? 262144 / r->nleafsel : PQ_BATCH;
+	for (i = 0; i < s->nleaves; i++)
+		pq_col_init(&r->cols[i], n);
 	pq_asm_init(&r->a, s, r->rb);
 	r->a.fname = f->name;
 	return r;

@@ -4,7 +4,7 @@
  *
  * The chunk's bytes are read whole (it is part of the current row group);
  * pages are decompressed one at a time into a buffer reused across pages,
- * and levels and values are decoded PQ_BATCH at a time. Byte values point
+ * and levels and values are decoded a batch at a time. Byte values point
  * into the chunk, the dictionary, the page buffer or a decoder's arena;
  * when a record spans a batch or a page, the values it already holds are
  * copied into blocks that live until the next record.
@@ -43,20 +43,28 @@ int pq_src_read(const struct pq_src *s, uint64_t off, size_t len, uint8_t *dst)
 	return 0;
 }
 
-void pq_col_init(struct pq_col *c)
+void pq_col_init(struct pq_col *c, size_t batch)
 {
 	memset(c, 0, sizeof(*c));
 	pq_valdec_init(&c->vd);
+	c->batch = batch < 1 ? 1 : batch > PQ_BATCH ? PQ_BATCH : batch;
+	c->vd.batch = c->batch;
 }
 
 void pq_col_release(struct pq_col *c)
 {
+	size_t batch = c->batch;
+
 	free(c->chunk);
 	free(c->dict);
 	free(c->dict_buf);
 	free(c->page_buf);
+	free(c->rep);
+	free(c->def);
+	free(c->vals);
+	free(c->lv);
 	pq_valdec_release(&c->vd);
-	pq_col_init(c);
+	pq_col_init(c, batch);
 }
 
 static void free_blocks(struct pq_recbuf *rb)
@@ -104,6 +112,12 @@ int pq_col_begin(struct pq_col *c, const struct pq_src *src, const struct pq_lea
 	c->page_left = 0;
 	c->nb = c->bpos = c->vpos = 0;
 	c->at_end = 0;
+	if (!c->rep) {
+		c->rep = xmalloc(c->batch * sizeof(*c->rep));
+		c->def = xmalloc(c->batch * sizeof(*c->def));
+		c->vals = xmalloc(c->batch * sizeof(*c->vals));
+		c->lv = xmalloc(c->batch * sizeof(*c->lv));
+	}
 	if (meta->encrypted)
 		return col_error(c, -1, "the column is encrypted (not supported)");
 	if (meta->file_path)
@@ -412,7 +426,7 @@ static int fill(struct pq_col *c)
 		if (r <= 0)
 			return r;
 	}
-	k = c->page_left < PQ_BATCH ? (size_t)c->page_left : PQ_BATCH;
+	k = c->page_left < (int64_t)c->batch ? (size_t)c->page_left : c->batch;
 	if (l->max_rep > 0) {
 		if (levels(c, &c->rep_dec, c->rep_legacy, c->rep_p, c->rep_n, &c->rep_bit,
 			   l->max_rep, c->rep, k, "repetition") < 0)

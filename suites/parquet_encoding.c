@@ -427,16 +427,20 @@ int pq_plain_dict(int physical, int32_t width, const uint8_t *p, size_t n, size_
 void pq_valdec_init(struct pq_valdec *d)
 {
 	memset(d, 0, sizeof(*d));
+	d->batch = PQ_BATCH;
 }
 
 void pq_valdec_release(struct pq_valdec *d)
 {
+	size_t batch = d->batch;
+
 	free(d->idx);
 	free(d->tmp1);
 	free(d->tmp2);
 	free(d->prev);
 	free(d->arena);
 	pq_valdec_init(d);
+	d->batch = batch;
 }
 
 int pq_valdec_start(struct pq_valdec *d, int enc, int physical, int32_t width,
@@ -466,7 +470,7 @@ int pq_valdec_start(struct pq_valdec *d, int enc, int physical, int32_t width,
 		d->dict = dict;
 		d->ndict = ndict;
 		if (!d->idx)
-			d->idx = xmalloc(PQ_BATCH * sizeof(*d->idx));
+			d->idx = xmalloc(d->batch * sizeof(*d->idx));
 		if (n == 0) {
 			/* no values at all (an all-null page) */
 			pq_rle_init(&d->rle, p, 0, 0);
@@ -484,7 +488,7 @@ int pq_valdec_start(struct pq_valdec *d, int enc, int physical, int32_t width,
 			return -1;
 		}
 		if (!d->idx)
-			d->idx = xmalloc(PQ_BATCH * sizeof(*d->idx));
+			d->idx = xmalloc(d->batch * sizeof(*d->idx));
 		if (n == 0) {
 			pq_rle_init(&d->rle, p, 0, 1);
 			return 0;
@@ -501,7 +505,7 @@ int pq_valdec_start(struct pq_valdec *d, int enc, int physical, int32_t width,
 			return -1;
 		}
 		if (!d->tmp1)
-			d->tmp1 = xmalloc(PQ_BATCH * sizeof(*d->tmp1));
+			d->tmp1 = xmalloc(d->batch * sizeof(*d->tmp1));
 		if (n == 0) {
 			memset(&d->lens, 0, sizeof(d->lens));
 			return 0;
@@ -513,7 +517,7 @@ int pq_valdec_start(struct pq_valdec *d, int enc, int physical, int32_t width,
 			return -1;
 		}
 		if (!d->tmp1)
-			d->tmp1 = xmalloc(PQ_BATCH * sizeof(*d->tmp1));
+			d->tmp1 = xmalloc(d->batch * sizeof(*d->tmp1));
 		if (n == 0) {
 			memset(&d->lens, 0, sizeof(d->lens));
 			d->data = p;
@@ -529,9 +533,9 @@ int pq_valdec_start(struct pq_valdec *d, int enc, int physical, int32_t width,
 			return -1;
 		}
 		if (!d->tmp1)
-			d->tmp1 = xmalloc(PQ_BATCH * sizeof(*d->tmp1));
+			d->tmp1 = xmalloc(d->batch * sizeof(*d->tmp1));
 		if (!d->tmp2)
-			d->tmp2 = xmalloc(PQ_BATCH * sizeof(*d->tmp2));
+			d->tmp2 = xmalloc(d->batch * sizeof(*d->tmp2));
 		if (n == 0) {
 			memset(&d->lens, 0, sizeof(d->lens));
 			memset(&d->prefix, 0, sizeof(d->prefix));
@@ -650,7 +654,7 @@ int pq_valdec_get(struct pq_valdec *d, struct pq_val *out, size_t n, const char 
 	case PQ_ENC_PLAIN_DICTIONARY:
 	case PQ_ENC_RLE_DICTIONARY:
 		while (n > 0) {
-			k = n < PQ_BATCH ? n : PQ_BATCH;
+			k = n < d->batch ? n : d->batch;
 			if (pq_rle_get(&d->rle, d->idx, k, why) < 0)
 				return -1;
 			for (i = 0; i < k; i++) {
@@ -666,7 +670,7 @@ int pq_valdec_get(struct pq_valdec *d, struct pq_val *out, size_t n, const char 
 		return 0;
 	case PQ_ENC_RLE:
 		while (n > 0) {
-			k = n < PQ_BATCH ? n : PQ_BATCH;
+			k = n < d->batch ? n : d->batch;
 			if (pq_rle_get(&d->rle, d->idx, k, why) < 0)
 				return -1;
 			for (i = 0; i < k; i++)
@@ -677,7 +681,7 @@ int pq_valdec_get(struct pq_valdec *d, struct pq_val *out, size_t n, const char 
 		return 0;
 	case PQ_ENC_DELTA_BINARY_PACKED:
 		while (n > 0) {
-			k = n < PQ_BATCH ? n : PQ_BATCH;
+			k = n < d->batch ? n : d->batch;
 			if (pq_dbp_get(&d->lens, d->tmp1, k, why) < 0)
 				return -1;
 			for (i = 0; i < k; i++) {
@@ -692,7 +696,7 @@ int pq_valdec_get(struct pq_valdec *d, struct pq_val *out, size_t n, const char 
 		return 0;
 	case PQ_ENC_DELTA_LENGTH_BYTE_ARRAY:
 		while (n > 0) {
-			k = n < PQ_BATCH ? n : PQ_BATCH;
+			k = n < d->batch ? n : d->batch;
 			if (pq_dbp_get(&d->lens, d->tmp1, k, why) < 0)
 				return -1;
 			for (i = 0; i < k; i++) {
@@ -711,7 +715,7 @@ int pq_valdec_get(struct pq_valdec *d, struct pq_val *out, size_t n, const char 
 		}
 		return 0;
 	case PQ_ENC_DELTA_BYTE_ARRAY:
-		if (n > PQ_BATCH) {
+		if (n > d->batch) {
 			*why = "internal: batch too large";
 			return -1;
 		}
@@ -723,10 +727,6 @@ int pq_valdec_get(struct pq_valdec *d, struct pq_val *out, size_t n, const char 
 			return -1;
 		}
 		if (d->physical == PQ_FIXED_LEN_BYTE_ARRAY) {
-			if (n > PQ_BATCH) {
-				*why = "internal: batch too large";
-				return -1;
-			}
 			if (arena_room(d, 0, n * (size_t)w, why) < 0)
 				return -1;
 		}

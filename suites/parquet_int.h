@@ -26,6 +26,7 @@
 #define PQ_MAX_PAGE ((size_t)1 << 30)      /* largest page after decompression */
 #define PQ_BATCH 1024                      /* levels decoded at a time */
 #define PQ_MAX_RECORD_VALUES ((size_t)1 << 22)   /* values of one column in one row */
+#define PQ_MAX_COLUMNS 100000              /* leaf columns in a schema */
 
 /* ---- enums from parquet.thrift ---- */
 
@@ -306,12 +307,13 @@ struct pq_valdec {
 	struct pq_rle rle;
 	const struct pq_val *dict;
 	size_t ndict;
-	uint32_t *idx;            /* scratch, PQ_BATCH entries */
+	size_t batch;             /* most values asked for at once (PQ_BATCH default) */
+	uint32_t *idx;            /* scratch, batch entries */
 	/* DELTA_* */
 	struct pq_dbp lens;       /* DLBA lengths, DBA suffix lengths */
 	struct pq_dbp prefix;     /* DBA prefix lengths */
 	const uint8_t *data;      /* DLBA/DBA byte data */
-	int64_t *tmp1, *tmp2;     /* scratch, PQ_BATCH entries */
+	int64_t *tmp1, *tmp2;     /* scratch, batch entries */
 	uint8_t *prev;            /* DBA: previous value */
 	size_t prev_len, prev_cap;
 	uint8_t *arena;           /* DBA: this batch's values */
@@ -379,15 +381,17 @@ struct pq_col {
 	size_t rep_n, def_n;
 	uint64_t rep_bit, def_bit;
 	struct pq_valdec vd;
-	/* batch */
-	int16_t rep[PQ_BATCH], def[PQ_BATCH];
-	struct pq_val vals[PQ_BATCH];
-	uint32_t lv[PQ_BATCH];
+	/* batch: levels and values decoded at a time (fewer for wide files) */
+	size_t batch;
+	int16_t *rep, *def;
+	struct pq_val *vals;
+	uint32_t *lv;
 	size_t nb, bpos, vpos;
 	int at_end;
 };
 
-void pq_col_init(struct pq_col *c);
+/* batch: levels decoded at a time, 1..PQ_BATCH. */
+void pq_col_init(struct pq_col *c, size_t batch);
 void pq_col_release(struct pq_col *c);
 /* Read the chunk of row group rg for this leaf. */
 int pq_col_begin(struct pq_col *c, const struct pq_src *src, const struct pq_leaf *leaf,

@@ -112,6 +112,9 @@ static int build_field(struct builder *b, struct pq_field *f, struct pq_field *p
 				     b->name, f->name, (int)f->type_length);
 		if (f->physical == PQ_INT96)
 			f->type_length = 12;
+		if (b->ncols >= PQ_MAX_COLUMNS)
+			return error("'%s': footer: more than %d columns (the reader's limit)",
+				     b->name, PQ_MAX_COLUMNS);
 		f->column = b->ncols++;
 		return 0;
 	}
