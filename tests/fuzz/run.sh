@@ -62,9 +62,13 @@ for t in $targets; do
         fi
     fi
     echo "fuzz: running $name for ${SECONDS_EACH}s ($(ls "$corpus" | wc -l) inputs in the corpus)" >&2
-    "./$OUT/$name" "$corpus" -max_total_time="$SECONDS_EACH" -max_len="$MAX_LEN" \
-        -timeout=20 -rss_limit_mb=3072 -jobs="$JOBS" -workers="$JOBS" \
-        -artifact_prefix="$crashes/" -print_final_stats=1 >"$OUT/$name.log" 2>&1
+    par=""
+    [ "$JOBS" -gt 1 ] && par="-jobs=$JOBS -workers=$JOBS"
+    # run inside $OUT: parallel jobs write their fuzz-N.log to the current directory
+    # shellcheck disable=SC2086
+    (cd "$OUT" && "./$name" "$name.corpus" -max_total_time="$SECONDS_EACH" -max_len="$MAX_LEN" \
+        -timeout=20 -rss_limit_mb=3072 $par -artifact_prefix="$name.crashes/" \
+        -print_final_stats=1 >"$name.log" 2>&1)
     rc=$?
     tail -n 12 "$OUT/$name.log" | sed 's/^/  /' >&2
     if [ $rc != 0 ] || [ -n "$(ls -A "$crashes")" ]; then
