@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "show", cmd_show, "describe a suite, or print the exact prompt of one item" },
 	{ "run", cmd_run, "run a suite against a model" },
 	{ "score", cmd_score, "score stored predictions offline, without any model call" },
+	{ "cat", cmd_cat, "print a Parquet file's rows as JSON Lines, or its schema" },
 	{ "version", cmd_version, "print version and library versions" },
 };
 

@@ -12,5 +12,6 @@ int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
 
 #endif

@@ -1,85 +1,97 @@
 #!/bin/sh
-# Build and run every libFuzzer target tests/fuzz/fuzz_NAME.c for a bounded time.
+# Build and run the libFuzzer targets tests/fuzz/fuzz_*.c, each for a bounded
+# time. Used by `make fuzz`.
 #
-#   sh tests/fuzz/run.sh                 every target, FUZZ_SECONDS (default 60) each
-#   sh tests/fuzz/run.sh extract         chosen targets (NAME without fuzz_ and .c)
-#   FUZZ_SECONDS=600 FUZZ_JOBS=2 sh tests/fuzz/run.sh
+#   sh tests/fuzz/run.sh [TARGET...]        (default: every tests/fuzz/fuzz_*.c)
+#   FUZZ_SECONDS=60 (per target)  FUZZ_JOBS=1  FUZZ_MAX_LEN=262144
 #
-# A target lists the project sources it needs on a line
-# "fuzz-sources: a.c b.c ..."; without one it gets every module source but
-# harness/main.c and harness/version.c. Everything is compiled with clang
-# -fsanitize=fuzzer,address,undefined into build/fuzz/. The corpus grows in
-# build/fuzz/corpus/NAME, seeded from tests/fuzz/corpus/NAME when that exists;
-# tests/fuzz/NAME.dict is passed as a dictionary when present. Crashes land in
-# build/fuzz/crash-NAME-*; the script exits 1 when any target failed.
+# A target is one C file defining LLVMFuzzerTestOneInput. Two comment lines
+# in it say what to build and what to start from:
+#   fuzz-sources: suites/parquet*.c harness/buf.c ...   (globs from the project root)
+#   fuzz-seeds: DIR SUFFIX      (files under DIR ending in SUFFIX, up to 256 KiB)
+# tests/fuzz/corpus/NAME (NAME without fuzz_) seeds the corpus too, and
+# tests/fuzz/NAME.dict is passed as a dictionary when present. Targets may be
+# named by file or by NAME ("extract").
+# Everything is built with clang -fsanitize=fuzzer,address,undefined into
+# build/fuzz/; the growing corpus is kept in build/fuzz/NAME.corpus and crash
+# inputs land in build/fuzz/NAME.crashes. Exit status: 0 when no target
+# found a crash, 1 otherwise, 2 when a target does not build.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
-SECS=${FUZZ_SECONDS:-60}
+SECONDS_EACH=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-1}
-CC=${FUZZ_CC:-clang}
+MAX_LEN=${FUZZ_MAX_LEN:-262144}
 OUT=build/fuzz
-PKGS="libcurl libcjson libpcre2-8 libavformat libavcodec libswscale libavutil zlib libzstd liblz4 libbrotlidec"
+CC=${FUZZ_CC:-clang}
+mkdir -p "$OUT"
 
 if ! command -v "$CC" >/dev/null 2>&1; then
     echo "fuzz: $CC not found (sh tests/deps.sh all installs clang)" >&2
     exit 2
 fi
-mkdir -p "$OUT/obj"
-CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
-CPPFLAGS="-D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I. -DSTEVAL_VERSION=\"fuzz\" -DSTEVAL_GIT=\"fuzz\" $(pkg-config --cflags $PKGS 2>/dev/null)"
-LIBS="$(pkg-config --libs $PKGS 2>/dev/null) -lsnappy -lm -lpthread"
+PKGS="libcurl libcjson libpcre2-8 libavformat libavcodec libswscale libavutil zlib libzstd liblz4 libbrotlidec"
+CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+CPPFLAGS="-D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I. $(pkg-config --cflags $PKGS)"
+LIBS="$(pkg-config --libs $PKGS) -lsnappy -lm -lpthread"
 
 if [ $# -gt 0 ]; then
     targets=""
-    for n in "$@"; do targets="$targets tests/fuzz/fuzz_$n.c"; done
+    for n in "$@"; do
+        case "$n" in *.c) targets="$targets $n" ;; *) targets="$targets tests/fuzz/fuzz_$n.c" ;; esac
+    done
 else
-    targets=$(ls tests/fuzz/fuzz_*.c 2>/dev/null)
+    targets=$(ls tests/fuzz/fuzz_*.c)
 fi
-[ -n "$targets" ] || { echo "fuzz: no targets" >&2; exit 2; }
-
-fail=0
+status=0
 for t in $targets; do
     name=$(basename "$t" .c)
-    name=${name#fuzz_}
-    srcs=$(sed -n 's/.*fuzz-sources:[[:space:]]*//p' "$t" | head -1)
-    if [ -z "$srcs" ]; then
-        srcs=$(ls harness/*.c suites/*.c scorers/*.c adapters/*.c reports/*.c 2>/dev/null |
-               grep -v -e '^harness/main\.c$' -e '^harness/version\.c$')
-    fi
-    objs=""
-    for s in $srcs; do
-        o=$OUT/obj/$(echo "$s" | tr / _ | sed 's/\.c$/.o/')
-        if [ ! -f "$o" ] || [ "$s" -nt "$o" ]; then
-            # shellcheck disable=SC2086
-            $CC $CPPFLAGS $CFLAGS -c -o "$o" "$s" || { fail=1; continue 2; }
-        fi
-        objs="$objs $o"
+    srcs=$(sed -n 's/.*fuzz-sources: *//p' "$t" | head -n 1)
+    seeds=$(sed -n 's/.*fuzz-seeds: *//p' "$t" | head -n 1)
+    files=""
+    for g in $srcs; do
+        for f in $g; do
+            [ -f "$f" ] && files="$files $f"
+        done
     done
+    echo "fuzz: building $name" >&2
     # shellcheck disable=SC2086
-    if ! $CC $CPPFLAGS $CFLAGS -o "$OUT/fuzz_$name" "$t" $objs $LIBS; then
-        echo "fuzz: cannot build $t" >&2
-        fail=1
+    if ! $CC $CFLAGS $CPPFLAGS -o "$OUT/$name" "$t" $files $LIBS; then
+        echo "fuzz: $name does not build" >&2
+        status=2
         continue
     fi
-    corpus=$OUT/corpus/$name
-    mkdir -p "$corpus"
-    [ -d "tests/fuzz/corpus/$name" ] && cp -n tests/fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null
+    corpus=$OUT/$name.corpus
+    crashes=$OUT/$name.crashes
+    mkdir -p "$corpus" "$crashes"
+    short=${name#fuzz_}
+    if [ -d "tests/fuzz/corpus/$short" ] && [ -z "$(ls -A "$corpus")" ]; then
+        cp tests/fuzz/corpus/"$short"/* "$corpus"/ 2>/dev/null
+    fi
     dict=""
-    [ -f "tests/fuzz/$name.dict" ] && dict="-dict=$PWD/tests/fuzz/$name.dict"
+    [ -f "tests/fuzz/$short.dict" ] && dict="-dict=$PWD/tests/fuzz/$short.dict"
+    if [ -n "$seeds" ] && [ -z "$(ls -A "$corpus")" ]; then
+        set -- $seeds
+        if [ -d "$1" ]; then
+            find "$1" -type f -name "*${2:-}" -size -257k | while read -r s; do
+                cp "$s" "$corpus/seed-$(basename "$s")"
+            done
+        fi
+    fi
+    echo "fuzz: running $name for ${SECONDS_EACH}s ($(ls "$corpus" | wc -l) inputs in the corpus)" >&2
     par=""
     [ "$JOBS" -gt 1 ] && par="-jobs=$JOBS -workers=$JOBS"
-    echo "fuzz: $name for ${SECS}s"
-    # run inside build/fuzz: parallel jobs write fuzz-N.log into the current directory
+    # run inside $OUT: parallel jobs write their fuzz-N.log to the current directory
     # shellcheck disable=SC2086
-    if ! (cd "$OUT" && "./fuzz_$name" $dict $par -max_total_time="$SECS" -max_len=8192 \
-            -artifact_prefix="crash-$name-" -print_final_stats=1 \
-            "corpus/$name" >"$name.log" 2>&1); then
-        echo "fuzz: $name FAILED, see $OUT/$name.log" >&2
-        tail -n 30 "$OUT/$name.log" >&2
-        fail=1
+    (cd "$OUT" && "./$name" "$name.corpus" $dict -max_total_time="$SECONDS_EACH" -max_len="$MAX_LEN" \
+        -timeout=20 -rss_limit_mb=3072 $par -artifact_prefix="$name.crashes/" \
+        -print_final_stats=1 >"$name.log" 2>&1)
+    rc=$?
+    tail -n 12 "$OUT/$name.log" | sed 's/^/  /' >&2
+    if [ $rc != 0 ] || [ -n "$(ls -A "$crashes")" ]; then
+        echo "fuzz: $name FOUND A PROBLEM (exit $rc): see $OUT/$name.log and $crashes/" >&2
+        status=1
     else
-        grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$OUT/$name.log" | tail -2
+        echo "fuzz: $name: no crash in ${SECONDS_EACH}s" >&2
     fi
 done
-[ "$fail" = 0 ] && echo "fuzz: all targets ran clean"
-exit $fail
+exit $status
