@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	{ "show", cmd_show, "describe a suite, or print the exact prompt of one item" },
 	{ "run", cmd_run, "run a suite against a model" },
 	{ "score", cmd_score, "score stored predictions offline, without any model call" },
+	{ "frames", cmd_frames, "extract the frames a frame plan selects from a video" },
+	{ "cache", cmd_cache, "show or clear the frame cache" },
 	{ "version", cmd_version, "print version and library versions" },
 };
 
