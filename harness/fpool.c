@@ -293,8 +293,10 @@ int fpool_submit(struct fpool *p, const struct fpool_request *rq)
 	if (!j)
 		j = find_job(p->queue, buf_cstr(&key));
 	if (j) {
-		w->next = j->waiters;
-		j->waiters = w;
+		struct waiter **pp = &j->waiters;
+		while (*pp)
+			pp = &(*pp)->next;
+		*pp = w;
 		pthread_mutex_unlock(&p->lock);
 		buf_release(&key);
 		return 0;
@@ -370,9 +372,11 @@ static void *worker(void *arg)
 		remove_active(p, j);
 		if (rc == 0 && !p->stop)
 			lru_add(p, j->reqkey, fs);
+		/* the first request gets the source; the others shared its result */
 		for (w = j->waiters; w; w = w->next)
 			push_done(p, w->tag, rc == 0 ? frameset_ref(fs) : NULL,
-				  rc == 0 ? NULL : buf_cstr(&err), src, w->t_submit);
+				  rc == 0 ? NULL : buf_cstr(&err), w == j->waiters ? src : FCACHE_MEMORY,
+				  w->t_submit);
 		pthread_mutex_unlock(&p->lock);
 		frameset_unref(fs);
 		buf_release(&err);
