@@ -575,6 +575,7 @@ static int open_encoder(struct vctx *v, int w, int h)
 	if (jpeg) {
 		v->enc->pix_fmt = AV_PIX_FMT_YUVJ420P;
 		v->enc->color_range = AVCOL_RANGE_JPEG;
+		v->enc->sample_aspect_ratio = (AVRational){ 1, 1 };   /* makes it write JFIF */
 		v->enc->flags |= AV_CODEC_FLAG_QSCALE;
 		v->enc->global_quality = FF_QP2LAMBDA * MJPEG_QSCALE;
 		v->enc->intra_matrix = quant_table(std_luma, v->plan->quality);
