@@ -39,6 +39,8 @@ OBJ       := $(patsubst %.c,build/%.o,$(SRC))
 LIBOBJ    := $(filter-out build/harness/main.o,$(OBJ))
 UNITSRC   := $(wildcard tests/unit/test_*.c)
 UNIT      := $(patsubst tests/unit/%.c,build/tests/%,$(UNITSRC))
+BENCHSRC  := $(wildcard tests/bench/*.c)
+BENCHBIN  := $(patsubst tests/bench/%.c,build/bench/%,$(BENCHSRC))
 
 all: $(PROG)
 
@@ -55,6 +57,10 @@ build/tests/test_%: tests/unit/test_%.c $(LIBOBJ)
 		$(LDFLAGS) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 units: $(UNIT)
+
+build/bench/%: tests/bench/%.c $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -o $@ $< $(LIBOBJ) $(LDFLAGS) $(PKG_LIBS)
 
 # `make check` installs what is missing first (a quick no-op when all is present).
 check: deps
@@ -75,7 +81,7 @@ demo: deps-build
 	@$(MAKE) --no-print-directory $(PROG)
 	@sh fixtures/demo/run-demo.sh ./$(PROG)
 
-bench: $(PROG)
+bench: $(PROG) $(BENCHBIN)
 	@sh tests/bench/run.sh
 
 fuzz:

@@ -718,27 +718,52 @@ static void transform_plane(const uint8_t *src, int sls, int sw, int sh, uint8_t
 	}
 }
 
+/*
+ * A 64-bit hash of the picture as encoded (rows without padding): it names
+ * the pixels in logs and lets runs be compared across encoders. Not
+ * cryptographic; fast enough (several GB/s) to cost nothing next to
+ * decoding, where sha256 of every raw 1080p picture cost 10 ms.
+ */
+static uint64_t mix64(uint64_t h, uint64_t v)
+{
+	h ^= v * 0x9E3779B97F4A7C15ull;
+	h = (h << 31 | h >> 33) * 0xBF58476D1CE4E5B9ull;
+	return h;
+}
+
 static void pixel_hash(const AVFrame *f, char out[17])
 {
 	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
 	int planes = av_pix_fmt_count_planes(f->format), p, y;
-	struct sha256 h;
-	char hex[65];
+	uint64_t h = mix64(0x5354455641ull, (uint64_t)f->width << 32 | (uint32_t)f->height);
 
-	sha256_init(&h);
+	h = mix64(h, (uint64_t)f->format);
 	for (p = 0; p < planes; p++) {
-		int w = f->width, hh = f->height, bytes;
+		int w = f->width, hh = f->height;
+		size_t bytes, i;
 		if (p == 1 || p == 2) {
 			w = AV_CEIL_RSHIFT(w, d->log2_chroma_w);
 			hh = AV_CEIL_RSHIFT(hh, d->log2_chroma_h);
 		}
-		bytes = d->nb_components >= 3 && planes == 1 ? w * 3 : w;
-		for (y = 0; y < hh; y++)
-			sha256_update(&h, f->data[p] + (size_t)y * f->linesize[p], (size_t)bytes);
+		bytes = (size_t)(d->nb_components >= 3 && planes == 1 ? w * 3 : w);
+		for (y = 0; y < hh; y++) {
+			const uint8_t *row = f->data[p] + (size_t)y * f->linesize[p];
+			uint64_t v;
+			for (i = 0; i + 8 <= bytes; i += 8) {
+				memcpy(&v, row + i, 8);
+				h = mix64(h, v);
+			}
+			v = 0;
+			memcpy(&v, row + i, bytes - i);
+			h = mix64(h, v ^ ((uint64_t)(bytes - i) << 56));
+		}
 	}
-	sha256_final(&h, hex);
-	memcpy(out, hex, 16);
-	out[16] = '\0';
+	h ^= h >> 33;        /* splitmix64 finaliser */
+	h *= 0xFF51AFD7ED558CCDull;
+	h ^= h >> 33;
+	h *= 0xC4CEB9FE1A85EC53ull;
+	h ^= h >> 33;
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
 /* Convert, orient and encode one decoded frame into a new image. */

@@ -145,7 +145,7 @@ struct frame_image {
 	size_t b64_len;
 	const char *mime;       /* static string: "image/jpeg", "image/png" */
 	char sha256[65];        /* of data */
-	char pixels[17];        /* first 16 hex of sha256 of the raw pixels; "" if unknown */
+	char pixels[17];        /* 64-bit hash of the raw pixels as encoded, hex; "" if unknown */
 	int width, height;
 	long long index;        /* frame number; -1 for images that are not frames */
 	double pts;             /* seconds (absolute presentation time); -1 if none */
