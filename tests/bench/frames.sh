@@ -12,7 +12,9 @@ if [ -z "$PY" ]; then
     echo "frames bench: needs python3-av and python3-numpy (sh tests/deps.sh all)" >&2
     exit 2
 fi
-[ -x build/bench/frames_pool ] || make --no-print-directory build/bench/frames_pool >/dev/null
+STEVAL=${STEVAL:-$PWD/steval}
+BIN=${STEVAL_BENCH_BIN:-$PWD/build/default/bench}
+[ -x "$BIN/frames_pool" ] || make --no-print-directory "${BIN#$PWD/}/frames_pool" >/dev/null
 mkdir -p build/bench/media
 echo "== frames benchmark ($(nproc) cores, $(ffmpeg -version | head -n 1 | cut -d' ' -f1-3), PyAV $("$PY" -c 'import av; print(av.__version__)'))"
-exec "$PY" tests/bench/frames_bench.py "$PWD/steval" "$PWD/build/bench/frames_pool" "$PWD/build/bench/media" "$@"
+exec "$PY" tests/bench/frames_bench.py "$STEVAL" "$BIN/frames_pool" "$PWD/build/bench/media" "$@"
