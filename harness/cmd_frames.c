@@ -60,9 +60,9 @@ int cmd_frames(int argc, char **argv)
 		  "uniform (default), uniform-round, uniform-time, fps, sti-interval" },
 		{ "fps", 0, OPT_DOUBLE, &fps, "F", "fps sampler: frames per second (default 1)" },
 		{ "max-count", 0, OPT_INT, &max_count, "N", "fps sampler: at most N frames (default 32)" },
-		{ "start", 0, OPT_DOUBLE, &t_start, "SEC", "window start, seconds from the first frame" },
-		{ "end", 0, OPT_DOUBLE, &t_end, "SEC", "window end" },
-		{ "no-window", 0, OPT_FLAG, &no_window, NULL, "plan option window=false (ignore --start/--end)" },
+		{ "start", 0, OPT_DOUBLE, &t_start, "SEC", "window start, seconds from the first frame (sets window=true)" },
+		{ "end", 0, OPT_DOUBLE, &t_end, "SEC", "window end (sets window=true)" },
+		{ "no-window", 0, OPT_FLAG, &no_window, NULL, "keep window=false: ignore --start/--end" },
 		{ "force-last", 0, OPT_FLAG, &force_last, NULL, "append the last frame when it is not taken" },
 		{ "max-side", 0, OPT_INT, &max_side, "PX", "scale down so the longer side is at most PX" },
 		{ "max-pixels", 0, OPT_INT, &max_pixels, "N", "scale down to at most N pixels" },
@@ -163,9 +163,8 @@ int cmd_frames(int argc, char **argv)
 		plan.force_last = 1;
 	if (rgb_swap)
 		plan.rgb_swap = 1;
-	if (no_window)
-		plan.window = 0;
 	if (!isnan(t_start) || !isnan(t_end)) {
+		plan.window = !no_window;   /* a window on the command line is meant */
 		win.has = 1;
 		win.t_start = isnan(t_start) ? 0 : t_start;
 		win.t_end = isnan(t_end) ? HUGE_VAL : t_end;

@@ -57,7 +57,7 @@ void frame_plan_init(struct frame_plan *p)
 	p->count = 32;
 	p->fps = 1.0;
 	p->max_count = 32;
-	p->window = 1;
+	p->window = 0;
 	p->format = FRAME_JPEG;
 	p->quality = 95;
 }

@@ -60,7 +60,7 @@ struct frame_plan {
 	int count;                    /* N, default 32 */
 	double fps;                   /* fps sampler: frames per second, default 1 */
 	int max_count;                /* fps sampler cap, default 32 */
-	int window;                   /* honour the item's [t_start, t_end], default 1 */
+	int window;                   /* honour the item's [t_start, t_end], default 0 */
 	int force_last;               /* append the last frame if missing, default 0 */
 	int max_side;                 /* 0: no limit (pixels of the longer side) */
 	long max_pixels;              /* 0: no limit (width x height) */

@@ -64,6 +64,7 @@ static void test_shared(void **state)
 	assert_non_null(p);
 	frame_plan_init(&plan);
 	plan.count = 4;
+	plan.window = 1;
 	assert_false(readable(fpool_fd(p)));
 	assert_int_equal(fpool_take(p, &r), 0);
 
@@ -164,6 +165,7 @@ static void test_cache_api(void **state)
 	assert_int_equal(fcache_clear(&c, &removed), 0);
 	frame_plan_init(&plan);
 	plan.count = 3;
+	plan.window = 1;
 	assert_int_equal(fcache_video_id_e(&c, CLIP_B, id, &err), 0);
 	fcache_key(id, &plan, NULL, k0);
 	fcache_key(id, &plan, &w1, k1);

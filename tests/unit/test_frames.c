@@ -131,6 +131,7 @@ static void test_select(void **state)
 	(void)state;
 	tl100(&tl);
 	frame_plan_init(&p);
+	p.window = 1;
 	p.count = 5;
 	assert_int_equal(frames_select(&p, &tl, NULL, &t, &err), 0);
 	expect(&t, (long[]){ 0, 24, 49, 74, 99 }, 5);
@@ -269,7 +270,7 @@ static void test_plan_parse(void **state)
 	frame_plan_init(&p);
 	frame_plan_canonical(&p, &b);
 	assert_string_equal(buf_cstr(&b),
-		"{\"sampler\":\"uniform\",\"count\":32,\"window\":true,\"force_last\":false,"
+		"{\"sampler\":\"uniform\",\"count\":32,\"window\":false,\"force_last\":false,"
 		"\"max_side\":0,\"max_pixels\":0,\"format\":\"jpeg\",\"quality\":95,\"rgb_swap\":false}");
 	frame_plan_hash(&p, h1);
 
@@ -297,7 +298,7 @@ static void test_plan_parse(void **state)
 	buf_reset(&b);
 	frame_plan_canonical(&p, &b);
 	assert_string_equal(buf_cstr(&b),
-		"{\"sampler\":\"fps\",\"fps\":2.0,\"max_count\":8,\"window\":true,\"force_last\":false,"
+		"{\"sampler\":\"fps\",\"fps\":2.0,\"max_count\":8,\"window\":false,\"force_last\":false,"
 		"\"max_side\":768,\"max_pixels\":0,\"format\":\"png\",\"rgb_swap\":false}");
 
 	/* errors name the place and the key */
