@@ -74,7 +74,7 @@ int cmd_frames(int argc, char **argv)
 		{ "json", 0, OPT_FLAG, &print_json, NULL, "print frames.json on stdout (the default without --out)" },
 		{ "cache-dir", 0, OPT_STR, &cache_dir, "DIR", "frame cache (default $STEVAL_CACHE_DIR, ~/.cache/steval)" },
 		{ "no-cache", 0, OPT_FLAG, &no_cache, NULL, "neither read nor write the frame cache" },
-		{ "threads", 0, OPT_INT, &threads, "N", "decoder threads (default: number of cores)" },
+		{ "threads", 0, OPT_INT, &threads, "N", "decoder threads (default: twice the number of cores)" },
 		{ "strategy", 0, OPT_STR, &strategy, "S", "auto (default), sequential or seek: how to reach frames" },
 		OPT_END_MARK,
 	};

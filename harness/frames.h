@@ -241,7 +241,7 @@ enum frame_strategy {
 };
 
 struct frame_opts {
-	int threads;                     /* decoder threads; 0: number of cores */
+	int threads;                     /* decoder threads; 0: twice the cores (at most 16) */
 	enum frame_strategy strategy;
 	const int *cancel;               /* when it becomes non-zero, stop with an error */
 };
