@@ -21,6 +21,8 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "run a suite against a model" },
 	{ "score", cmd_score, "score stored predictions offline, without any model call" },
 	{ "cat", cmd_cat, "print a Parquet file's rows as JSON Lines, or its schema" },
+	{ "frames", cmd_frames, "extract the frames a frame plan selects from a video" },
+	{ "cache", cmd_cache, "show or clear the frame cache" },
 	{ "version", cmd_version, "print version and library versions" },
 };
 

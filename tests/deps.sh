@@ -13,9 +13,11 @@ gnuplot-nox ffmpeg python3"
 
 # Tests: cmocka units, the loopback servers (python3 standard library), the
 # HTML viewer test (chromium), DuckDB for Parquet cross-checks (nodejs/npm),
-# PyAV for the frame benchmark, clang + libFuzzer runtime for `make fuzz`;
-# DuckDB itself comes from the npm registry (below).
-TEST="libcmocka-dev chromium python3-av clang libclang-rt-14-dev"
+# PyAV and numpy for the frame benchmark and the frame checks (numpy's
+# linspace is the reference), OpenCV for the frame checks against the
+# official scripts' reader (CAP_PROP_* and pixels), clang + libFuzzer
+# runtime for `make fuzz`; DuckDB itself comes from the npm registry (below).
+TEST="libcmocka-dev chromium python3-av python3-numpy python3-opencv clang libclang-rt-14-dev"
 # Node.js may come from elsewhere (e.g. a vendor build that bundles npm and
 # conflicts with Debian's npm package): only install Debian's when the
 # commands are missing.
