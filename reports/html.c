@@ -97,47 +97,6 @@ static const char page_js[] =
 	"  fromHash();\n"
 	"})();\n";
 
-static void base64(struct buf *out, const unsigned char *p, size_t n)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		buf_addch(out, tab[p[i] >> 2]);
-		buf_addch(out, tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)]);
-		buf_addch(out, tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)]);
-		buf_addch(out, tab[p[i + 2] & 63]);
-	}
-	if (n - i == 1) {
-		buf_addch(out, tab[p[i] >> 2]);
-		buf_addch(out, tab[(p[i] & 3) << 4]);
-		buf_adds(out, "==");
-	} else if (n - i == 2) {
-		buf_addch(out, tab[p[i] >> 2]);
-		buf_addch(out, tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)]);
-		buf_addch(out, tab[(p[i + 1] & 15) << 2]);
-		buf_addch(out, '=');
-	}
-}
-
-/* 'sha256-BASE64' of a text, as a CSP source expression. */
-static void csp_hash(struct buf *out, const char *text)
-{
-	char hex[65];
-	unsigned char raw[32];
-	size_t i;
-
-	sha256_hex(text, strlen(text), hex);
-	for (i = 0; i < 32; i++) {
-		unsigned v;
-		sscanf(hex + 2 * i, "%2x", &v);
-		raw[i] = (unsigned char)v;
-	}
-	buf_adds(out, "'sha256-");
-	base64(out, raw, 32);
-	buf_adds(out, "'");
-}
-
 static void esc(struct buf *out, const char *s)
 {
 	if (s)
@@ -466,9 +425,9 @@ int report_html(struct report_run *run, const struct report_html_opts *o, struct
 		return -1;
 	buf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 		      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src ");
-	csp_hash(out, page_css);
+	tbl_csp_hash(out, page_css);
 	buf_adds(out, "; script-src ");
-	csp_hash(out, page_js);
+	tbl_csp_hash(out, page_js);
 	buf_adds(out, "; img-src data: 'self'; base-uri 'none'; form-action 'none'\">\n"
 		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		      "<meta name=\"generator\" content=\"steval " STEVAL_VERSION "\">\n<title>");
