@@ -269,6 +269,14 @@ static void *work(void *arg)
 			if (!w[c])
 				continue;
 			wc = w[c];
+			if (nv == 1) {
+				/* the common case, kept simple for the compiler */
+				for (e = sm->start[c]; e < sm->start[c + 1]; e++) {
+					accn[sm->group[e]] += wc * sm->n[e];
+					accs[sm->group[e]] += wc * sm->s[e];
+				}
+				continue;
+			}
 			for (e = sm->start[c]; e < sm->start[c + 1]; e++) {
 				size_t base = sm->group[e] * nv;
 				for (v = 0; v < nv; v++) {
