@@ -272,6 +272,9 @@ int cmd_compare(int argc, char **argv)
 		error("compare: --alpha must be in (0, 1), --max-drop 0 or more, --resamples 1 or more");
 		goto done;
 	}
+	if (alpha / 2 * (double)resamples < 10)
+		warnf("compare: with %ld resamples the %g%% interval's tails hold fewer than 10 resamples; "
+		      "use more --resamples (at least %.0f)", resamples, (1 - alpha) * 100, ceil(20 / alpha));
 	if (report_run_open(&base, pos[0]) < 0 || report_run_open(&nw, pos[1]) < 0)
 		goto done;
 	if (run_suite(&base, data, 1, &s, &why) == 0)

@@ -151,7 +151,9 @@ static void layout_add_cat(struct layout *l, size_t *alloc, const char *name, co
 	}
 }
 
-static void layout_build(struct layout *l, const cJSON *res, struct report_run *base)
+/* The layout comes from the suite when it is loaded, else from the base
+ * run's results.json; categories only the samples name are added. */
+static void layout_build(struct layout *l, const cJSON *res, struct report_run *base, const struct suite *s)
 {
 	const cJSON *cats = json_get(res, "categories"), *o, *g, *agg = json_get(res, "aggregation");
 	size_t alloc = 0, i, j;
@@ -161,15 +163,33 @@ static void layout_build(struct layout *l, const cJSON *res, struct report_run *
 	memset(l, 0, sizeof(*l));
 	l->r.overall.name = "overall";
 	l->r.overall.label = "Overall";
-	l->r.rule = rule && !strcmp(rule, "category-mean") ? "category-mean" : "item-mean";
-	l->r.over_leaves = json_get_str(agg, "over") && !strcmp(json_get_str(agg, "over"), "leaves");
-	l->r.scale = isnan(scale) || scale <= 0 ? 100 : scale;
-	cJSON_ArrayForEach(o, json_get(res, "category_order"))
-		if (cJSON_IsString(o) && (g = json_get(cats, o->valuestring)))
-			layout_add_cat(l, &alloc, o->valuestring, g);
-	cJSON_ArrayForEach(g, cats)
-		if (agg_find_cat(&l->r, g->string) < 0)
-			layout_add_cat(l, &alloc, g->string, g);
+	if (s) {
+		l->r.rule = s->overall;
+		l->r.over_leaves = s->over_leaves;
+		l->r.scale = s->scale;
+		for (i = 0; i < s->ncats; i++) {
+			struct agg_group *a;
+			ALLOC_GROW(l->r.cats, l->r.ncats + 1, alloc);
+			a = &l->r.cats[l->r.ncats++];
+			memset(a, 0, sizeof(*a));
+			a->name = s->cats[i].name;
+			a->label = s->cats[i].label;
+			a->merged = s->cats[i].nmembers > 0;
+			a->members = (const char *const *)s->cats[i].members;
+			a->nmembers = s->cats[i].nmembers;
+			a->top = 1;
+		}
+	} else {
+		l->r.rule = rule && !strcmp(rule, "category-mean") ? "category-mean" : "item-mean";
+		l->r.over_leaves = json_get_str(agg, "over") && !strcmp(json_get_str(agg, "over"), "leaves");
+		l->r.scale = isnan(scale) || scale <= 0 ? 100 : scale;
+		cJSON_ArrayForEach(o, json_get(res, "category_order"))
+			if (cJSON_IsString(o) && (g = json_get(cats, o->valuestring)))
+				layout_add_cat(l, &alloc, o->valuestring, g);
+		cJSON_ArrayForEach(g, cats)
+			if (agg_find_cat(&l->r, g->string) < 0)
+				layout_add_cat(l, &alloc, g->string, g);
+	}
 	/* categories only the samples name */
 	for (i = 0; i < base->nsamples; i++) {
 		const char *c = json_get_str(base->samples[i], "category");
@@ -182,13 +202,22 @@ static void layout_build(struct layout *l, const cJSON *res, struct report_run *
 			if (k >= 0)
 				l->r.cats[k].top = 0;
 		}
-	l->r.nsplits = (size_t)cJSON_GetArraySize(json_get(res, "splits"));
-	l->r.splits = xcalloc(l->r.nsplits + 1, sizeof(*l->r.splits));
-	i = 0;
-	cJSON_ArrayForEach(g, json_get(res, "splits")) {
-		l->r.splits[i].name = g->string;
-		l->r.splits[i].label = json_get_str(g, "label") ? json_get_str(g, "label") : g->string;
-		i++;
+	if (s) {
+		l->r.nsplits = s->nsplits;
+		l->r.splits = xcalloc(s->nsplits + 1, sizeof(*l->r.splits));
+		for (i = 0; i < s->nsplits; i++) {
+			l->r.splits[i].name = s->splits[i].name;
+			l->r.splits[i].label = s->splits[i].label ? s->splits[i].label : s->splits[i].name;
+		}
+	} else {
+		l->r.nsplits = (size_t)cJSON_GetArraySize(json_get(res, "splits"));
+		l->r.splits = xcalloc(l->r.nsplits + 1, sizeof(*l->r.splits));
+		i = 0;
+		cJSON_ArrayForEach(g, json_get(res, "splits")) {
+			l->r.splits[i].name = g->string;
+			l->r.splits[i].label = json_get_str(g, "label") ? json_get_str(g, "label") : g->string;
+			i++;
+		}
 	}
 	agg_clear_ci(&l->r);
 }
@@ -288,7 +317,8 @@ int compare_runs(struct report_run *base, struct report_run *nw, const struct su
 	if (report_run_samples(base) < 0 || report_run_samples(nw) < 0)
 		return -1;
 	setup_diffs(c);
-	layout_build(&l, base->results, base);
+	layout_build(&l, base->results, base, s);
+	c->splits_wanted = l.r.nsplits > 0;
 	/* split membership needs the suite's items */
 	if (s && l.r.nsplits) {
 		smap = xcalloc(l.r.nsplits, sizeof(*smap));
@@ -534,7 +564,7 @@ static void md(const struct compare *c, struct buf *out)
 			buf_adds(out, " | –");
 		buf_adds(out, r->regressed ? " | ❌ regression |\n" : " | |\n");
 	}
-	if (!c->have_splits)
+	if (!c->have_splits && c->splits_wanted)
 		buf_adds(out, "\nSplits are not compared: the suite's data was not found (give --data).\n");
 	if (c->ndiffs) {
 		buf_adds(out, "\n**The runs differ in setup:**\n\n");

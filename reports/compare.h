@@ -11,8 +11,8 @@
  * entirely below zero. The setups are compared from manifest.json:
  * protocol, frame plan, generation settings, dataset and spec hashes.
  *
- * Ownership: struct compare owns its arrays; names borrow from the runs,
- * which must outlive it.
+ * Ownership: struct compare owns its arrays; names borrow from the runs
+ * and the suite, which must outlive it.
  */
 #ifndef STEVAL_COMPARE_H
 #define STEVAL_COMPARE_H
@@ -53,6 +53,7 @@ struct compare {
 	size_t shared, base_only, new_only, unscored;
 	size_t clusters;
 	int have_splits;
+	int splits_wanted;        /* the results list splits */
 	char **diffs;             /* setup differences, one sentence each */
 	size_t ndiffs;
 	size_t regressions;
