@@ -157,8 +157,11 @@ int cmd_report(int argc, char **argv)
 		}
 		if (!done && report_write_all(r, !nohtml, NULL) < 0)
 			bad = 1;
-		if (!bad)
-			printf("%s/report.md\n", pos[i]);
+		if (!bad) {
+			char *md = path_join(pos[i], "report.md");
+			printf("%s\n", md);
+			free(md);
+		}
 		failed |= bad;
 		if (plot && !bad) {
 			char *pd = path_join(pos[i], "plots");

@@ -18,7 +18,7 @@ void report_md_cell(struct buf *out, const char *s)
 			buf_addch(out, ' ');
 		else if (c == '&')
 			buf_adds(out, "&amp;");
-		else if (strchr("|\\`*_<>[]~!#", c))
+		else if (strchr("|\\`*_<>[]~!#$", c))
 			buf_addf(out, "\\%c", c);
 		else
 			buf_addch(out, c);
@@ -44,7 +44,7 @@ void report_esc_html(struct buf *out, const char *s, size_t len)
 		default:
 			if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
 				utf8_put(out, 0xFFFD);
-			else if (n == 1)
+			else if (cp < 0x80)
 				buf_addch(out, (int)cp);
 			else
 				utf8_put(out, cp);   /* invalid bytes arrive as U+FFFD */
