@@ -294,7 +294,7 @@ static void latex(struct buf *out, const struct lrow *rows, size_t n, const cJSO
 			ref = cJSON_GetArrayItem(refs, rows[i].refidx);
 			buf_adds(&t, json_get_str(ref, "source") ? json_get_str(ref, "source") : "unknown source");
 			ref_extras(&t, ref);
-			buf_addf(out, " \\textsuperscript{%d}~", rows[i].ref);
+			buf_addf(out, " \\textsuperscript{%d}", rows[i].ref);
 			report_esc_latex(out, buf_cstr(&t));
 			buf_adds(out, ".");
 			buf_release(&t);
