@@ -152,22 +152,34 @@ void report_esc_csv(struct buf *out, const char *s)
 	buf_release(&clean);
 }
 
+/* Code points the plots' font (DejaVu Sans) draws. Without a fallback
+ * font, cairo/pango draw others (CJK, emoji) as huge broken glyphs that
+ * cover the plot, so they become '?'. */
+static int gnuplot_drawable(uint32_t cp)
+{
+	return cp < 0x590 || (cp >= 0x1e00 && cp < 0x2000) || (cp >= 0x2000 && cp < 0x2070) ||
+	       (cp >= 0x20a0 && cp < 0x20d0) || (cp >= 0x2100 && cp < 0x2300) || cp == 0xfffd;
+}
+
 void report_esc_gnuplot(struct buf *out, const char *s)
 {
-	struct buf clean = BUF_INIT;
-	const char *p;
+	size_t len = strlen(s), i = 0;
 
-	utf8_sanitize(s, strlen(s), &clean);
 	buf_addch(out, '\'');
-	for (p = buf_cstr(&clean); *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '\'')
+	while (i < len) {
+		uint32_t cp;
+		size_t n = utf8_decode(s, len, i, &cp);
+		if (cp == '\'')
 			buf_adds(out, "''");      /* the only escape in single quotes */
-		else if (c < 0x20 || c == 0x7f)
+		else if (cp < 0x20 || cp == 0x7f)
 			buf_addch(out, ' ');
+		else if (cp < 0x80)
+			buf_addch(out, (int)cp);
+		else if (gnuplot_drawable(cp))
+			utf8_put(out, cp);        /* invalid bytes arrive as U+FFFD */
 		else
-			buf_addch(out, c);
+			buf_addch(out, '?');
+		i += n;
 	}
 	buf_addch(out, '\'');
-	buf_release(&clean);
 }

@@ -121,9 +121,24 @@ static void dat_comment(struct buf *dat, const char *s)
 		buf_addch(dat, (unsigned char)*s < 0x20 ? ' ' : *s);
 }
 
+/* At most max code points of s (an ellipsis marks the cut). */
+static void shorten(struct buf *t, const char *s, size_t max)
+{
+	size_t n = 0;
+	const char *p;
+
+	for (p = s; *p; p++) {
+		if (((unsigned char)*p & 0xC0) != 0x80 && n++ == max) {
+			buf_adds(t, "…");
+			return;
+		}
+		buf_addch(t, *p);
+	}
+}
+
 static void run_title(struct buf *b, const struct report_run *r, int with_protocol)
 {
-	struct buf t = BUF_INIT;
+	struct buf t = BUF_INIT, cut = BUF_INIT;
 
 	buf_adds(&t, report_model(r));
 	if (with_protocol) {
@@ -131,8 +146,27 @@ static void run_title(struct buf *b, const struct report_run *r, int with_protoc
 		buf_adds(&t, report_protocol(r));
 		buf_adds(&t, ")");
 	}
-	report_esc_gnuplot(b, buf_cstr(&t));
+	shorten(&cut, buf_cstr(&t), 48);
+	report_esc_gnuplot(b, buf_cstr(&cut));
 	buf_release(&t);
+	buf_release(&cut);
+}
+
+/* A tic label is a format string to gnuplot: % doubled, then quoted. */
+static void tic_label(struct buf *out, const char *label)
+{
+	struct buf t = BUF_INIT, cut = BUF_INIT;
+	const char *s;
+
+	shorten(&cut, label, 28);
+	for (s = buf_cstr(&cut); *s; s++) {
+		if (*s == '%')
+			buf_addch(&t, '%');
+		buf_addch(&t, *s);
+	}
+	report_esc_gnuplot(out, buf_cstr(&t));
+	buf_release(&t);
+	buf_release(&cut);
 }
 
 static int protocols_differ(struct report_run *const *runs, size_t n)
@@ -183,12 +217,12 @@ int report_plot_bars(struct report_run *const *runs, size_t n, const struct plot
 	}
 	buf_adds(&body, "set style data histograms\nset style histogram errorbars gap 2 lw 1\n"
 			"set style fill solid 0.85 border -1\nset boxwidth 0.9\nset yrange [0:100]\n"
-			"set ylabel 'score'\nset grid ytics\nset key outside right top vertical noenhanced\n"
+			"set ylabel 'score'\nset grid ytics\nset key below noenhanced\n"
 			"set xtics noenhanced nomirror rotate by -30 left\nset xtics (");
 	k = 0;
 	cJSON_ArrayForEach(c, cols) {
 		buf_adds(&body, k ? ", " : "");
-		report_esc_gnuplot(&body, json_get_str(c, "label"));
+		tic_label(&body, json_get_str(c, "label"));
 		buf_addf(&body, " %zu", k);
 		k++;
 	}
@@ -305,16 +339,20 @@ static double nice_width(double span, int bins)
 	return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
 }
 
-static size_t histogram(struct buf *dat, const double *v, size_t n, double *width)
+static size_t histogram(struct buf *dat, const double *v, size_t n, double *width, double *centre)
 {
 	double lo = INFINITY, hi = -INFINITY, w, start;
 	size_t i, nb, *cnt;
+	int ints = 1;
 
 	for (i = 0; i < n; i++) {
 		if (v[i] < lo) lo = v[i];
 		if (v[i] > hi) hi = v[i];
+		ints &= v[i] == floor(v[i]);
 	}
-	w = hi > lo ? nice_width(hi - lo, 30) : (lo > 0 ? lo / 10 : 1);
+	w = hi > lo ? nice_width(hi - lo, 30) : (lo > 0 ? lo / 100 : 1);
+	if (ints)   /* counts: whole bins, at least one unit wide */
+		w = w < 1 ? 1 : ceil(w);
 	start = floor(lo / w) * w;
 	nb = (size_t)floor((hi - start) / w) + 1;
 	if (nb > 1000)
@@ -328,6 +366,7 @@ static size_t histogram(struct buf *dat, const double *v, size_t n, double *widt
 		buf_addf(dat, "%.6g %zu\n", start + (double)i * w + w / 2, cnt[i]);
 	free(cnt);
 	*width = w;
+	*centre = start + w / 2;
 	return nb;
 }
 
@@ -339,21 +378,25 @@ static int hist_plot(const struct plot_opts *o, const char *name, const char *ti
 	int rc;
 
 	buf_addf(&dat, "# steval: histogram of %s: bin centre, count; one block per series\n", xlabel);
-	buf_adds(&body, "set style fill solid 0.8 border -1\nset ylabel 'items'\nset grid ytics\n"
-			"set key top right noenhanced\n");
+	buf_adds(&body, "set style fill solid 0.8 border -1\nset ylabel 'items'\nset grid ytics\nset yrange [0:*]\n"
+			"set offsets graph 0.02, graph 0.02, graph 0.12, 0\n"
+			"set key top right opaque noenhanced\n");
 	buf_addf(&body, "set xlabel '%s'\nset title ", xlabel);
 	report_esc_gnuplot(&body, title);
 	buf_adds(&body, " noenhanced\n");
 	if (ns > 1)
 		buf_addf(&body, "set multiplot layout %zu,1\n", ns);
 	for (s = 0; s < ns; s++) {
-		double w;
+		double w, c;
 		if (!nser[s])
 			continue;
 		if (shown)
 			buf_adds(&dat, "\n\n");
 		buf_addf(&dat, "# %s\n", labels[s]);
-		histogram(&dat, series[s], nser[s], &w);
+		if (histogram(&dat, series[s], nser[s], &w, &c) == 1)
+			buf_addf(&body, "set xrange [%.6g:%.6g]\n", c - 5 * w, c + 5 * w);
+		else
+			buf_adds(&body, "set autoscale x\n");
 		if (ns > 1 && shown)
 			buf_adds(&body, "unset title\n");
 		buf_addf(&body, "set boxwidth %.6g\nplot '%s.dat' index %zu using 1:2 with boxes lc rgb '%s' title '%s (%zu items)'\n",
