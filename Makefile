@@ -18,52 +18,78 @@ PKGS      := libcurl libcjson libpcre2-8 libavformat libavcodec libswscale libav
              zlib libzstd liblz4 libbrotlidec
 WARN      := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wformat=2 -Wvla -Wpointer-arith -Wno-unused-parameter
-GIT_HASH  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+GIT_HASH  := $(shell git describe --always --dirty=-modified --abbrev=12 --exclude="*" 2>/dev/null || echo unknown)
 CPPFLAGS  += -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I. \
-             -DSTEVAL_VERSION='"$(VERSION)"' -DSTEVAL_GIT='"$(GIT_HASH)"' \
              -DSTEVAL_DATADIR='"$(PREFIX)/share/steval"'
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lm -lpthread
 
+# Each configuration builds in its own directory, so a sanitizer build never
+# reuses objects compiled without it (and the other way round).
+comma     := ,
 ifdef SANITIZE
 CFLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
 LDFLAGS   += -fsanitize=$(SANITIZE)
+B         := build/san-$(subst $(comma),-,$(SANITIZE))
+else
+B         := build/default
 endif
+BIN       := $(B)/$(PROG)
 ifdef WERROR
 WARN      += -Werror
 endif
 
 MODDIRS   := harness suites scorers adapters reports
 SRC       := $(foreach d,$(MODDIRS),$(wildcard $(d)/*.c))
-OBJ       := $(patsubst %.c,build/%.o,$(SRC))
-LIBOBJ    := $(filter-out build/harness/main.o,$(OBJ))
+OBJ       := $(patsubst %.c,$(B)/%.o,$(SRC))
+LIBOBJ    := $(filter-out $(B)/harness/main.o,$(OBJ))
 UNITSRC   := $(wildcard tests/unit/test_*.c)
-UNIT      := $(patsubst tests/unit/%.c,build/tests/%,$(UNITSRC))
+UNIT      := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNITSRC))
+V         ?= 0
+ifeq ($(V),0)
+Q         := @
+say        = @printf '  %-6s %s\n' $(1) $(2);
+endif
 
+# The plain build also leaves ./steval at the top (a copy of $(BIN)).
+ifdef SANITIZE
+all: $(BIN)
+else
 all: $(PROG)
+$(PROG): $(BIN)
+	$(Q)cp $(BIN) $(PROG)
+endif
 
-$(PROG): $(OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BIN): $(OBJ)
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-build/%.o: %.c
+# The version and git hash live in one generated header, rewritten only when
+# they change, so every build records the commit it was built from.
+$(B)/gen/steval_version.h: FORCE
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@printf '#define STEVAL_VERSION "%s"\n#define STEVAL_GIT "%s"\n' '$(VERSION)' '$(GIT_HASH)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(B)/harness/version.o: $(B)/gen/steval_version.h
+$(B)/harness/version.o: CPPFLAGS += -I$(B)/gen
 
-build/tests/test_%: tests/unit/test_%.c $(LIBOBJ)
+$(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -o $@ $< $(LIBOBJ) \
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/tests/test_%: tests/unit/test_%.c $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -o $@ $< $(LIBOBJ) \
 		$(LDFLAGS) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 units: $(UNIT)
 
 # `make check` installs what is missing first (a quick no-op when all is present).
 check: deps
-	@$(MAKE) --no-print-directory $(PROG) units
-	@sh tests/run.sh
+	@$(MAKE) --no-print-directory test
 
 # Same as check without the package step (for machines set up by hand).
-test: $(PROG) units
-	@sh tests/run.sh
+test: all units
+	@STEVAL=$(CURDIR)/$(BIN) STEVAL_BUILD=$(B) sh tests/run.sh
 
 deps:
 	@sh tests/deps.sh all
@@ -72,24 +98,25 @@ deps-build:
 	@sh tests/deps.sh build
 
 demo: deps-build
-	@$(MAKE) --no-print-directory $(PROG)
-	@sh fixtures/demo/run-demo.sh ./$(PROG)
+	@$(MAKE) --no-print-directory all
+	@sh fixtures/demo/run-demo.sh $(CURDIR)/$(BIN)
 
-bench: $(PROG)
-	@sh tests/bench/run.sh
+bench: all
+	@STEVAL=$(CURDIR)/$(BIN) sh tests/bench/run.sh
 
 fuzz:
 	@sh tests/fuzz/run.sh
 
-install: $(PROG)
+install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/steval/suites \
 		$(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/$(PROG)
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/$(PROG)
 	install -m 644 suites/*.json $(DESTDIR)$(PREFIX)/share/steval/suites/
 	install -m 644 docs/steval.1 $(DESTDIR)$(PREFIX)/share/man/man1/steval.1
 
 clean:
 	rm -rf build $(PROG)
 
-.PHONY: all units check test deps deps-build demo bench fuzz install clean
--include $(OBJ:.o=.d)
+FORCE:
+.PHONY: all units check test deps deps-build demo bench fuzz install clean FORCE
+-include $(OBJ:.o=.d) $(UNIT:=.d)

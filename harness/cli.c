@@ -58,7 +58,7 @@ static void version(void)
 {
 	const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
 
-	printf("steval %s (%s)\n", STEVAL_VERSION, STEVAL_GIT);
+	printf("steval %s (%s)\n", steval_version(), steval_git());
 	printf("libcurl %s, libavformat %s, libavcodec %s\n", cv->version,
 	       AV_STRINGIFY(LIBAVFORMAT_VERSION), AV_STRINGIFY(LIBAVCODEC_VERSION));
 }

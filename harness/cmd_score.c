@@ -86,6 +86,17 @@ static const struct item *join(struct score_ctx *c, const cJSON *rec, const cJSO
 		goto out;
 	if ((it = suite_item(c->s, buf_cstr(&id))))
 		goto out;
+	/* STI-Bench's official output: "id" is the video, "id_file" the ID */
+	if (json_get(rec, "id_file")) {
+		struct buf u = BUF_INIT;
+		buf_addbuf(&u, &id);
+		buf_addch(&u, '#');
+		value_text(json_get(rec, "id_file"), &u);
+		it = suite_item(c->s, buf_cstr(&u));
+		buf_release(&u);
+		if (it)
+			goto out;
+	}
 	/* every item with this source id */
 	lo = 0;
 	hi = c->nidx;

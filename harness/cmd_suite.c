@@ -225,6 +225,8 @@ int cmd_show(int argc, char **argv)
 	const struct opt_cmd cmd = {
 		"show", "steval show SUITE [--item ID] [--protocol P] [--data DIR] [--raw]",
 		"Describe a suite: sources, answer types, protocols, categories, splits.\n"
+		"With --data, load that data (exit 2, naming the file and line or item, when\n"
+		"it does not load) and count items per category.\n"
 		"With --item, print the exact prompt an adapter would receive for that item.\n"
 		"Names that need the video (e.g. {video.sample_fps}) show as <video.NAME> here.",
 		opts, 1, 1,
@@ -247,7 +249,9 @@ int cmd_show(int argc, char **argv)
 	}
 	if (item || data || getenv("STEVAL_DATA") || json_get_str(json_get(s.spec, "data"), "default_dir")) {
 		if (suite_load(&s, data) < 0) {
-			if (item)
+			/* data the user named (or an item) must load; data found
+			 * on its own only fails to be described */
+			if (item || data)
 				goto out;
 		} else {
 			loaded = 1;

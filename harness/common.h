@@ -23,12 +23,9 @@
 #define NORETURN __attribute__((noreturn))
 #define MAYBE_UNUSED __attribute__((unused))
 
-#ifndef STEVAL_VERSION
-#define STEVAL_VERSION "0.0.0"
-#endif
-#ifndef STEVAL_GIT
-#define STEVAL_GIT "unknown"
-#endif
+/* Version and the git commit of this build (harness/version.c). */
+const char *steval_version(void);
+const char *steval_git(void);
 
 /* Exit codes of the steval command (documented in steval(1)). */
 enum {

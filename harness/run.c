@@ -77,9 +77,9 @@ static int write_manifest(struct run_state *r, const char *status)
 	jw_key(&w, "steval");
 	jw_obj(&w);
 	jw_key(&w, "version");
-	jw_str(&w, STEVAL_VERSION);
+	jw_str(&w, steval_version());
 	jw_key(&w, "git");
-	jw_str(&w, STEVAL_GIT);
+	jw_str(&w, steval_git());
 	jw_end(&w);
 	write_libs(&w);
 	jw_key(&w, "argv");

@@ -14,17 +14,15 @@ char *store_safe_name(const char *s)
 	struct buf b = BUF_INIT;
 	const char *p = s;
 
-	if (!strncmp(p, "http://", 7))
-		p += 7;
-	else if (!strncmp(p, "https://", 8))
-		p += 8;
 	for (; *p; p++) {
 		unsigned char c = (unsigned char)*p;
+		if (!strncmp(p, "http://", 7) || !strncmp(p, "https://", 8)) {
+			p += p[4] == 's' ? 7 : 6;
+			continue;
+		}
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		    c == '.' || c == '-' || c == '_')
 			buf_addch(&b, c);
-		else if (!strncmp(p, "://", 3))
-			;
 		else if (b.len && buf_cstr(&b)[b.len - 1] != '_')
 			buf_addch(&b, '_');
 	}

@@ -184,6 +184,28 @@ static void add_option(struct item *it, size_t *alloc, const char *letter, const
 	o->value = value;
 }
 
+/*
+ * Python's json.loads(s) without an error message: NULL unless the whole
+ * text is one JSON value (white space may follow). Numbers keep their Python
+ * spelling (json_parse), so a Candidates string '{"A": 0}' gives the int 0
+ * that prints "0", not the float "0.0".
+ */
+static cJSON *json_loads_quiet(const char *s)
+{
+	size_t len = strlen(s);
+	const char *end = NULL;
+	cJSON *probe = cJSON_ParseWithLengthOpts(s, len, &end, 0);
+
+	if (!probe)
+		return NULL;
+	cJSON_Delete(probe);
+	while (end && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+		end++;
+	if (end && *end)
+		return NULL;
+	return json_parse(s, len, "options", 0);
+}
+
 static int parse_options(struct item *it, const cJSON *spec, const char *file, size_t where)
 {
 	const char *fname, *style;
@@ -204,7 +226,7 @@ static int parse_options(struct item *it, const cJSON *spec, const char *file, s
 		return 0;   /* no options (a numeric question) */
 	if (cJSON_IsString(v) && (!strcmp(style, "dict-or-json") || !strcmp(style, "json"))) {
 		/* STI opensource_test.py: json.loads, {} on failure */
-		parsed = cJSON_Parse(v->valuestring);
+		parsed = json_loads_quiet(v->valuestring);
 		if (!parsed || !cJSON_IsObject(parsed)) {
 			cJSON_Delete(parsed);
 			warnf("'%s': record %zu: options in '%s' are not valid JSON: treated as none "

@@ -1,11 +1,12 @@
 #!/bin/sh
 # Runs every test and ends with one line "N passed, N failed".
 #
-#   tests/run.sh                 all unit programs (build/tests/test_*) and e2e scripts
+#   tests/run.sh                 all unit programs ($STEVAL_BUILD/tests/test_*) and e2e scripts
 #   tests/run.sh unit|e2e        one layer
-#   tests/run.sh tests/e2e/t_foo.sh build/tests/test_bar   chosen ones
+#   tests/run.sh tests/e2e/t_foo.sh build/default/tests/test_bar   chosen ones
 #
-# Unit programs are cmocka run with TAP output; e2e scripts print TAP too
+# STEVAL_BUILD selects the build directory (make test sets it; default
+# build/default) and STEVAL the binary. Unit programs are cmocka run with TAP output; e2e scripts print TAP too
 # (see tests/e2e/lib.sh). Every "ok" counts as passed, every "not ok" as
 # failed, and a program that exits non-zero without a "not ok" line (a crash,
 # a sanitizer report) counts as one failure. Logs: build/test-logs/.
@@ -16,10 +17,12 @@ LOGDIR=build/test-logs
 mkdir -p "$LOGDIR"
 JOBS=${STEVAL_TEST_JOBS:-2}
 
+B=${STEVAL_BUILD:-build/default}
+units() { ls "$B"/tests/test_* 2>/dev/null | grep -v '\.d$'; }
 sel=${1:-all}
 case "$sel" in
-all)  list="$(ls build/tests/test_* 2>/dev/null) $(ls tests/e2e/t_*.sh 2>/dev/null)" ;;
-unit) list="$(ls build/tests/test_* 2>/dev/null)" ;;
+all)  list="$(units) $(ls tests/e2e/t_*.sh 2>/dev/null)" ;;
+unit) list="$(units)" ;;
 e2e)  list="$(ls tests/e2e/t_*.sh 2>/dev/null)" ;;
 *)    list="$*" ;;
 esac
@@ -36,6 +39,7 @@ run_one() {
     start=$(date +%s)
     case "$t" in
     *.sh) sh "$t" >"$log" 2>&1 ;;
+    /*)   "$t" >"$log" 2>&1 ;;
     *)    "./$t" >"$log" 2>&1 ;;
     esac
     rc=$?

@@ -1,0 +1,79 @@
+#!/bin/sh
+# steval score: offline scoring of stored predictions.
+. "$(dirname "$0")/lib.sh"
+
+V=$SHARED/data/vlm4d
+COT=$V/predictions/real_mc_cot/Qwen2.5-VL-7B-Instruct_1fps.json
+if [ ! -f "$COT" ]; then
+    skip "VLM4D predictions" "no $COT"
+    finish
+    exit 0
+fi
+
+# The paper's values from the published judge verdicts.
+out=$("$STEVAL" score --suite vlm4d --data "$V/data" --verdicts --out "$TMP/cot" "$COT"); rc=$?
+expect_eq "score --verdicts exits 0" "$rc" 0
+expect_eq "score prints results.json" "$out" "$TMP/cot/results.json"
+r=$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = r["splits"]
+print(s["real"]["score"], s["real/ego"]["score"], s["real/exo"]["score"], r["overall"]["score"],
+      r["overall"]["n"], r["items"]["missing"], r["scoring"])' "$TMP/cot/results.json")
+expect_eq "VLM4D real / ego / exo = paper 43.25 42.32 43.71" "$r" "43.25 42.32 43.71 43.25 1371 445 verdicts"
+expect_file "score writes report.md" "$TMP/cot/report.md"
+expect_match "report.md shows the overall" "$(cat "$TMP/cot/report.md")" "overall: \*\*43.25\*\*"
+n=$(wc -l <"$TMP/cot/samples.jsonl")
+expect_eq "one sample per prediction" "$n" 1371
+expect_match "samples keep the raw answer and the verdict" "$(head -1 "$TMP/cot/samples.jsonl")" \
+    '"verdict":true.*"response":"The image you'
+
+# The file lands in the right split whatever its name: same ids exist in both files.
+cp "$COT" "$TMP/whatever.json"
+"$STEVAL" score --suite vlm4d --data "$V/data" --verdicts --out "$TMP/renamed" "$TMP/whatever.json" >/dev/null
+r=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["splits"]["real"]["n"], r["splits"]["synthetic"]["n"])' "$TMP/renamed/results.json")
+expect_eq "joined by id and question text" "$r" "1371 0"
+
+# Direct-output predictions too.
+DO=$V/predictions/real_mc_direct-output/Qwen2.5-VL-7B-Instruct_1fps.json
+"$STEVAL" score --suite vlm4d --data "$V/data" --protocol direct-output --verdicts --out "$TMP/do" "$DO" >/dev/null
+expect_file "direct-output predictions score" "$TMP/do/results.json"
+
+# steval's own samples.jsonl round-trips through score.
+"$STEVAL" score --suite vlm4d --data "$V/data" --verdicts --out "$TMP/again" "$TMP/cot/samples.jsonl" >/dev/null
+r=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["overall"]["n"])' "$TMP/again/results.json")
+expect_eq "samples.jsonl is accepted as predictions" "$r" 1371
+
+# lmms-eval samples and plain JSONL shapes join by id / doc.
+python3 - "$V/data/real_mc.json" "$TMP" <<'PY'
+import json, sys
+items = json.load(open(sys.argv[1]))[:20]
+with open(sys.argv[2] + "/lmms.jsonl", "w") as f:
+    for i, it in enumerate(items):
+        f.write(json.dumps({"doc_id": i, "doc": it, "target": it["answer"],
+                            "resps": [["Therefore, the final answer is: A"]],
+                            "filtered_resps": ["Therefore, the final answer is: A"]}) + "\n")
+with open(sys.argv[2] + "/plain.jsonl", "w") as f:
+    for it in items:
+        f.write(json.dumps({"id": "real_mc/" + it["id"], "response": "B"}) + "\n")
+    f.write(json.dumps({"id": "nope", "response": "B"}) + "\n")
+PY
+"$STEVAL" score --suite vlm4d --data "$V/data" --out "$TMP/lmms" "$TMP/lmms.jsonl" >/dev/null 2>&1
+r=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["overall"]["n"])' "$TMP/lmms/results.json")
+expect_eq "lmms-eval samples JSONL joins through doc" "$r" 20
+out=$("$STEVAL" score --suite vlm4d --data "$V/data" --out "$TMP/plain" "$TMP/plain.jsonl" 2>&1 >/dev/null)
+r=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["overall"]["n"])' "$TMP/plain/results.json")
+expect_eq "plain JSONL joins by steval id" "$r" 20
+expect_match "unmatched predictions are reported" "$out" "matches no item of suite 'vlm4d'"
+
+# Bad input.
+expect_rc "missing prediction file" 2 "$STEVAL" score --suite vlm4d --data "$V/data" --out "$TMP/x" "$TMP/none.json"
+printf '[{"id": "validation_1", "response": "A"},\n {"id": ' >"$TMP/broken.json"
+out=$("$STEVAL" score --suite vlm4d --data "$V/data" --out "$TMP/x" "$TMP/broken.json" 2>&1); rc=$?
+expect_eq "broken prediction file: exit 2" "$rc" 2
+expect_match "broken prediction file: file and line named" "$out" "broken.json': line 2"
+expect_rc "--out is required" 2 "$STEVAL" score --suite vlm4d --data "$V/data" "$COT"
+expect_rc "unknown protocol" 2 "$STEVAL" score --suite vlm4d --data "$V/data" --protocol nope --out "$TMP/x" "$COT"
+echo '{"id": "nothing"}' >"$TMP/nomatch.jsonl"
+expect_rc "nothing matches: exit 2" 2 "$STEVAL" score --suite vlm4d --data "$V/data" --out "$TMP/x" "$TMP/nomatch.jsonl"
+finish
