@@ -430,7 +430,9 @@ int report_html(struct report_run *run, const struct report_html_opts *o, struct
 	tbl_csp_hash(out, page_js);
 	buf_adds(out, "; img-src data: 'self'; base-uri 'none'; form-action 'none'\">\n"
 		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		      "<meta name=\"generator\" content=\"steval " STEVAL_VERSION "\">\n<title>");
+		      "<meta name=\"generator\" content=\"steval ");
+	esc(out, steval_version());
+	buf_adds(out, "\">\n<title>");
 	esc(out, title);
 	buf_adds(out, ": ");
 	esc(out, report_model(run));
