@@ -253,7 +253,7 @@ int report_plot_bars(struct report_run *const *runs, size_t n, const struct plot
 
 struct fpoint {
 	const char *model;
-	long frames;
+	double frames;
 	double v, lo, hi;
 };
 
@@ -267,6 +267,28 @@ static int cmp_fpoint(const void *a, const void *b)
 	return x->frames < y->frames ? -1 : x->frames > y->frames;
 }
 
+/* Frames per item: the manifest's frame plan, else the mean number of
+ * frames the samples record; -1 when neither says. */
+static double frames_of(struct report_run *r)
+{
+	long f = report_frame_count(r);
+	double sum = 0;
+	size_t i, k = 0;
+
+	if (f >= 0)
+		return (double)f;
+	if (report_run_samples(r) < 0)
+		return -1;
+	for (i = 0; i < r->nsamples; i++) {
+		const cJSON *fr = json_get(r->samples[i], "frames");
+		if (cJSON_IsArray(fr)) {
+			sum += cJSON_GetArraySize(fr);
+			k++;
+		}
+	}
+	return k ? sum / (double)k : -1;
+}
+
 int report_plot_frames(struct report_run *const *runs, size_t n, const struct plot_opts *o)
 {
 	struct fpoint *pt = xcalloc(n + 1, sizeof(*pt));
@@ -276,10 +298,10 @@ int report_plot_frames(struct report_run *const *runs, size_t n, const struct pl
 
 	for (i = 0; i < n; i++) {
 		const cJSON *ov = json_get(runs[i]->results, "overall");
-		long f = report_frame_count(runs[i]);
+		double f = frames_of(runs[i]);
 		if (f < 0) {
-			warnf("'%s': no frame count in manifest.json (left out of the frames plot)",
-			      runs[i]->dir ? runs[i]->dir : "?");
+			warnf("'%s': no frame plan in manifest.json and no frames in samples.jsonl "
+			      "(left out of the frames plot)", runs[i]->dir ? runs[i]->dir : "?");
 			continue;
 		}
 		pt[m].model = report_model(runs[i]);
@@ -318,7 +340,7 @@ int report_plot_frames(struct report_run *const *runs, size_t n, const struct pl
 				 block ? ", " : "", block, palette[block % ARRAY_SIZE(palette)]);
 			report_esc_gnuplot(&body, pt[i].model);
 		}
-		buf_addf(&dat, "%ld %.6f %.6f %.6f\n", pt[i].frames, pt[i].v, pt[i].lo, pt[i].hi);
+		buf_addf(&dat, "%g %.6f %.6f %.6f\n", pt[i].frames, pt[i].v, pt[i].lo, pt[i].hi);
 	}
 	buf_adds(&body, "\n");
 	buf_adds(&gp, "# steval: overall score against frames per item (data: frames.dat)\n");

@@ -77,7 +77,6 @@ struct report_html_opts {
 	 * none (the frame's index and pts are shown instead). */
 	int (*thumb)(void *ctx, const cJSON *sample, const cJSON *frame, struct buf *url);
 	void *ctx;
-	const char *test_hook;    /* non-NULL: add data-test attributes (tests) */
 };
 int report_html(struct report_run *r, const struct report_html_opts *o, struct buf *out);
 

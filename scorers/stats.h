@@ -39,7 +39,6 @@
 
 #define STATS_RESAMPLES 10000
 #define STATS_LEVEL 0.95
-#define STATS_MAX_VALUES 16
 
 struct stats_opts {
 	size_t resamples;     /* 0: no bootstrap */
