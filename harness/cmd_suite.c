@@ -6,6 +6,7 @@
 #include "harness/buf.h"
 #include "harness/log.h"
 #include "harness/opt.h"
+#include "harness/util.h"
 #include "harness/xalloc.h"
 #include "scorers/extract.h"
 #include "scorers/metric.h"
@@ -143,7 +144,7 @@ static void show_summary(struct suite *s, const char *data, int loaded)
 			size_t n = 0;
 			for (j = 0; loaded && j < s->nitems; j++)
 				n += !strcmp(s->items[j].category, s->cats[i].name);
-			printf("  %-32s %-20s", s->cats[i].name, s->cats[i].label);
+			printf("  %-34s %-20s", s->cats[i].name, s->cats[i].label);
 			if (loaded && !s->cats[i].nmembers)
 				printf(" %zu items", n);
 			if (s->cats[i].nmembers)
@@ -164,7 +165,7 @@ static void show_summary(struct suite *s, const char *data, int loaded)
 				continue;
 			for (k = j; k < s->nitems; k++)
 				n += !strcmp(s->items[k].category, c);
-			printf("  %-32s %-20s %zu items (not in the spec's list)\n", c, "", n);
+			printf("  %-34s %-20s %zu items (not in the spec's list)\n", c, "", n);
 		}
 	}
 	if (s->nsplits) {
@@ -211,23 +212,68 @@ static void show_item(const struct suite *s, const struct protocol *p, const str
 	printf("----- user text -----\n%s\n----- end -----\n", prompt);
 }
 
+static int dump_prompts(const struct suite *s, const struct protocol *p, const char *dir)
+{
+	struct buf b = BUF_INIT, index = BUF_INIT;
+	size_t i;
+	int rc = -1;
+
+	if (mkdir_p(dir) < 0)
+		return -1;
+	for (i = 0; i < s->nitems; i++) {
+		const struct item *it = &s->items[i];
+		char name[32], *path;
+		buf_reset(&b);
+		if (render_prompt(p, it, NULL, 1, &b) < 0)
+			goto out;
+		snprintf(name, sizeof(name), "%05zu.txt", i + 1);
+		path = path_join(dir, name);
+		rc = write_file_atomic(path, buf_cstr(&b), b.len);
+		free(path);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+		buf_addf(&index, "%s\t%s\n", it->id, name);
+	}
+	if (p->system) {
+		char *path = path_join(dir, "system.txt");
+		int wrc = write_file_atomic(path, p->system, strlen(p->system));
+		free(path);
+		if (wrc < 0)
+			goto out;
+	}
+	{
+		char *path = path_join(dir, "index.tsv");
+		rc = write_file_atomic(path, buf_cstr(&index), index.len);
+		free(path);
+	}
+out:
+	buf_release(&b);
+	buf_release(&index);
+	return rc;
+}
+
 int cmd_show(int argc, char **argv)
 {
-	const char *item = NULL, *protocol = NULL, *data = NULL;
+	const char *item = NULL, *protocol = NULL, *data = NULL, *dump = NULL;
 	int raw = 0;
 	const struct opt opts[] = {
 		{ "item", 'i', OPT_STR, &item, "ID", "print the exact prompt of this item" },
 		{ "protocol", 'p', OPT_STR, &protocol, "NAME", "protocol (default: the suite's default)" },
 		{ "data", 'd', OPT_STR, &data, "DIR", "the suite's data directory (default: $STEVAL_DATA)" },
 		{ "raw", 0, OPT_FLAG, &raw, NULL, "with --item: print only the prompt text, byte for byte" },
+		{ "dump", 0, OPT_STR, &dump, "DIR",
+		  "write every item's exact prompt to DIR (index.tsv: id, file; system.txt)" },
 		OPT_END_MARK,
 	};
 	const struct opt_cmd cmd = {
-		"show", "steval show SUITE [--item ID] [--protocol P] [--data DIR] [--raw]",
+		"show", "steval show SUITE [--item ID] [--protocol P] [--data DIR] [--raw] [--dump DIR]",
 		"Describe a suite: sources, answer types, protocols, categories, splits.\n"
 		"With --data, load that data (exit 2, naming the file and line or item, when\n"
 		"it does not load) and count items per category.\n"
 		"With --item, print the exact prompt an adapter would receive for that item.\n"
+		"With --dump DIR, write every item's prompt to DIR/NNNNN.txt, with DIR/index.tsv\n"
+		"(id, file) and DIR/system.txt when the protocol has a system prompt.\n"
 		"Names that need the video (e.g. {video.sample_fps}) show as <video.NAME> here.",
 		opts, 1, 1,
 	};
@@ -247,11 +293,11 @@ int cmd_show(int argc, char **argv)
 		error("suite '%s' has no protocol '%s'", s.name, protocol);
 		goto out;
 	}
-	if (item || data || getenv("STEVAL_DATA") || json_get_str(json_get(s.spec, "data"), "default_dir")) {
+	if (item || dump || data || getenv("STEVAL_DATA") || json_get_str(json_get(s.spec, "data"), "default_dir")) {
 		if (suite_load(&s, data) < 0) {
 			/* data the user named (or an item) must load; data found
 			 * on its own only fails to be described */
-			if (item || data)
+			if (item || dump || data)
 				goto out;
 		} else {
 			loaded = 1;
@@ -273,6 +319,9 @@ int cmd_show(int argc, char **argv)
 		else
 			show_item(&s, p, it, buf_cstr(&b));
 		buf_release(&b);
+	} else if (dump) {
+		if (dump_prompts(&s, p, dump) < 0)
+			goto out;
 	} else {
 		show_summary(&s, data, loaded);
 	}

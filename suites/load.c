@@ -27,6 +27,11 @@ struct load_ctx {
 	int errors;
 };
 
+/* How the current file counts records, for messages: "line" (JSONL, TSV,
+ * CSV: 1-based lines) or "record" (JSON arrays, Parquet: 0-based index).
+ * Loading is single-threaded. */
+static const char *where_word = "record";
+
 /* ---- field values ---- */
 
 /* The value of a raw field, derived field or pseudo-field; NULL if absent. */
@@ -68,8 +73,8 @@ static int field_text(const struct item *it, const cJSON *spec, struct buf *out,
 		return 1;
 	}
 	if (!cJSON_IsObject(spec))
-		return error("'%s': record %zu: field spec for '%s' must be a name or an object",
-			     file, where, what);
+		return error("'%s': %s %zu: field spec for '%s' must be a name or an object",
+			     file, where_word, where, what);
 	dflt = json_get(spec, "default");
 	if (json_get(spec, "field")) {
 		const char *n = json_get_str(spec, "field");
@@ -97,7 +102,7 @@ static int field_text(const struct item *it, const cJSON *spec, struct buf *out,
 	} else if (json_get(spec, "template")) {
 		const char *t = json_get_str(spec, "template");
 		if (!t || render_fields(t, it, out) < 0)
-			return error("'%s': record %zu: cannot build %s from its template", file, where, what);
+			return error("'%s': %s %zu: cannot build %s from its template", file, where_word, where, what);
 		got = 1;
 	} else if (json_get(spec, "const")) {
 		json_pystr(json_get(spec, "const"), out);
@@ -229,8 +234,8 @@ static int parse_options(struct item *it, const cJSON *spec, const char *file, s
 		parsed = json_loads_quiet(v->valuestring);
 		if (!parsed || !cJSON_IsObject(parsed)) {
 			cJSON_Delete(parsed);
-			warnf("'%s': record %zu: options in '%s' are not valid JSON: treated as none "
-			      "(as the official code does)", file, where, fname);
+			warnf("'%s': %s %zu: options in '%s' are not valid JSON: treated as none "
+			      "(as the official code does)", file, where_word, where, fname);
 			return 0;
 		}
 		/* keep ownership with the item: attach to derived */
@@ -243,8 +248,8 @@ static int parse_options(struct item *it, const cJSON *spec, const char *file, s
 		parsed = pylit_parse(v->valuestring, strlen(v->valuestring), &err);
 		if (!parsed || !(cJSON_IsArray(parsed) || cJSON_IsObject(parsed))) {
 			cJSON_Delete(parsed);
-			return error("'%s': record %zu: options in '%s' are not a Python list (%s)",
-				     file, where, fname, err ? err : "not a list");
+			return error("'%s': %s %zu: options in '%s' are not a Python list (%s)",
+				     file, where_word, where, fname, err ? err : "not a list");
 		}
 		if (!it->derived)
 			it->derived = cJSON_CreateObject();
@@ -258,11 +263,12 @@ static int parse_options(struct item *it, const cJSON *spec, const char *file, s
 		return 0;
 	}
 	if (!cJSON_IsArray(v))
-		return error("'%s': record %zu: options in '%s' must be a list or an object", file, where, fname);
+		return error("'%s': %s %zu: options in '%s' must be a list or an object", file,
+			     where_word, where, fname);
 	cJSON_ArrayForEach(e, v) {
 		char letter[8];
 		if (i >= 26)
-			return error("'%s': record %zu: more than 26 options", file, where);
+			return error("'%s': %s %zu: more than 26 options", file, where_word, where);
 		snprintf(letter, sizeof(letter), "%c", (char)('A' + i));
 		if (!strcmp(style, "prefixed") && cJSON_IsString(e)) {
 			/* VSI/VSTI: "A. chair" */
@@ -402,9 +408,7 @@ static int on_record(cJSON *rec, size_t where, void *vctx)
 	it->source_id = field_str(it, json_get(f, "id"), "id", file, where, &err);
 	if (!it->source_id) {
 		if (!err)
-			error("'%s': %s %zu: no id (field spec fields.id)", file,
-			      c->format && strcmp(c->format, "json") && strcmp(c->format, "parquet") ?
-			      "line" : "record", where);
+			error("'%s': %s %zu: no id (field spec fields.id)", file, where_word, where);
 		goto fail;
 	}
 	apply_derive(s, it);
@@ -557,6 +561,8 @@ static int load_source(struct suite *s, const char *dir, const cJSON *src, size_
 		if (!fmt)
 			fmt = json_get_str(src, "format");
 		c->format = fmt ? fmt : reader_format(c->path);
+		where_word = c->format && (!strcmp(c->format, "json") || !strcmp(c->format, "parquet")) ?
+			     "record" : "line";
 		rc = reader_read(c->path, c->format, on_record, c);
 		free(c->stem);
 		c->stem = NULL;

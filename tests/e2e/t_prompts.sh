@@ -4,8 +4,9 @@
 #
 #  1. every (suite, protocol) steval lists has goldens, and every golden's
 #     (suite, protocol) exists;
-#  2. for every golden item: `steval show --raw` equals the golden byte for
-#     byte (a mismatch prints the first differing byte and line of each side);
+#  2. for every golden item: the prompt `steval show --dump` writes equals the
+#     golden byte for byte (a mismatch prints the first differing byte and line
+#     of each side), and `steval show --item --raw` does for one item a group;
 #  3. the system prompt `steval show` prints equals the golden SYSTEM.txt, or
 #     there is none when the protocol has none;
 #  4. the oracle, run again, writes exactly the committed goldens;
@@ -61,40 +62,56 @@ expect_eq "every protocol of every suite has prompt goldens" "$missing" ""
 expect_eq "every golden protocol is a protocol steval lists" "$extra" ""
 
 # --- 2. and 3. every golden item, every protocol's system prompt ------------
+# One `steval show --dump` per (suite, protocol, data) writes every prompt;
+# `show --item --raw` (the path a user takes) is checked once per group too.
 grep -v '^#' "$G/index.tsv" >"$TMP/index"
-while IFS="$TAB" read -r suite proto data id golden system; do
-    name="$suite/$proto $id ($data)"
-    if ! "$STEVAL" show "$suite" --data "$data" --item "$id" --protocol "$proto" --raw \
-        >"$TMP/got" 2>"$TMP/err"; then
-        _report 1 "prompt $name" "steval show failed: $(cat "$TMP/err")"
-    elif cmp -s "$TMP/got" "$G/$golden"; then
-        _report 0 "prompt $name"
-    else
-        _report 1 "prompt $name" "$(first_diff "$TMP/got" "$G/$golden")"
-    fi
-done <"$TMP/index"
-
-# the system prompt does not depend on the item: check it once per data set
 cut -f1,2,3 "$TMP/index" | sort -u >"$TMP/groups"
+g=0
 while IFS="$TAB" read -r suite proto data; do
-    row=$(awk -F "$TAB" -v s="$suite" -v p="$proto" -v d="$data" \
-        '$1 == s && $2 == p && $3 == d { print; exit }' "$TMP/index")
-    id=$(printf '%s' "$row" | cut -f4)
-    system=$(printf '%s' "$row" | cut -f6)
-    "$STEVAL" show "$suite" --data "$data" --item "$id" --protocol "$proto" >"$TMP/show" 2>&1
-    if [ "$system" = - ]; then
-        if extract_system "$TMP/show" "$TMP/sys"; then
-            _report 1 "system prompt $suite/$proto ($data): none" "steval shows one: $(cat -A "$TMP/sys" | head -5)"
-        else
-            _report 0 "system prompt $suite/$proto ($data): none"
-        fi
-    elif ! extract_system "$TMP/show" "$TMP/sys"; then
-        _report 1 "system prompt $suite/$proto ($data)" "steval shows none"
-    elif cmp -s "$TMP/sys" "$G/$system"; then
-        _report 0 "system prompt $suite/$proto ($data)"
-    else
-        _report 1 "system prompt $suite/$proto ($data)" "$(first_diff "$TMP/sys" "$G/$system")"
+    g=$((g + 1))
+    d="$TMP/dump$g"
+    if ! "$STEVAL" show "$suite" --data "$data" --protocol "$proto" --dump "$d" 2>"$TMP/err"; then
+        _report 1 "prompts $suite/$proto ($data)" "steval show --dump failed: $(cat "$TMP/err")"
+        continue
     fi
+    awk -F "$TAB" -v s="$suite" -v p="$proto" -v dd="$data" \
+        '$1 == s && $2 == p && $3 == dd' "$TMP/index" >"$TMP/rows"
+    first=1
+    while IFS="$TAB" read -r _s _p _d id golden system; do
+        name="prompt $suite/$proto $id ($data)"
+        file=$(awk -F "$TAB" -v i="$id" '$1 == i { print $2; exit }' "$d/index.tsv")
+        if [ -z "$file" ]; then
+            _report 1 "$name" "item missing from steval show --dump"
+        elif cmp -s "$d/$file" "$G/$golden"; then
+            _report 0 "$name"
+        else
+            _report 1 "$name" "$(first_diff "$d/$file" "$G/$golden")"
+        fi
+        if [ "$first" = 1 ]; then
+            first=0
+            "$STEVAL" show "$suite" --data "$data" --item "$id" --protocol "$proto" --raw \
+                >"$TMP/got" 2>"$TMP/err"
+            if cmp -s "$TMP/got" "$G/$golden"; then
+                _report 0 "show --item --raw $suite/$proto $id"
+            else
+                _report 1 "show --item --raw $suite/$proto $id" "$(first_diff "$TMP/got" "$G/$golden")$(cat "$TMP/err")"
+            fi
+            "$STEVAL" show "$suite" --data "$data" --item "$id" --protocol "$proto" >"$TMP/show" 2>&1
+            if [ "$system" = - ]; then
+                if extract_system "$TMP/show" "$TMP/sys" || [ -f "$d/system.txt" ]; then
+                    _report 1 "system prompt $suite/$proto ($data): none" "steval shows one"
+                else
+                    _report 0 "system prompt $suite/$proto ($data): none"
+                fi
+            elif ! extract_system "$TMP/show" "$TMP/sys"; then
+                _report 1 "system prompt $suite/$proto ($data)" "steval shows none"
+            elif cmp -s "$TMP/sys" "$G/$system" && cmp -s "$d/system.txt" "$G/$system"; then
+                _report 0 "system prompt $suite/$proto ($data)"
+            else
+                _report 1 "system prompt $suite/$proto ($data)" "$(first_diff "$TMP/sys" "$G/$system")"
+            fi
+        fi
+    done <"$TMP/rows"
 done <"$TMP/groups"
 
 # --- 4. the goldens are what the oracle writes now ------------------------

@@ -273,7 +273,7 @@ awk 'NR == 4 { sub(/\t0\.0\t/, "\t0.0\t\t") } { print }' fixtures/sti-bench-tsv/
 bad "TSV row with an extra cell: file and line" "'$B/tsvn/STIBench.tsv': line 4: 9 fields, the header has 8" \
     "$STEVAL" show sti-bench --data "$B/tsvn"
 sed "2s/\['4.52m'/['4.52m/" fixtures/sti-bench-tsv/STIBench.tsv >"$B/pylist/STIBench.tsv"
-bad "TSV options that are not a Python list: file and line" "'$B/pylist/STIBench.tsv': record 2: options in 'options' are not a Python list" \
+bad "TSV options that are not a Python list: file and line" "'$B/pylist/STIBench.tsv': line 2: options in 'options' are not a Python list" \
     "$STEVAL" show sti-bench --data "$B/pylist"
 
 "$PY" -c 'import json, sys
