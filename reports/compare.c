@@ -186,9 +186,10 @@ static void layout_build(struct layout *l, const cJSON *res, struct report_run *
 		cJSON_ArrayForEach(o, json_get(res, "category_order"))
 			if (cJSON_IsString(o) && (g = json_get(cats, o->valuestring)))
 				layout_add_cat(l, &alloc, o->valuestring, g);
-		cJSON_ArrayForEach(g, cats)
-			if (agg_find_cat(&l->r, g->string) < 0)
-				layout_add_cat(l, &alloc, g->string, g);
+		if (cJSON_IsObject(cats))
+			cJSON_ArrayForEach(g, cats)
+				if (agg_find_cat(&l->r, g->string) < 0)
+					layout_add_cat(l, &alloc, g->string, g);
 	}
 	/* categories only the samples name */
 	for (i = 0; i < base->nsamples; i++) {
@@ -210,10 +211,11 @@ static void layout_build(struct layout *l, const cJSON *res, struct report_run *
 			l->r.splits[i].label = s->splits[i].label ? s->splits[i].label : s->splits[i].name;
 		}
 	} else {
-		l->r.nsplits = (size_t)cJSON_GetArraySize(json_get(res, "splits"));
+		const cJSON *sp = cJSON_IsObject(json_get(res, "splits")) ? json_get(res, "splits") : NULL;
+		l->r.nsplits = (size_t)cJSON_GetArraySize(sp);
 		l->r.splits = xcalloc(l->r.nsplits + 1, sizeof(*l->r.splits));
 		i = 0;
-		cJSON_ArrayForEach(g, json_get(res, "splits")) {
+		cJSON_ArrayForEach(g, sp) {
 			l->r.splits[i].name = g->string;
 			l->r.splits[i].label = json_get_str(g, "label") ? json_get_str(g, "label") : g->string;
 			i++;

@@ -11,6 +11,8 @@ void report_md_cell(struct buf *out, const char *s)
 	struct buf clean = BUF_INIT;
 	const char *p;
 
+	if (!s)
+		s = "";
 	utf8_sanitize(s, strlen(s), &clean);
 	for (p = buf_cstr(&clean); *p; p++) {
 		unsigned char c = (unsigned char)*p;
@@ -30,6 +32,8 @@ void report_esc_html(struct buf *out, const char *s, size_t len)
 {
 	size_t i = 0;
 
+	if (!s)
+		return;
 	while (i < len) {
 		uint32_t cp;
 		size_t n = utf8_decode(s, len, i, &cp);
@@ -83,7 +87,7 @@ static const char *latex_special(uint32_t cp)
 
 void report_esc_latex(struct buf *out, const char *s)
 {
-	size_t len = strlen(s), i = 0;
+	size_t len = s ? strlen(s) : 0, i = 0;
 
 	while (i < len) {
 		uint32_t cp;
@@ -131,6 +135,8 @@ void report_esc_csv(struct buf *out, const char *s)
 	const char *p;
 	int quote;
 
+	if (!s)
+		s = "";
 	utf8_sanitize(s, strlen(s), &clean);
 	p = buf_cstr(&clean);
 	quote = strpbrk(p, ",\"\r\n") != NULL || (*p && (p[0] == ' ' || p[clean.len - 1] == ' '));
@@ -163,7 +169,7 @@ static int gnuplot_drawable(uint32_t cp)
 
 void report_esc_gnuplot(struct buf *out, const char *s)
 {
-	size_t len = strlen(s), i = 0;
+	size_t len = s ? strlen(s) : 0, i = 0;
 
 	buf_addch(out, '\'');
 	while (i < len) {

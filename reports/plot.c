@@ -192,6 +192,18 @@ int report_plot_bars(struct report_run *const *runs, size_t n, const struct plot
 	if (!n)
 		return error("plot: no runs");
 	cols = report_columns(runs[0]->results);
+	{
+		int any = 0;
+		cJSON_ArrayForEach(c, cols)
+			for (i = 0; i < n; i++)
+				any |= !isnan(report_num(report_group(runs[i]->results, json_get_str(c, "kind"),
+								      json_get_str(c, "name")), "score"));
+		if (!any) {
+			notef("no scores to plot (bars)");
+			cJSON_Delete(cols);
+			return 0;
+		}
+	}
 	buf_adds(&dat, "# steval: one row per column of the paper's table; per run: score lo hi\n");
 	for (i = 0; i < n; i++) {
 		buf_addf(&dat, "# run %zu: ", i + 1);

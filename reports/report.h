@@ -84,7 +84,7 @@ int report_html(struct report_run *r, const struct report_html_opts *o, struct b
 int report_write_all(struct report_run *r, int html, const struct report_html_opts *ho);
 
 /* Escaping. Each appends s escaped for the format; invalid UTF-8 becomes
- * U+FFFD (LaTeX: '?'). */
+ * U+FFFD (LaTeX: '?'); NULL counts as "". */
 void report_md_cell(struct buf *out, const char *s);
 void report_esc_html(struct buf *out, const char *s, size_t len);
 void report_esc_latex(struct buf *out, const char *s);

@@ -25,6 +25,8 @@ static int is_member(const cJSON *cats, const char *name)
 {
 	const cJSON *c, *m;
 
+	if (!cJSON_IsObject(cats))
+		return 0;
 	cJSON_ArrayForEach(c, cats)
 		cJSON_ArrayForEach(m, json_get(c, "members"))
 			if (cJSON_IsString(m) && !strcmp(m->valuestring, name))
@@ -53,12 +55,13 @@ size_t tbl_rows(const cJSON *res, struct tbl_row **rows)
 					add_row(rows, &n, &alloc, "category", m->valuestring, mg, 1);
 			}
 		}
-	} else {
+	} else if (cJSON_IsObject(cats)) {
 		cJSON_ArrayForEach(g, cats)
 			add_row(rows, &n, &alloc, "category", g->string, g, 0);
 	}
-	cJSON_ArrayForEach(g, json_get(res, "splits"))
-		add_row(rows, &n, &alloc, "split", g->string, g, 0);
+	if (cJSON_IsObject(json_get(res, "splits")))
+		cJSON_ArrayForEach(g, json_get(res, "splits"))
+			add_row(rows, &n, &alloc, "split", g->string, g, 0);
 	return n;
 }
 
