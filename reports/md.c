@@ -142,6 +142,8 @@ static void run_facts(struct buf *out, const struct report_run *r)
 	buf_addf(&t, "%s (started %s, updated %s)", json_get_str(m, "status") ? json_get_str(m, "status") : "?",
 		 json_get_str(m, "started") ? json_get_str(m, "started") : "?",
 		 json_get_str(m, "updated") ? json_get_str(m, "updated") : "?");
+	if (json_get_str(m, "status") && !strcmp(json_get_str(m, "status"), "running"))
+		buf_adds(&t, "; the manifest's status when this report was written (steval report refreshes it)");
 	fact(out, "status", buf_cstr(&t), 0);
 	if (suite) {
 		buf_reset(&t);
