@@ -45,6 +45,8 @@ OBJ       := $(patsubst %.c,$(B)/%.o,$(SRC))
 LIBOBJ    := $(filter-out $(B)/harness/main.o,$(OBJ))
 UNITSRC   := $(wildcard tests/unit/test_*.c)
 UNIT      := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNITSRC))
+BENCHSRC  := $(wildcard tests/bench/*.c)
+BENCHBIN  := $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCHSRC))
 V         ?= 0
 ifeq ($(V),0)
 Q         := @
@@ -83,6 +85,12 @@ $(B)/tests/test_%: tests/unit/test_%.c $(LIBOBJ)
 
 units: $(UNIT)
 
+# Benchmark helpers (tests/bench/*.c) link the same objects as unit tests.
+$(B)/bench/%: tests/bench/%.c $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -o $@ $< $(LIBOBJ) \
+		$(LDFLAGS) $(PKG_LIBS)
+
 # `make check` installs what is missing first (a quick no-op when all is present).
 check: deps
 	@$(MAKE) --no-print-directory test
@@ -101,8 +109,8 @@ demo: deps-build
 	@$(MAKE) --no-print-directory all
 	@sh fixtures/demo/run-demo.sh $(CURDIR)/$(BIN)
 
-bench: all
-	@STEVAL=$(CURDIR)/$(BIN) sh tests/bench/run.sh
+bench: all $(BENCHBIN)
+	@STEVAL=$(CURDIR)/$(BIN) STEVAL_BENCH_BIN=$(CURDIR)/$(B)/bench sh tests/bench/run.sh
 
 fuzz:
 	@sh tests/fuzz/run.sh

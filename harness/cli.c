@@ -20,6 +20,12 @@ static const struct command commands[] = {
 	{ "show", cmd_show, "describe a suite, or print the exact prompt of one item" },
 	{ "run", cmd_run, "run a suite against a model" },
 	{ "score", cmd_score, "score stored predictions offline, without any model call" },
+	{ "cat", cmd_cat, "print a Parquet file's rows as JSON Lines, or its schema" },
+	{ "frames", cmd_frames, "extract the frames a frame plan selects from a video" },
+	{ "cache", cmd_cache, "show or clear the frame cache" },
+	{ "report", cmd_report, "write a run's reports: md, csv, json, tex, html, plots" },
+	{ "compare", cmd_compare, "compare two runs item by item; exit 1 on a regression" },
+	{ "leaderboard", cmd_leaderboard, "one table for many runs of a suite" },
 	{ "version", cmd_version, "print version and library versions" },
 };
 

@@ -11,6 +11,12 @@
 int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_score(int argc, char **argv);
+int cmd_frames(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_leaderboard(int argc, char **argv);
 
 #endif

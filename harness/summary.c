@@ -9,7 +9,11 @@
 #include "reports/report.h"
 #include "scorers/grade.h"
 #include "scorers/results.h"
+#include "suites/cond.h"
+#include "suites/render.h"
 #include "suites/suite.h"
+
+#include <math.h>
 
 struct collect {
 	const struct suite *s;
@@ -79,13 +83,104 @@ static int on_sample(cJSON *rec, size_t line, void *vctx)
 	return 0;
 }
 
+void summary_opts_default(struct summary_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	stats_opts_default(&o->boot);
+	o->html = 1;
+}
+
+/* Confidence intervals for the official scores and every variant, from one
+ * set of resamples (harness-wide: scorers/stats.h). */
+static int bootstrap(const struct suite *s, struct results *res, struct agg_sample *const *v, size_t nv,
+		     size_t n, const struct stats_opts *o)
+{
+	struct agg_boot ab;
+	unsigned char *in = xcalloc(s->nsplits + 1, 1);
+	double vals[RESULTS_MAX_VARIANTS + 1];
+	size_t i, j, k;
+	int rc;
+
+	agg_boot_init(&ab, &res->main, nv);
+	for (i = 0; i < n; i++) {
+		const struct item *it = v[0][i].it;
+		int c = agg_find_cat(&res->main, it->category);
+		for (j = 0; j < s->nsplits; j++)
+			in[j] = cond_eval(s->splits[j].where, it) != 0;
+		for (k = 0; k < nv; k++)
+			vals[k] = v[k][i].status == GRADE_ERROR ? NAN : v[k][i].score;
+		agg_boot_add(&ab, it->video, c < 0 ? SIZE_MAX : (size_t)c, in, vals);
+	}
+	rc = agg_boot_run(&ab, o, s->scale);
+	if (!rc) {
+		agg_boot_fill(&ab, &res->main, 0, o->level);
+		for (k = 1; k < nv; k++)
+			agg_boot_fill(&ab, &res->var[k - 1], k, o->level);
+		res->boot = o;
+		res->clusters = ab.b.nclusters;
+	}
+	agg_boot_release(&ab);
+	free(in);
+	return rc;
+}
+
+struct prompt_ctx {
+	const struct suite *s;
+	const struct protocol *p;
+};
+
+/* The exact prompt of a sample, re-rendered from the spec (report.html). */
+static int prompt_of(void *vctx, const cJSON *sample, struct buf *sys, struct buf *user, int *verified)
+{
+	struct prompt_ctx *pc = vctx;
+	const char *id = json_get_str(sample, "id"), *sha = json_get_str(sample, "prompt_sha256");
+	const struct item *it = id ? suite_item(pc->s, id) : NULL;
+	struct buf quiet = BUF_INIT;
+	char hex[65];
+	int rc;
+
+	*verified = 0;
+	if (!it)
+		return -1;
+	log_capture(&quiet);   /* an item needing video facts renders with placeholders */
+	rc = render_prompt(pc->p, it, NULL, 0, user);
+	if (rc < 0) {
+		buf_reset(user);
+		rc = render_prompt(pc->p, it, NULL, 1, user);
+	}
+	log_capture(NULL);
+	buf_release(&quiet);
+	if (rc < 0)
+		return -1;
+	if (pc->p->system)
+		buf_adds(sys, pc->p->system);
+	if (sha) {
+		sha256_hex(buf_cstr(user), user->len, hex);
+		*verified = !strcmp(hex, sha);
+	}
+	return 0;
+}
+
 int summary_write(const char *dir, const struct suite *s, const struct protocol *p,
 		  const char *model, const char *scoring, struct buf *results_out)
+{
+	struct summary_opts o;
+
+	summary_opts_default(&o);
+	return summary_write_opts(dir, s, p, model, scoring, &o, results_out);
+}
+
+int summary_write_opts(const char *dir, const struct suite *s, const struct protocol *p,
+		       const char *model, const char *scoring, const struct summary_opts *o,
+		       struct buf *results_out)
 {
 	struct collect c;
 	struct results res;
 	struct agg_sample *v[RESULTS_MAX_VARIANTS + 1];
-	struct buf json = BUF_INIT, md = BUF_INIT;
+	struct buf json = BUF_INIT;
+	struct report_run rr;
+	struct prompt_ctx pc = { s, p };
+	struct report_html_opts ho;
 	char *path = path_join(dir, "samples.jsonl");
 	size_t i, k, n = 0, torn;
 	cJSON *tree = NULL;
@@ -93,6 +188,8 @@ int summary_write(const char *dir, const struct suite *s, const struct protocol 
 
 	memset(&c, 0, sizeof(c));
 	memset(&res, 0, sizeof(res));
+	memset(&rr, 0, sizeof(rr));
+	memset(&ho, 0, sizeof(ho));
 	memset(v, 0, sizeof(v));
 	c.s = s;
 	c.path = path;
@@ -128,21 +225,29 @@ int summary_write(const char *dir, const struct suite *s, const struct protocol 
 			goto out;
 		res.nv++;
 	}
+	if (o->boot.resamples && bootstrap(s, &res, v, c.nv + 1, n, &o->boot) < 0)
+		goto out;
 	results_to_json(&res, &json);
 	tree = json_parse(buf_cstr(&json), json.len, "results.json", 0);
-	if (!tree || report_md(tree, dir, &md) < 0)
+	if (!tree)
 		goto out;
 	{
 		struct store st = { (char *)dir, -1, 0, 0 };
-		if (store_write(&st, "results.json", buf_cstr(&json), json.len) < 0 ||
-		    store_write(&st, "report.md", buf_cstr(&md), md.len) < 0)
+		if (store_write(&st, "results.json", buf_cstr(&json), json.len) < 0)
 			goto out;
 	}
+	report_run_adopt(&rr, dir, tree);
+	tree = NULL;
+	ho.prompt = prompt_of;
+	ho.ctx = &pc;
+	if (report_write_all(&rr, o->html, &ho) < 0)
+		goto out;
 	if (results_out)
 		buf_addbuf(results_out, &json);
 	rc = 0;
 out:
 	cJSON_Delete(tree);
+	report_run_release(&rr);
 	results_release(&res);
 	for (k = 0; k <= RESULTS_MAX_VARIANTS; k++)
 		free(v[k]);
@@ -152,6 +257,5 @@ out:
 	free(c.last);
 	free(path);
 	buf_release(&json);
-	buf_release(&md);
 	return rc;
 }

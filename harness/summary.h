@@ -10,14 +10,26 @@
 #define STEVAL_SUMMARY_H
 
 #include "harness/common.h"
+#include "scorers/stats.h"
 
 struct suite;
 struct protocol;
 struct buf;
 
-/* Writes DIR/results.json and DIR/report.md; the results JSON is also
- * appended to results_out when it is not NULL. */
+struct summary_opts {
+	struct stats_opts boot;   /* bootstrap intervals (resamples 0: none) */
+	int html;                 /* also write report.html */
+};
+
+void summary_opts_default(struct summary_opts *o);   /* 10,000 resamples, seed 0, 95%, html */
+
+/* Writes DIR/results.json (with bootstrap intervals) and the reports
+ * (report.md, .csv, .json, .tex, .html: reports/report.h); the results
+ * JSON is also appended to results_out when it is not NULL. */
 int summary_write(const char *dir, const struct suite *s, const struct protocol *p,
 		  const char *model, const char *scoring, struct buf *results_out);
+int summary_write_opts(const char *dir, const struct suite *s, const struct protocol *p,
+		       const char *model, const char *scoring, const struct summary_opts *o,
+		       struct buf *results_out);
 
 #endif

@@ -1,5 +1,9 @@
+/*
+ * md.c: report.md, the scores for people (and for pull requests).
+ */
 #include "harness/common.h"
 #include "reports/report.h"
+#include "reports/table.h"
 #include "harness/buf.h"
 #include "harness/pystr.h"
 
@@ -15,130 +19,280 @@ static void code_span(struct buf *out, const char *s)
 	utf8_sanitize(s, strlen(s), &clean);
 	buf_adds(out, "`");
 	for (p = buf_cstr(&clean); *p; p++)
-		buf_addch(out, *p == '`' ? '\'' : (*p == '\n' || *p == '\r') ? ' ' : *p);
+		buf_addch(out, *p == '`' ? '\'' : ((unsigned char)*p < 0x20) ? ' ' : *p);
 	buf_adds(out, "`");
 	buf_release(&clean);
 }
 
-void report_md_cell(struct buf *out, const char *s)
+static void ci_cell(struct buf *out, const cJSON *g)
 {
-	struct buf clean = BUF_INIT;
-	const char *p;
+	double lo, hi;
 
-	utf8_sanitize(s, strlen(s), &clean);
-	for (p = buf_cstr(&clean); *p; p++) {
-		if (*p == '|')
-			buf_adds(out, "\\|");
-		else if (*p == '\n' || *p == '\r' || *p == '\t')
-			buf_addch(out, ' ');
-		else if (*p == '\\' || *p == '`' || *p == '*' || *p == '_' || *p == '<' || *p == '>') {
-			buf_addch(out, '\\');
-			buf_addch(out, *p);
-		} else
-			buf_addch(out, *p);
-	}
-	buf_release(&clean);
-}
-
-static void num(struct buf *out, const cJSON *g, const char *key)
-{
-	const cJSON *v = json_get(g, key);
-
-	if (cJSON_IsNumber(v) && !isnan(v->valuedouble))
-		buf_addf(out, "%.2f", v->valuedouble);
+	if (report_ci(g, &lo, &hi))
+		buf_addf(out, "%.2f – %.2f", lo, hi);
 	else
 		buf_adds(out, "–");
 }
 
-static long cnt(const cJSON *g, const char *key)
+static void se_cell(struct buf *out, const cJSON *g)
 {
-	const cJSON *v = json_get(g, key);
-	return cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+	tbl_num(out, report_num(g, "se"), "–");
 }
 
-static void group_row(struct buf *out, const char *name, const cJSON *g, int indent)
+static void detail_table(struct buf *out, const struct tbl_row *rows, size_t n, const char *kind,
+			 double level)
 {
-	const char *label = json_get_str(g, "label");
+	size_t i;
 
-	buf_adds(out, "| ");
-	if (indent)
-		buf_adds(out, "&nbsp;&nbsp;");
-	report_md_cell(out, label ? label : name);
-	if (label && strcmp(label, name)) {
-		buf_adds(out, " (");
-		report_md_cell(out, name);
-		buf_adds(out, ")");
-	}
-	buf_adds(out, " | ");
-	num(out, g, "score");
-	buf_addf(out, " | %ld | %ld | %ld | %ld |\n", cnt(g, "n"), cnt(g, "ok"), cnt(g, "unparsed"),
-		 cnt(g, "error"));
-}
-
-static void table(struct buf *out, const cJSON *groups, const cJSON *order)
-{
-	const cJSON *g, *o;
-
-	buf_adds(out, "| | score | n | ok | unparsed | error |\n|---|---:|---:|---:|---:|---:|\n");
-	if (order) {
-		cJSON_ArrayForEach(o, order)
-			if (cJSON_IsString(o) && (g = json_get(groups, o->valuestring)))
-				group_row(out, o->valuestring, g, 0);
-	} else {
-		cJSON_ArrayForEach(g, groups)
-			group_row(out, g->string, g, 0);
+	buf_addf(out, "| | score | %g%% CI | SE | n | ok | unparsed | error |\n"
+		      "|---|---:|:---:|---:|---:|---:|---:|---:|\n", level > 0 ? level * 100 : 95);
+	for (i = 0; i < n; i++) {
+		const struct tbl_row *r = &rows[i];
+		if (strcmp(r->kind, kind))
+			continue;
+		buf_adds(out, "| ");
+		if (r->indent)
+			buf_adds(out, "&nbsp;&nbsp;↳ ");
+		report_md_cell(out, r->label);
+		if (strcmp(r->label, r->name)) {
+			buf_adds(out, " (");
+			report_md_cell(out, r->name);
+			buf_adds(out, ")");
+		}
+		if (json_get(r->g, "merged"))
+			buf_adds(out, " — mean of its members");
+		buf_adds(out, " | ");
+		tbl_num(out, report_num(r->g, "score"), "–");
+		buf_adds(out, " | ");
+		ci_cell(out, r->g);
+		buf_adds(out, " | ");
+		se_cell(out, r->g);
+		buf_addf(out, " | %ld | %ld | %ld | %ld |\n", tbl_count(r->g, "n"), tbl_count(r->g, "ok"),
+			 tbl_count(r->g, "unparsed"), tbl_count(r->g, "error"));
 	}
 }
 
-int report_md(const cJSON *r, const char *run_dir, struct buf *out)
+/* The paper's row: columns in its order, the score, then the interval. */
+static void paper_table(struct buf *out, const cJSON *res)
 {
-	const cJSON *ov = json_get(r, "overall"), *vars, *v, *items = json_get(r, "items");
+	cJSON *cols = report_columns(res);
+	const cJSON *c;
+
+	buf_adds(out, "|");
+	cJSON_ArrayForEach(c, cols) {
+		buf_adds(out, " ");
+		report_md_cell(out, json_get_str(c, "label"));
+		buf_adds(out, " |");
+	}
+	buf_adds(out, "\n|");
+	cJSON_ArrayForEach(c, cols)
+		buf_adds(out, "---:|");
+	buf_adds(out, "\n|");
+	cJSON_ArrayForEach(c, cols) {
+		const cJSON *g = report_group(res, json_get_str(c, "kind"), json_get_str(c, "name"));
+		buf_adds(out, " ");
+		if (!strcmp(json_get_str(c, "kind"), "overall"))
+			buf_adds(out, "**");
+		tbl_num(out, report_num(g, "score"), "–");
+		if (!strcmp(json_get_str(c, "kind"), "overall"))
+			buf_adds(out, "**");
+		buf_adds(out, " |");
+	}
+	buf_adds(out, "\n|");
+	cJSON_ArrayForEach(c, cols) {
+		const cJSON *g = report_group(res, json_get_str(c, "kind"), json_get_str(c, "name"));
+		double lo, hi;
+		if (report_ci(g, &lo, &hi))
+			buf_addf(out, " <sub>%.1f–%.1f</sub> |", lo, hi);
+		else
+			buf_adds(out, " |");
+	}
+	buf_adds(out, "\n");
+	cJSON_Delete(cols);
+}
+
+static void fact(struct buf *out, const char *name, const char *value, int code)
+{
+	if (!value || !*value)
+		return;
+	buf_addf(out, "| %s | ", name);
+	if (code)
+		code_span(out, value);
+	else
+		report_md_cell(out, value);
+	buf_adds(out, " |\n");
+}
+
+static void run_facts(struct buf *out, const struct report_run *r)
+{
+	const cJSON *m = r->manifest, *suite = json_get(m, "suite"), *f, *counts;
+	struct buf t = BUF_INIT;
+
+	buf_adds(out, "\n## Run\n\n| | |\n|---|---|\n");
+	fact(out, "suite", report_suite(r), 1);
+	fact(out, "protocol", report_protocol(r), 1);
+	fact(out, "model", m ? json_get_str(m, "model") : report_model(r), 1);
+	if (r->dir)
+		fact(out, "directory", r->dir, 1);
+	if (!m) {
+		buf_adds(out, "| manifest | none (scored offline with `steval score`) |\n");
+		return;
+	}
+	buf_reset(&t);
+	buf_addf(&t, "%s (started %s, updated %s)", json_get_str(m, "status") ? json_get_str(m, "status") : "?",
+		 json_get_str(m, "started") ? json_get_str(m, "started") : "?",
+		 json_get_str(m, "updated") ? json_get_str(m, "updated") : "?");
+	if (json_get_str(m, "status") && !strcmp(json_get_str(m, "status"), "running"))
+		buf_adds(&t, "; the manifest's status when this report was written (steval report refreshes it)");
+	fact(out, "status", buf_cstr(&t), 0);
+	if (suite) {
+		buf_reset(&t);
+		buf_addf(&t, "%s (sha256 %.12s)", json_get_str(suite, "spec") ? json_get_str(suite, "spec") : "?",
+			 json_get_str(suite, "spec_sha256") ? json_get_str(suite, "spec_sha256") : "?");
+		fact(out, "spec", buf_cstr(&t), 1);
+		buf_reset(&t);
+		buf_addf(&t, "%s, %ld items", json_get_str(suite, "data_dir") ? json_get_str(suite, "data_dir") : "?",
+			 tbl_count(suite, "items"));
+		fact(out, "data", buf_cstr(&t), 0);
+		cJSON_ArrayForEach(f, json_get(suite, "files")) {
+			buf_reset(&t);
+			buf_addf(&t, "%s: %ld items, sha256 %.16s", json_get_str(f, "path") ? json_get_str(f, "path") : "?",
+				 tbl_count(f, "items"), json_get_str(f, "sha256") ? json_get_str(f, "sha256") : "?");
+			fact(out, "file", buf_cstr(&t), 1);
+		}
+	}
+	if (json_get(m, "frames")) {
+		buf_reset(&t);
+		tbl_json(&t, json_get(m, "frames"));
+		fact(out, "frames", buf_cstr(&t), 1);
+	}
+	if (json_get(m, "generation")) {
+		buf_reset(&t);
+		tbl_json(&t, json_get(m, "generation"));
+		fact(out, "generation", buf_cstr(&t), 1);
+	}
+	buf_reset(&t);
+	buf_addf(&t, "seed %ld, limit %ld%s", tbl_count(m, "seed"), tbl_count(m, "limit"),
+		 cJSON_IsTrue(json_get(m, "blind")) ? ", blind (no frames sent)" : "");
+	fact(out, "options", buf_cstr(&t), 0);
+	if ((counts = json_get(m, "counts"))) {
+		buf_reset(&t);
+		buf_addf(&t, "%ld to do, %ld finished (%ld ok, %ld unparsed), %ld errors", tbl_count(counts, "todo"),
+			 tbl_count(counts, "finished"), tbl_count(counts, "ok"), tbl_count(counts, "unparsed"),
+			 tbl_count(counts, "error"));
+		fact(out, "counts", buf_cstr(&t), 0);
+	}
+	if ((f = json_get(m, "steval"))) {
+		buf_reset(&t);
+		buf_addf(&t, "%s (%s)", json_get_str(f, "version") ? json_get_str(f, "version") : "?",
+			 json_get_str(f, "git") ? json_get_str(f, "git") : "?");
+		fact(out, "steval", buf_cstr(&t), 0);
+	}
+	if ((f = json_get(m, "libraries"))) {
+		const cJSON *l;
+		buf_reset(&t);
+		cJSON_ArrayForEach(l, f)
+			if (cJSON_IsString(l))
+				buf_addf(&t, "%s%s %s", t.len ? ", " : "", l->string, l->valuestring);
+		fact(out, "libraries", buf_cstr(&t), 0);
+	}
+	if (cJSON_IsArray(json_get(m, "argv"))) {
+		buf_reset(&t);
+		cJSON_ArrayForEach(f, json_get(m, "argv"))
+			if (cJSON_IsString(f))
+				buf_addf(&t, "%s%s", t.len ? " " : "", f->valuestring);
+		fact(out, "command", buf_cstr(&t), 1);
+	}
+	buf_release(&t);
+}
+
+static void variants(struct buf *out, const cJSON *res, double level)
+{
+	const cJSON *vars = json_get(res, "variants"), *v;
+
+	if (!vars || !vars->child)
+		return;
+	buf_addf(out, "\n## Variants\n\nThe same answers scored another way (never the official number):\n\n"
+		      "| variant | overall | %g%% CI | ok | unparsed | error |\n|---|---:|:---:|---:|---:|---:|\n",
+		 level > 0 ? level * 100 : 95);
+	cJSON_ArrayForEach(v, vars) {
+		const cJSON *vo = json_get(v, "overall");
+		buf_adds(out, "| ");
+		report_md_cell(out, v->string);
+		buf_adds(out, " | ");
+		tbl_num(out, report_num(vo, "score"), "–");
+		buf_adds(out, " | ");
+		ci_cell(out, vo);
+		buf_addf(out, " | %ld | %ld | %ld |\n", tbl_count(vo, "ok"), tbl_count(vo, "unparsed"),
+			 tbl_count(vo, "error"));
+	}
+}
+
+int report_md(const struct report_run *run, struct buf *out)
+{
+	const cJSON *r = run->results;
+	const cJSON *ov = json_get(r, "overall"), *items = json_get(r, "items"), *boot = json_get(r, "bootstrap");
 	const char *scoring = json_get_str(r, "scoring");
+	double level = tbl_level(r), lo, hi;
+	struct tbl_row *rows;
+	size_t n = tbl_rows(r, &rows), i, nsplits = 0;
 
 	buf_adds(out, "# ");
-	report_md_cell(out, json_get_str(r, "suite_title") ? json_get_str(r, "suite_title") : "");
+	report_md_cell(out, json_get_str(r, "suite_title") ? json_get_str(r, "suite_title") : report_suite(run));
 	buf_adds(out, ": ");
-	report_md_cell(out, json_get_str(r, "model") ? json_get_str(r, "model") : "");
+	report_md_cell(out, report_model(run));
 	buf_adds(out, "\n\n");
-	buf_adds(out, "- suite: ");
-	code_span(out, json_get_str(r, "suite") ? json_get_str(r, "suite") : "");
-	buf_adds(out, ", protocol: ");
-	code_span(out, json_get_str(r, "protocol") ? json_get_str(r, "protocol") : "");
+	buf_adds(out, "**Overall: ");
+	tbl_num(out, report_num(ov, "score"), "–");
+	buf_adds(out, "**");
+	if (report_ci(ov, &lo, &hi))
+		buf_addf(out, " (%g%% CI %.2f – %.2f)", level * 100, lo, hi);
+	buf_addf(out, " over %ld scored items (%ld ok, %ld unparsed); %ld errors not scored",
+		 tbl_count(ov, "ok") + tbl_count(ov, "unparsed"), tbl_count(ov, "ok"), tbl_count(ov, "unparsed"),
+		 tbl_count(ov, "error"));
+	if (items && tbl_count(items, "missing") > 0)
+		buf_addf(out, "; %ld of %ld suite items have no sample (partial run)",
+			 tbl_count(items, "missing"), tbl_count(items, "suite"));
+	buf_adds(out, ".\n\n- suite ");
+	code_span(out, report_suite(run));
+	buf_adds(out, ", protocol ");
+	code_span(out, report_protocol(run));
 	buf_adds(out, "\n- scoring: ");
 	buf_adds(out, scoring && !strcmp(scoring, "verdicts") ?
 		 "the judge verdicts stored with the predictions (`--verdicts`)" :
 		 "the protocol's official extractor and metric");
-	buf_adds(out, "\n- overall: **");
-	num(out, ov, "score");
-	buf_addf(out, "** over %ld scored items (%ld ok, %ld unparsed); %ld errors not scored",
-		 cnt(ov, "ok") + cnt(ov, "unparsed"), cnt(ov, "ok"), cnt(ov, "unparsed"), cnt(ov, "error"));
-	if (items && cnt(items, "missing") > 0)
-		buf_addf(out, "; %ld of %ld suite items have no sample (partial run)",
-			 cnt(items, "missing"), cnt(items, "suite"));
-	buf_adds(out, "\n");
-	if (run_dir) {
-		buf_adds(out, "- run: ");
-		code_span(out, run_dir);
-		buf_adds(out, "\n");
+	buf_adds(out, "\n- aggregation: ");
+	{
+		const cJSON *a = json_get(r, "aggregation");
+		const char *o = json_get_str(a, "overall");
+		if (o && !strcmp(o, "category-mean"))
+			buf_addf(out, "overall = mean of the %s categories",
+				 json_get_str(a, "over") && !strcmp(json_get_str(a, "over"), "leaves") ?
+				 "leaf" : "top-level");
+		else
+			buf_adds(out, "overall = mean over scored items");
 	}
+	buf_adds(out, "\n\n## Paper table\n\n");
+	paper_table(out, r);
 	buf_adds(out, "\n## Categories\n\n");
-	table(out, json_get(r, "categories"), json_get(r, "category_order"));
-	if (json_get(r, "splits") && json_get(r, "splits")->child) {
+	detail_table(out, rows, n, "category", level);
+	for (i = 0; i < n; i++)
+		nsplits += !strcmp(rows[i].kind, "split");
+	if (nsplits) {
 		buf_adds(out, "\n## Splits\n\n");
-		table(out, json_get(r, "splits"), NULL);
+		detail_table(out, rows, n, "split", level);
 	}
-	vars = json_get(r, "variants");
-	if (vars && vars->child) {
-		buf_adds(out, "\n## Variants\n\nThe same answers scored another way (not the official number):\n\n");
-		buf_adds(out, "| variant | overall | ok | unparsed |\n|---|---:|---:|---:|\n");
-		cJSON_ArrayForEach(v, vars) {
-			const cJSON *vo = json_get(v, "overall");
-			buf_adds(out, "| ");
-			report_md_cell(out, v->string);
-			buf_adds(out, " | ");
-			num(out, vo, "score");
-			buf_addf(out, " | %ld | %ld |\n", cnt(vo, "ok"), cnt(vo, "unparsed"));
-		}
+	variants(out, r, level);
+	if (boot) {
+		buf_addf(out, "\n## Method\n\nIntervals are %g%% percentile intervals of a cluster bootstrap: "
+			      "%ld resamples (seed %ld) of the %ld clusters of items that share a video; "
+			      "an item without a video is its own cluster. Each resample recomputes the "
+			      "suite's aggregation (merged categories, mean of categories). SE is the "
+			      "standard deviation of the resampled scores.\n",
+			 level * 100, tbl_count(boot, "resamples"), tbl_count(boot, "seed"),
+			 tbl_count(boot, "clusters"));
 	}
+	run_facts(out, run);
+	free(rows);
 	return 0;
 }

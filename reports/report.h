@@ -1,9 +1,22 @@
 /*
- * report.h: human-readable reports rendered from results.json (a parsed
- * tree), so that `steval report RUN_DIR` can redo them at any time.
+ * report.h: reports people publish, rendered from a run directory.
  *
- * Text from the run (category names, model names) is escaped for the
- * target format: Markdown table cells escape | and newlines.
+ * Everything here reads what a run left on disk (results.json, and when
+ * needed manifest.json and samples.jsonl), so `steval report RUN_DIR` can
+ * redo any report at any time. Per run (written into the run directory):
+ *
+ *   report.md     scores, confidence intervals, counts, run facts
+ *   report.csv    one row per group (overall, categories, splits, variants)
+ *   report.json   the paper's table: columns in the paper's order
+ *   report.tex    LaTeX (booktabs) tables: the paper's row and the detail
+ *   report.html   one self-contained page: the summary, then every sample
+ *   plots/        gnuplot scripts, data and PNG/SVG images (--plot)
+ *
+ * Text from a run (category, model, split names, model answers) is
+ * untrusted: every renderer escapes it for its format and replaces invalid
+ * UTF-8 (see the report_esc_* helpers). docs/reports.md describes the files.
+ *
+ * Ownership: struct report_run owns its trees and strings.
  */
 #ifndef STEVAL_REPORT_H
 #define STEVAL_REPORT_H
@@ -13,8 +26,93 @@
 
 struct buf;
 
-int report_md(const cJSON *results, const char *run_dir, struct buf *out);
-/* A Markdown table cell: | escaped, newlines as spaces, invalid UTF-8 replaced. */
+struct report_run {
+	char *dir;                /* the run directory (NULL for in-memory results) */
+	cJSON *results;           /* results.json */
+	cJSON *manifest;          /* manifest.json, or NULL (steval score output) */
+	cJSON **samples;          /* samples.jsonl, the last line of each id; after report_run_samples() */
+	size_t nsamples;
+	int samples_loaded;
+};
+
+/* Read DIR/results.json (required) and DIR/manifest.json (if present). */
+int report_run_open(struct report_run *r, const char *dir);
+/* Adopt a parsed results tree (takes ownership); dir may be NULL. */
+void report_run_adopt(struct report_run *r, const char *dir, cJSON *results);
+/* Read DIR/samples.jsonl (a missing file gives no samples). */
+int report_run_samples(struct report_run *r);
+void report_run_release(struct report_run *r);
+
+/* Facts of a run, read from results.json and manifest.json. */
+const char *report_suite(const struct report_run *r);
+const char *report_model(const struct report_run *r);
+const char *report_protocol(const struct report_run *r);
+/* The group object a column names ({"kind", "name"}), or NULL. */
+const cJSON *report_group(const cJSON *results, const char *kind, const char *name);
+/* The paper's columns: results.json "columns", else overall + category_order.
+ * Returns a new array the caller frees with cJSON_Delete(). */
+cJSON *report_columns(const cJSON *results);
+/* Number of frames the run sent per item (manifest frame plan "count"), or -1. */
+long report_frame_count(const struct report_run *r);
+/* A group's number, or NAN when absent or null. */
+double report_num(const cJSON *g, const char *key);
+/* A group's interval; 0 when it has none. */
+int report_ci(const cJSON *g, double *lo, double *hi);
+
+/* Renderers (append to out). */
+int report_md(const struct report_run *r, struct buf *out);
+int report_csv(const struct report_run *r, struct buf *out);
+int report_json(const struct report_run *r, struct buf *out);
+int report_latex(const struct report_run *r, struct buf *out);
+
+/* The HTML page. Callbacks are optional. */
+struct report_html_opts {
+	/* The exact prompt of an item: appends system (may stay empty) and
+	 * user text; *verified is set when it hashes to the stored
+	 * prompt_sha256. Returns -1 when it cannot be rendered. */
+	int (*prompt)(void *ctx, const cJSON *sample, struct buf *system, struct buf *user,
+		      int *verified);
+	/* A thumbnail of a frame: appends a URL (a data: URI or a path
+	 * relative to the page) and returns 0, or returns -1 when there is
+	 * none (the frame's index and pts are shown instead). */
+	int (*thumb)(void *ctx, const cJSON *sample, const cJSON *frame, struct buf *url);
+	void *ctx;
+};
+int report_html(struct report_run *r, const struct report_html_opts *o, struct buf *out);
+
+/* Write report.md, .csv, .json, .tex and (html != 0) report.html into r->dir. */
+int report_write_all(struct report_run *r, int html, const struct report_html_opts *ho);
+
+/* Escaping. Each appends s escaped for the format; invalid UTF-8 becomes
+ * U+FFFD (LaTeX: '?'); NULL counts as "". */
 void report_md_cell(struct buf *out, const char *s);
+void report_esc_html(struct buf *out, const char *s, size_t len);
+void report_esc_latex(struct buf *out, const char *s);
+void report_esc_csv(struct buf *out, const char *s);       /* a whole CSV field, quoted if needed */
+void report_esc_gnuplot(struct buf *out, const char *s);   /* a single-quoted gnuplot string, quotes included */
+
+/* Leaderboard: many runs of one suite. */
+enum report_format { FMT_MD, FMT_CSV, FMT_LATEX, FMT_HTML, FMT_JSON };
+int report_format_parse(const char *s, enum report_format *f);
+struct leaderboard_opts {
+	enum report_format format;
+	const cJSON *reference;   /* the spec's "reference" array, or NULL */
+	int ci;                   /* show intervals */
+};
+int report_leaderboard(struct report_run *const *runs, size_t n, const struct leaderboard_opts *o,
+		       struct buf *out);
+
+/* Plots (gnuplot). Scripts, data and images go to outdir. */
+struct plot_opts {
+	const char *outdir;
+	const char *gnuplot;      /* program (default "gnuplot", or $STEVAL_GNUPLOT) */
+	int png, svg;             /* both when neither is set */
+};
+/* Grouped bars with CI whiskers: one cluster per column, one bar per run. */
+int report_plot_bars(struct report_run *const *runs, size_t n, const struct plot_opts *o);
+/* Overall score against frames per item, one point per run. */
+int report_plot_frames(struct report_run *const *runs, size_t n, const struct plot_opts *o);
+/* Latency and token histograms of one run (from samples.jsonl). */
+int report_plot_hist(struct report_run *r, const struct plot_opts *o);
 
 #endif

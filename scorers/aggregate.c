@@ -48,7 +48,7 @@ static void finish(struct agg_group *g, double scale, int digits)
 	g->score = agg_round(g->exact, digits);
 }
 
-static int find_cat(const struct agg_result *r, const char *name)
+int agg_find_cat(const struct agg_result *r, const char *name)
 {
 	size_t i;
 
@@ -71,6 +71,10 @@ int agg_compute(const struct suite *s, const struct agg_sample *v, size_t n, str
 
 	memset(out, 0, sizeof(*out));
 	out->suite_items = s->nitems;
+	out->rule = s->overall;
+	out->over_leaves = s->over_leaves;
+	out->scale = s->scale;
+	out->round_digits = s->round_digits;
 	out->overall.name = "overall";
 	out->overall.label = "Overall";
 	/* categories: the spec's, in paper order, then any others found, sorted */
@@ -80,12 +84,14 @@ int agg_compute(const struct suite *s, const struct agg_sample *v, size_t n, str
 		out->cats[i].name = s->cats[i].name;
 		out->cats[i].label = s->cats[i].label;
 		out->cats[i].merged = s->cats[i].nmembers > 0;
+		out->cats[i].members = (const char *const *)s->cats[i].members;
+		out->cats[i].nmembers = s->cats[i].nmembers;
 		out->cats[i].top = s->cats[i].member_of < 0;
 	}
 	out->ncats = s->ncats;
 	extra_from = out->ncats;
 	for (i = 0; i < n; i++) {
-		int c = find_cat(out, v[i].it->category);
+		int c = agg_find_cat(out, v[i].it->category);
 		if (c < 0) {
 			ALLOC_GROW(out->cats, out->ncats + 1, alloc);
 			memset(&out->cats[out->ncats], 0, sizeof(out->cats[0]));
@@ -109,7 +115,7 @@ int agg_compute(const struct suite *s, const struct agg_sample *v, size_t n, str
 		if (!g->merged)
 			continue;
 		for (j = 0; j < s->cats[i].nmembers; j++) {
-			int c = find_cat(out, s->cats[i].members[j]);
+			int c = agg_find_cat(out, s->cats[i].members[j]);
 			if (c < 0)
 				continue;
 			g->n += out->cats[c].n;
@@ -168,8 +174,80 @@ int agg_compute(const struct suite *s, const struct agg_sample *v, size_t n, str
 				add(g, &v[i]);
 		finish(g, s->scale, s->round_digits);
 	}
+	agg_clear_ci(out);
 	return 0;
 }
+
+static void clear_ci(struct agg_group *g)
+{
+	g->ci_lo = g->ci_hi = g->se = NAN;
+}
+
+void agg_clear_ci(struct agg_result *r)
+{
+	size_t i;
+
+	clear_ci(&r->overall);
+	for (i = 0; i < r->ncats; i++)
+		clear_ci(&r->cats[i]);
+	for (i = 0; i < r->nsplits; i++)
+		clear_ci(&r->splits[i]);
+}
+
+void agg_boot_init(struct agg_boot *ab, const struct agg_result *r, size_t nv)
+{
+	size_t i, j, n;
+	size_t *parts = xcalloc(r->ncats + 1, sizeof(size_t));
+
+	memset(ab, 0, sizeof(*ab));
+	stats_init(&ab->b, nv);
+	ab->ncats = r->ncats;
+	ab->nsplits = r->nsplits;
+	ab->cat = xcalloc(r->ncats + 1, sizeof(size_t));
+	ab->split = xcalloc(r->nsplits + 1, sizeof(size_t));
+	/* leaves first: merged categories and a category-mean need them */
+	for (i = 0; i < r->ncats; i++)
+		if (!r->cats[i].merged)
+			ab->cat[i] = stats_group_items(&ab->b);
+	for (i = 0; i < r->ncats; i++) {
+		if (!r->cats[i].merged)
+			continue;
+		n = 0;
+		for (j = 0; j < r->cats[i].nmembers; j++) {
+			int c = agg_find_cat(r, r->cats[i].members[j]);
+			if (c >= 0 && !r->cats[c].merged)
+				parts[n++] = ab->cat[c];
+		}
+		ab->cat[i] = stats_group_mean(&ab->b, parts, n);
+	}
+	ab->overall_items = !r->rule || strcmp(r->rule, "category-mean");
+	if (ab->overall_items) {
+		ab->overall = stats_group_items(&ab->b);
+	} else {
+		/* the categories agg_compute averages, in its order */
+		size_t no = 0, k;
+		for (i = 0; i < r->ncats; i++)
+			if (!r->cats[i].merged && (r->over_leaves || r->cats[i].top))
+				parts[no++] = i;
+		for (i = 1; i < no; i++)
+			for (k = i; k > 0 && strcmp(r->cats[parts[k - 1]].name, r->cats[parts[k]].name) > 0; k--) {
+				size_t t = parts[k];
+				parts[k] = parts[k - 1];
+				parts[k - 1] = t;
+			}
+		if (!r->over_leaves)
+			for (i = 0; i < r->ncats; i++)
+				if (r->cats[i].merged && r->cats[i].top)
+					parts[no++] = i;
+		for (i = 0; i < no; i++)
+			parts[i] = ab->cat[parts[i]];
+		ab->overall = stats_group_mean(&ab->b, parts, no);
+	}
+	for (i = 0; i < r->nsplits; i++)
+		ab->split[i] = stats_group_items(&ab->b);
+	free(parts);
+}
+
 
 void agg_release(struct agg_result *r)
 {
@@ -197,9 +275,26 @@ static void write_group(struct jw *w, const struct agg_group *g)
 		jw_key(w, "label");
 		jw_str(w, g->label);
 	}
+	if (!isnan(g->ci_lo) && !isnan(g->ci_hi)) {
+		jw_key(w, "ci");
+		jw_arr(w);
+		jw_num(w, g->ci_lo);
+		jw_num(w, g->ci_hi);
+		jw_end(w);
+	}
+	if (!isnan(g->se)) {
+		jw_key(w, "se");
+		jw_num(w, g->se);
+	}
 	if (g->merged) {
+		size_t i;
 		jw_key(w, "merged");
 		jw_bool(w, 1);
+		jw_key(w, "members");
+		jw_arr(w);
+		for (i = 0; i < g->nmembers; i++)
+			jw_str(w, g->members[i]);
+		jw_end(w);
 	}
 	jw_end(w);
 }
@@ -226,4 +321,55 @@ void agg_write_json(const struct agg_result *r, struct jw *w)
 		write_group(w, &r->splits[i]);
 	}
 	jw_end(w);
+}
+
+void agg_boot_add(struct agg_boot *ab, const char *cluster, size_t cat, const unsigned char *in_split,
+		  const double *values)
+{
+	size_t *g = xcalloc(ab->nsplits + 2, sizeof(size_t)), n = 0, i;
+
+	if (cat < ab->ncats && ab->b.groups[ab->cat[cat]].kind == STATS_ITEMS)
+		g[n++] = ab->cat[cat];
+	if (ab->overall_items)
+		g[n++] = ab->overall;
+	if (in_split)
+		for (i = 0; i < ab->nsplits; i++)
+			if (in_split[i])
+				g[n++] = ab->split[i];
+	stats_add(&ab->b, cluster, g, n, values);
+	free(g);
+}
+
+int agg_boot_run(struct agg_boot *ab, const struct stats_opts *o, double scale)
+{
+	return stats_run(&ab->b, o, scale);
+}
+
+static void fill(const struct agg_boot *ab, struct agg_group *g, size_t sg, size_t v, double level)
+{
+	struct stats_ci ci;
+
+	stats_ci(&ab->b, sg, v, -1, level, &ci);
+	g->ci_lo = ci.lo;
+	g->ci_hi = ci.hi;
+	g->se = ci.se;
+}
+
+void agg_boot_fill(const struct agg_boot *ab, struct agg_result *r, size_t v, double level)
+{
+	size_t i;
+
+	fill(ab, &r->overall, ab->overall, v, level);
+	for (i = 0; i < r->ncats && i < ab->ncats; i++)
+		fill(ab, &r->cats[i], ab->cat[i], v, level);
+	for (i = 0; i < r->nsplits && i < ab->nsplits; i++)
+		fill(ab, &r->splits[i], ab->split[i], v, level);
+}
+
+void agg_boot_release(struct agg_boot *ab)
+{
+	stats_release(&ab->b);
+	free(ab->cat);
+	free(ab->split);
+	memset(ab, 0, sizeof(*ab));
 }

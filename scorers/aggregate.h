@@ -18,6 +18,11 @@
  * Categories that have no scored item are left out of a category-mean, as
  * pandas' groupby leaves them out.
  *
+ * Confidence intervals (scorers/stats.h) come from struct agg_boot: it
+ * mirrors the groups of an agg_result as bootstrap groups (leaf categories
+ * and splits as item means, merged categories as the mean of their members,
+ * the overall as the suite's rule says) and writes ci_lo, ci_hi and se back.
+ *
  * Ownership: struct agg_result owns its arrays; agg_release() frees them.
  * Names borrow from the suite.
  */
@@ -25,6 +30,7 @@
 #define STEVAL_AGGREGATE_H
 
 #include "harness/common.h"
+#include "scorers/stats.h"
 
 struct suite;
 struct item;
@@ -45,6 +51,10 @@ struct agg_group {
 	double sum;           /* of scores over scored items */
 	double exact;         /* scaled, unrounded; NAN when nothing is scored */
 	double score;         /* scaled and rounded as the official code */
+	double ci_lo, ci_hi;  /* bootstrap interval, scaled; NAN when not computed */
+	double se;            /* bootstrap standard error, scaled; NAN when not computed */
+	const char *const *members;   /* merged: the member categories (borrowed) */
+	size_t nmembers;
 };
 
 struct agg_result {
@@ -54,10 +64,40 @@ struct agg_result {
 	struct agg_group *splits;
 	size_t nsplits;
 	size_t suite_items;   /* items in the suite */
+	const char *rule;     /* "item-mean" | "category-mean" (borrowed) */
+	int over_leaves;
+	double scale;
+	int round_digits;
 };
 
 int agg_compute(const struct suite *s, const struct agg_sample *v, size_t n, struct agg_result *out);
 void agg_release(struct agg_result *r);
+/* Sets every group's ci_lo, ci_hi and se to NAN. */
+void agg_clear_ci(struct agg_result *r);
+
+/* Bootstrap over the groups of an agg_result (its layout only: the
+ * categories, their members, the splits and the overall rule). */
+struct agg_boot {
+	struct stats_boot b;
+	size_t overall;       /* stats group of the overall */
+	size_t *cat;          /* per r->cats: its stats group */
+	size_t *split;        /* per r->splits */
+	size_t ncats, nsplits;
+	int overall_items;    /* the overall is an item mean (else a mean of categories) */
+};
+
+void agg_boot_init(struct agg_boot *ab, const struct agg_result *r, size_t nv);
+/* One item: its cluster (video), its category (index into r->cats, a leaf),
+ * the splits it is in (r->nsplits flags, or NULL), nv values (NAN: not
+ * scored). */
+void agg_boot_add(struct agg_boot *ab, const char *cluster, size_t cat, const unsigned char *in_split,
+		  const double *values);
+int agg_boot_run(struct agg_boot *ab, const struct stats_opts *o, double scale);
+/* Fill r's ci_lo/ci_hi/se from value v (r must have the layout ab was made from). */
+void agg_boot_fill(const struct agg_boot *ab, struct agg_result *r, size_t v, double level);
+void agg_boot_release(struct agg_boot *ab);
+/* Index of a category by name, or -1. */
+int agg_find_cat(const struct agg_result *r, const char *name);
 /* Writes "overall", "categories", "splits" members into the open object. */
 void agg_write_json(const struct agg_result *r, struct jw *w);
 /* Round as Python's round(x, digits) does for a float (half to even on the

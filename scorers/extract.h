@@ -23,6 +23,19 @@
  *   robust-number         steval: the number a verbose answer gives ("2.36m",
  *                         "about 3 meters", "<answer>5</answer>")
  *
+ * Plus `mmmu-parse-choice` (MMMU parse_multi_choice_response, the probable
+ * R4D-Bench datamodule parse_choice) and `raw` (the text as given).
+ *
+ * Input: any bytes. extract_run() gives every extractor but `raw` valid
+ * UTF-8 (each invalid byte becomes U+FFFD, as Python would see it) and turns
+ * NUL bytes into U+FFFD for all (values are C strings). Rules, `found` and
+ * every quirk per extractor: docs/scoring.md; goldens in tests/golden/extract/.
+ *
+ * `found` says whether the extractor read an answer (reported as parsed or
+ * unparsed); the metric alone decides the score. `rule` numbers the rule that
+ * matched in the documented order. Patterns are compiled once, on first use,
+ * thread-safely; extractors may run from many threads at once.
+ *
  * Ownership: struct extraction owns `value`; extraction_release() frees it.
  */
 #ifndef STEVAL_EXTRACT_H
@@ -45,6 +58,8 @@ struct extractor {
 	const char *summary;
 	const char *source;      /* official code it reproduces, or "steval" */
 	int official;
+	/* called through extract_run(), which prepares the text; it may be
+	 * NULL-item safe: `it` gives the options (letters, texts) when known */
 	int (*fn)(const char *text, size_t len, const struct item *it, struct extraction *out);
 };
 
@@ -56,8 +71,12 @@ int extract_run(const struct extractor *x, const char *text, size_t len,
 		const struct item *it, struct extraction *out);
 void extraction_release(struct extraction *e);
 
-/* Remove <think>...</think> blocks (and a dangling "</think>" prefix) before
- * extraction; appends the kept text to out. */
+/* Keep what a reasoning model answers: the text after the last "</think>"
+ * (so complete <think>...</think> blocks, a dangling "</think>" whose
+ * opening tag was in the prompt, and text between blocks go), without an
+ * unclosed "<think>" and what follows it (a thought cut off). Tags match
+ * ASCII case-insensitively. Appends the kept text to out; NULL text adds
+ * nothing. */
 void extract_strip_think(const char *text, size_t len, struct buf *out);
 
 #endif

@@ -14,6 +14,12 @@
  *   abs-tol     1 if |pred - truth| <= tol (option "tolerance")
  *   rel-tol     1 if |pred - truth| <= tol * |truth|
  *
+ * Truth: letter metrics compare with the item's answer when its answer type
+ * holds a letter (ANS_LETTER), else with its accepted letters; numeric ones
+ * use answer_num, or float(answer) when that is NaN. Values are parsed with
+ * Python float() semantics (py_float). A NULL item or value scores 0. Every
+ * rule and quirk: docs/scoring.md; goldens in tests/golden/metric.jsonl.
+ *
  * gt = 0 under mra: the official code divides by zero and crashes; steval
  * scores 1 when the prediction is exactly 0 and 0 otherwise, and says so in
  * docs/scoring.md. A negative truth makes the official relative error

@@ -4,6 +4,57 @@
 #include "harness/json.h"
 #include "suites/suite.h"
 
+static void column(struct jw *w, const char *kind, const char *name, const char *label)
+{
+	jw_obj(w);
+	jw_key(w, "kind");
+	jw_str(w, kind);
+	jw_key(w, "name");
+	jw_str(w, name);
+	jw_key(w, "label");
+	jw_str(w, label ? label : name);
+	jw_end(w);
+}
+
+/* The paper's table: the spec's "columns", else the overall and every
+ * top-level category in order. */
+static void write_columns(const struct results *r, struct jw *w)
+{
+	const struct suite *s = r->s;
+	const struct agg_result *a = &r->main;
+	size_t i, k;
+
+	jw_key(w, "columns");
+	jw_arr(w);
+	if (!s->ncolumns) {
+		column(w, "overall", "overall", "Overall");
+		for (i = 0; i < a->ncats; i++)
+			if (a->cats[i].top)
+				column(w, "category", a->cats[i].name, a->cats[i].label);
+	}
+	for (i = 0; i < s->ncolumns; i++) {
+		const struct column *c = &s->columns[i];
+		const char *label = c->label;
+		switch (c->kind) {
+		case COL_OVERALL:
+			column(w, "overall", "overall", label ? label : "Overall");
+			break;
+		case COL_CATEGORY:
+			if (!label && (k = (size_t)agg_find_cat(a, c->name)) < a->ncats)
+				label = a->cats[k].label;
+			column(w, "category", c->name, label);
+			break;
+		case COL_SPLIT:
+			for (k = 0; !label && k < a->nsplits; k++)
+				if (!strcmp(a->splits[k].name, c->name))
+					label = a->splits[k].label;
+			column(w, "split", c->name, label);
+			break;
+		}
+	}
+	jw_end(w);
+}
+
 void results_to_json(const struct results *r, struct buf *out)
 {
 	const struct suite *s = r->s;
@@ -63,6 +114,24 @@ void results_to_json(const struct results *r, struct buf *out)
 		if (r->main.cats[i].n)
 			jw_str(&w, r->main.cats[i].name);
 	jw_end(&w);
+	write_columns(r, &w);
+	if (r->boot && r->boot->resamples) {
+		jw_key(&w, "bootstrap");
+		jw_obj(&w);
+		jw_key(&w, "method");
+		jw_str(&w, "cluster percentile");
+		jw_key(&w, "resamples");
+		jw_int(&w, (long long)r->boot->resamples);
+		jw_key(&w, "seed");
+		jw_int(&w, (long long)r->boot->seed);
+		jw_key(&w, "level");
+		jw_num(&w, r->boot->level);
+		jw_key(&w, "clusters");
+		jw_int(&w, (long long)r->clusters);
+		jw_key(&w, "cluster_by");
+		jw_str(&w, "video");
+		jw_end(&w);
+	}
 	jw_end(&w);
 	buf_addch(out, '\n');
 }

@@ -8,7 +8,12 @@
  *    "splits":     {NAME: {...same...}},
  *    "variants":   {NAME: {"overall", "categories", "splits"}},
  *    "items": {"suite": N, "scored": N, "missing": N},
- *    "category_order": [names in the paper's order]}
+ *    "category_order": [names in the paper's order],
+ *    "columns": [{"kind": "overall"|"category"|"split", "name", "label"}],
+ *    "bootstrap": {"method", "resamples", "seed", "level", "clusters", "cluster_by"}}
+ *
+ * Groups with a bootstrap carry "ci": [lo, hi] and "se" (scaled like score,
+ * unrounded); merged categories carry "members".
  *
  * score: scaled (x100) and rounded as the official code; exact: unrounded.
  * n counts every item with a sample; the score is over ok + unparsed
@@ -36,6 +41,8 @@ struct results {
 	struct agg_result var[RESULTS_MAX_VARIANTS];
 	size_t nv;
 	size_t nsamples;
+	const struct stats_opts *boot;   /* NULL: no intervals */
+	size_t clusters;                 /* bootstrap clusters (videos) */
 };
 
 void results_to_json(const struct results *r, struct buf *out);

@@ -152,7 +152,7 @@ static int check_keys(const cJSON *obj, const char *const *allowed, const char *
 static const char *const top_keys[] = {
 	"name", "title", "description", "version", "homepage", "paper", "notes",
 	"data", "fields", "types", "derive", "categories", "splits", "aggregate",
-	"protocols", "default_protocol", "reference", NULL,
+	"protocols", "default_protocol", "reference", "columns", NULL,
 };
 
 static const char *const protocol_keys[] = {
@@ -484,6 +484,71 @@ static int parse_splits(struct suite *s)
 	return 0;
 }
 
+/* "columns": the paper's table, in its order. Each entry is "overall", a
+ * category or split name (a category wins), or {"overall": true |
+ * "category": NAME | "split": NAME, "label": TEXT}. */
+static int parse_columns(struct suite *s)
+{
+	const cJSON *cols = json_get(s->spec, "columns"), *c;
+	size_t i = 0, k;
+
+	if (!cols)
+		return 0;
+	if (!cJSON_IsArray(cols))
+		return error("'%s': \"columns\" must be an array", s->spec_path);
+	s->ncolumns = (size_t)cJSON_GetArraySize(cols);
+	s->columns = xcalloc(s->ncolumns ? s->ncolumns : 1, sizeof(*s->columns));
+	cJSON_ArrayForEach(c, cols) {
+		struct column *col = &s->columns[i];
+		const char *name = NULL, *want = NULL;
+		if (cJSON_IsString(c)) {
+			name = c->valuestring;
+		} else if (cJSON_IsObject(c)) {
+			static const char *const keys[] = { "overall", "category", "split", "label", NULL };
+			char where[96];
+			snprintf(where, sizeof(where), "'%.60s': columns[%zu]", s->spec_path, i);
+			if (check_keys(c, keys, where) < 0)
+				return -1;
+			if (cJSON_IsTrue(json_get(c, "overall"))) {
+				name = "overall";
+				want = "overall";
+			} else if ((name = json_get_str(c, "category")))
+				want = "category";
+			else if ((name = json_get_str(c, "split")))
+				want = "split";
+			col->label = opt_str(c, "label");
+		}
+		if (!name)
+			return error("'%s': columns[%zu] must be a name or {\"overall\": true | \"category\": NAME | "
+				     "\"split\": NAME, \"label\": TEXT}", s->spec_path, i);
+		col->name = xstrdup(name);
+		if ((!want && !strcmp(name, "overall")) || (want && !strcmp(want, "overall"))) {
+			col->kind = COL_OVERALL;
+			i++;
+			continue;
+		}
+		k = s->ncats;
+		if (!want || !strcmp(want, "category"))
+			for (k = 0; k < s->ncats && strcmp(s->cats[k].name, name); k++)
+				;
+		if (k < s->ncats) {
+			col->kind = COL_CATEGORY;
+		} else {
+			k = s->nsplits;
+			if (!want || !strcmp(want, "split"))
+				for (k = 0; k < s->nsplits && strcmp(s->splits[k].name, name); k++)
+					;
+			if (k == s->nsplits)
+				return error("'%s': columns[%zu]: '%s' is not %s", s->spec_path, i, name,
+					     want ? (!strcmp(want, "split") ? "a split" : "a category") :
+					     "\"overall\", a category or a split");
+			col->kind = COL_SPLIT;
+		}
+		i++;
+	}
+	return 0;
+}
+
 static int parse_derive(struct suite *s)
 {
 	const cJSON *d = json_get(s->spec, "derive"), *f;
@@ -594,7 +659,7 @@ int suite_open(struct suite *s, const char *name)
 	if (!cJSON_IsObject(json_get(s->spec, "fields")))
 		return error("'%s': missing \"fields\" (how source fields map to items)", path);
 	if (parse_types(s) < 0 || parse_categories(s) < 0 || parse_splits(s) < 0 ||
-	    parse_derive(s) < 0 || parse_aggregate(s) < 0 || parse_protocols(s) < 0)
+	    parse_columns(s) < 0 || parse_derive(s) < 0 || parse_aggregate(s) < 0 || parse_protocols(s) < 0)
 		return -1;
 	return 0;
 }
@@ -690,6 +755,11 @@ void suite_release(struct suite *s)
 		cond_free(s->splits[i].where);
 	}
 	free(s->splits);
+	for (i = 0; i < s->ncolumns; i++) {
+		free(s->columns[i].name);
+		free(s->columns[i].label);
+	}
+	free(s->columns);
 	for (i = 0; i < s->nderives; i++) {
 		for (j = 0; j < s->derives[i].nrules; j++) {
 			cond_free(s->derives[i].rules[j].when);

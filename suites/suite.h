@@ -117,6 +117,15 @@ struct category {
 	int member_of;          /* index of the merged category it belongs to, or -1 */
 };
 
+/* A column of the paper's results table (spec "columns"). */
+enum column_kind { COL_OVERALL, COL_CATEGORY, COL_SPLIT };
+
+struct column {
+	enum column_kind kind;
+	char *name;             /* category or split name; "overall" */
+	char *label;            /* NULL: the category's or split's own label */
+};
+
 struct suite {
 	char *name;
 	char *title;
@@ -135,6 +144,8 @@ struct suite {
 	size_t ncats;
 	struct split_rule *splits;
 	size_t nsplits;
+	struct column *columns; /* spec "columns"; none: overall + top-level categories */
+	size_t ncolumns;
 	struct derive *derives;
 	size_t nderives;
 	const char *default_protocol;

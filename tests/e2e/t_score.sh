@@ -22,7 +22,7 @@ print(s["real"]["score"], s["real/ego"]["score"], s["real/exo"]["score"], r["ove
       r["overall"]["n"], r["items"]["missing"], r["scoring"])' "$TMP/cot/results.json")
 expect_eq "VLM4D real / ego / exo = paper 43.25 42.32 43.71" "$r" "43.25 42.32 43.71 43.25 1371 445 verdicts"
 expect_file "score writes report.md" "$TMP/cot/report.md"
-expect_match "report.md shows the overall" "$(cat "$TMP/cot/report.md")" "overall: \*\*43.25\*\*"
+expect_match "report.md shows the overall" "$(cat "$TMP/cot/report.md")" "\*\*Overall: 43.25\*\*"
 n=$(wc -l <"$TMP/cot/samples.jsonl")
 expect_eq "one sample per prediction" "$n" 1371
 expect_match "samples keep the raw answer and the verdict" "$(head -1 "$TMP/cot/samples.jsonl")" \

@@ -1,0 +1,499 @@
+/*
+ * html.c: report.html, one self-contained static page per run.
+ *
+ * The page holds the summary (the paper's row, the detail table with
+ * interval bars, the run facts) and then every sample: its id, category,
+ * status, score, truth, extracted answer, the exact prompt (re-rendered
+ * from the suite spec and checked against the stored sha256 when a
+ * callback gives it), the frames sent (thumbnails when a callback finds
+ * them, else frame numbers and timestamps) and the raw answer. Filters by
+ * category, status, result (right / partial / wrong) and text; the filter
+ * lives in the URL fragment (#category=C&status=S&result=R&q=TEXT), so a
+ * filtered view can be linked.
+ *
+ * Safety: every text from the run is HTML-escaped (report_esc_html); the
+ * page carries a Content-Security-Policy that allows only its own inline
+ * style and script (by sha256), images from data: URIs and the page's own
+ * origin, and nothing else: no external loads, no inline event handlers.
+ * No element uses a style attribute (the policy would block it).
+ */
+#include "harness/common.h"
+#include "reports/report.h"
+#include "reports/table.h"
+#include "harness/buf.h"
+#include "harness/log.h"
+#include "harness/util.h"
+#include "harness/xalloc.h"
+
+#include <math.h>
+
+static const char page_css[] =
+	":root{--fg:#1d2125;--mute:#5f6b76;--line:#d8dee4;--ok:#1a7f37;--bad:#cf222e;--part:#9a6700;"
+	"--bg2:#f6f8fa;--acc:#0969da}\n"
+	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:var(--fg);margin:0 auto;"
+	"max-width:1200px;padding:16px 24px}\n"
+	"h1{font-size:22px;margin:8px 0}h2{font-size:18px;margin:24px 0 8px;border-bottom:1px solid var(--line)}\n"
+	"table{border-collapse:collapse;margin:8px 0}td,th{border-bottom:1px solid var(--line);padding:3px 8px;"
+	"text-align:right;vertical-align:middle}th{background:var(--bg2)}td.l,th.l{text-align:left}\n"
+	"td.ind{padding-left:24px}.mute{color:var(--mute)}.facts td{text-align:left}\n"
+	"svg.ci rect.bg{fill:#eef1f4}svg.ci line{stroke:var(--acc);stroke-width:2}svg.ci circle{fill:var(--acc)}\n"
+	"form#filters{position:sticky;top:0;background:#fff;padding:8px 0;border-bottom:1px solid var(--line);"
+	"display:flex;gap:8px;flex-wrap:wrap;align-items:center;z-index:1}\n"
+	"article.sample{border:1px solid var(--line);border-radius:6px;margin:10px 0;padding:8px 12px}\n"
+	"article.sample>header{display:flex;gap:12px;flex-wrap:wrap;align-items:baseline}\n"
+	".id{font-weight:600;font-family:ui-monospace,monospace}.badge{border-radius:10px;padding:0 8px;"
+	"font-size:12px;border:1px solid var(--line)}\n"
+	".st-ok{color:var(--ok)}.st-unparsed{color:var(--part)}.st-error{color:var(--bad)}\n"
+	".r-right{background:#dafbe1}.r-wrong{background:#ffebe9}.r-partial{background:#fff8c5}\n"
+	"pre{white-space:pre-wrap;word-break:break-word;background:var(--bg2);padding:8px;border-radius:4px;"
+	"margin:4px 0;max-height:480px;overflow:auto}\n"
+	"dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:6px 0}dt{color:var(--mute)}"
+	"dd{margin:0;word-break:break-word}\n"
+	".frames{display:flex;flex-wrap:wrap;gap:6px;margin:6px 0}.frame{font:12px ui-monospace,monospace;"
+	"background:var(--bg2);border-radius:4px;padding:2px 6px}\n"
+	"figure{margin:0}figure img{display:block;border-radius:3px}figcaption{font-size:11px;color:var(--mute)}\n"
+	"summary{cursor:pointer;color:var(--mute)}\n";
+
+static const char page_js[] =
+	"(function () {\n"
+	"  'use strict';\n"
+	"  var rows = Array.prototype.slice.call(document.querySelectorAll('article.sample'));\n"
+	"  var fc = document.getElementById('f-category'), fs = document.getElementById('f-status');\n"
+	"  var fr = document.getElementById('f-result'), fq = document.getElementById('f-q');\n"
+	"  var shown = document.getElementById('shown');\n"
+	"  function apply() {\n"
+	"    var c = fc.value, s = fs.value, r = fr.value, q = fq.value.toLowerCase(), n = 0, i;\n"
+	"    for (i = 0; i < rows.length; i++) {\n"
+	"      var d = rows[i].dataset;\n"
+	"      var on = (!c || d.category === c) && (!s || d.status === s) && (!r || d.result === r) &&\n"
+	"        (!q || rows[i].textContent.toLowerCase().indexOf(q) >= 0);\n"
+	"      rows[i].hidden = !on;\n"
+	"      if (on) n++;\n"
+	"    }\n"
+	"    shown.textContent = String(n);\n"
+	"  }\n"
+	"  function set(el, v) {\n"
+	"    el.value = v || '';\n"
+	"    if (el.value !== (v || '')) el.value = '';\n"
+	"  }\n"
+	"  function fromHash() {\n"
+	"    var p = new URLSearchParams(location.hash.replace(/^#/, ''));\n"
+	"    set(fc, p.get('category')); set(fs, p.get('status')); set(fr, p.get('result'));\n"
+	"    fq.value = p.get('q') || '';\n"
+	"    apply();\n"
+	"  }\n"
+	"  function toHash() {\n"
+	"    var p = new URLSearchParams();\n"
+	"    if (fc.value) p.set('category', fc.value);\n"
+	"    if (fs.value) p.set('status', fs.value);\n"
+	"    if (fr.value) p.set('result', fr.value);\n"
+	"    if (fq.value) p.set('q', fq.value);\n"
+	"    try { history.replaceState(null, '', '#' + p.toString()); } catch (e) {}\n"
+	"    apply();\n"
+	"  }\n"
+	"  [fc, fs, fr].forEach(function (el) { el.addEventListener('change', toHash); });\n"
+	"  fq.addEventListener('input', toHash);\n"
+	"  window.addEventListener('hashchange', fromHash);\n"
+	"  fromHash();\n"
+	"})();\n";
+
+static void esc(struct buf *out, const char *s)
+{
+	if (s)
+		report_esc_html(out, s, strlen(s));
+}
+
+/* An interval bar: the scale is 0..100 (scores are percentages). */
+static void ci_bar(struct buf *out, const cJSON *g)
+{
+	double lo, hi, sc = report_num(g, "score");
+	const double w = 120;
+
+	if (!report_ci(g, &lo, &hi) || isnan(sc))
+		return;
+	if (lo < 0) lo = 0;
+	if (hi > 100) hi = 100;
+	buf_addf(out, "<svg class=\"ci\" width=\"%.0f\" height=\"10\" role=\"img\" aria-label=\"%.1f to %.1f\">"
+		      "<rect class=\"bg\" x=\"0\" y=\"0\" width=\"%.0f\" height=\"10\"/>"
+		      "<line x1=\"%.1f\" y1=\"5\" x2=\"%.1f\" y2=\"5\"/><circle cx=\"%.1f\" cy=\"5\" r=\"3\"/></svg>",
+		 w, lo, hi, w, lo / 100 * w, hi / 100 * w, (sc < 0 ? 0 : sc > 100 ? 100 : sc) / 100 * w);
+}
+
+static void summary(struct buf *out, const struct report_run *run)
+{
+	const cJSON *res = run->results, *c;
+	cJSON *cols = report_columns(res);
+	struct tbl_row *rows;
+	size_t n = tbl_rows(res, &rows), i;
+	double level = tbl_level(res);
+
+	buf_adds(out, "<section id=\"summary\"><h2>Scores</h2>\n<table class=\"paper\"><tr>");
+	cJSON_ArrayForEach(c, cols) {
+		buf_adds(out, "<th>");
+		esc(out, json_get_str(c, "label"));
+		buf_adds(out, "</th>");
+	}
+	buf_adds(out, "</tr><tr>");
+	cJSON_ArrayForEach(c, cols) {
+		const cJSON *g = report_group(res, json_get_str(c, "kind"), json_get_str(c, "name"));
+		double lo, hi;
+		buf_adds(out, "<td>");
+		tbl_num(out, report_num(g, "score"), "–");
+		if (report_ci(g, &lo, &hi))
+			buf_addf(out, "<br><span class=\"mute\">%.1f–%.1f</span>", lo, hi);
+		buf_adds(out, "</td>");
+	}
+	buf_adds(out, "</tr></table>\n");
+	buf_addf(out, "<table class=\"detail\"><tr><th class=\"l\">group</th><th>score</th><th>%g%% CI</th>"
+		      "<th></th><th>SE</th><th>n</th><th>ok</th><th>unparsed</th><th>error</th></tr>\n",
+		 level > 0 ? level * 100 : 95);
+	for (i = 0; i < n; i++) {
+		const struct tbl_row *r = &rows[i];
+		double lo, hi;
+		buf_addf(out, "<tr class=\"g-%s\"><td class=\"l%s\">", r->kind, r->indent ? " ind" : "");
+		if (!strcmp(r->kind, "split"))
+			buf_adds(out, "<span class=\"mute\">split</span> ");
+		esc(out, r->label);
+		if (strcmp(r->label, r->name)) {
+			buf_adds(out, " <span class=\"mute\">");
+			esc(out, r->name);
+			buf_adds(out, "</span>");
+		}
+		buf_adds(out, "</td><td>");
+		tbl_num(out, report_num(r->g, "score"), "–");
+		buf_adds(out, "</td><td>");
+		if (report_ci(r->g, &lo, &hi))
+			buf_addf(out, "%.2f – %.2f", lo, hi);
+		buf_adds(out, "</td><td>");
+		ci_bar(out, r->g);
+		buf_adds(out, "</td><td>");
+		tbl_num(out, report_num(r->g, "se"), "");
+		buf_addf(out, "</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%ld</td></tr>\n", tbl_count(r->g, "n"),
+			 tbl_count(r->g, "ok"), tbl_count(r->g, "unparsed"), tbl_count(r->g, "error"));
+	}
+	buf_adds(out, "</table>\n");
+	free(rows);
+	cJSON_Delete(cols);
+}
+
+static void fact_row(struct buf *out, const char *name, const char *value)
+{
+	if (!value || !*value)
+		return;
+	buf_addf(out, "<tr><th class=\"l\">%s</th><td>", name);
+	esc(out, value);
+	buf_adds(out, "</td></tr>\n");
+}
+
+static void facts(struct buf *out, const struct report_run *run)
+{
+	const cJSON *m = run->manifest, *suite = json_get(m, "suite");
+	struct buf t = BUF_INIT;
+
+	buf_adds(out, "<h2>Run</h2>\n<table class=\"facts\">\n");
+	fact_row(out, "suite", report_suite(run));
+	fact_row(out, "protocol", report_protocol(run));
+	fact_row(out, "model", report_model(run));
+	fact_row(out, "scoring", json_get_str(run->results, "scoring"));
+	if (m) {
+		fact_row(out, "status", json_get_str(m, "status"));
+		fact_row(out, "started", json_get_str(m, "started"));
+		fact_row(out, "updated", json_get_str(m, "updated"));
+		fact_row(out, "spec", json_get_str(suite, "spec"));
+		fact_row(out, "spec sha256", json_get_str(suite, "spec_sha256"));
+		fact_row(out, "data", json_get_str(suite, "data_dir"));
+		if (json_get(m, "frames")) {
+			tbl_json(&t, json_get(m, "frames"));
+			fact_row(out, "frames", buf_cstr(&t));
+			buf_reset(&t);
+		}
+		if (json_get(m, "generation")) {
+			tbl_json(&t, json_get(m, "generation"));
+			fact_row(out, "generation", buf_cstr(&t));
+			buf_reset(&t);
+		}
+		if (json_get(m, "steval")) {
+			tbl_json(&t, json_get(m, "steval"));
+			fact_row(out, "steval", buf_cstr(&t));
+			buf_reset(&t);
+		}
+	}
+	if (json_get(run->results, "bootstrap")) {
+		tbl_json(&t, json_get(run->results, "bootstrap"));
+		fact_row(out, "bootstrap", buf_cstr(&t));
+	}
+	buf_adds(out, "</table></section>\n");
+	buf_release(&t);
+}
+
+static const char *result_of(const cJSON *smp)
+{
+	const char *st = json_get_str(smp, "status");
+	double sc = report_num(smp, "score");
+
+	if (!st || !strcmp(st, "error") || isnan(sc))
+		return "none";
+	if (sc >= 1)
+		return "right";
+	if (sc <= 0)
+		return "wrong";
+	return "partial";
+}
+
+static void dl_item(struct buf *out, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	buf_addf(out, "<dt>%s</dt><dd>", name);
+	esc(out, value);
+	buf_adds(out, "</dd>");
+}
+
+static void frames(struct buf *out, const struct report_html_opts *o, const cJSON *smp)
+{
+	const cJSON *fr = json_get(smp, "frames"), *f;
+	struct buf url = BUF_INIT;
+
+	if (!cJSON_IsArray(fr) || !fr->child)
+		return;
+	buf_addf(out, "<div class=\"frames\" aria-label=\"%d frames\">", cJSON_GetArraySize(fr));
+	cJSON_ArrayForEach(f, fr) {
+		double idx = report_num(f, "index"), pts = report_num(f, "pts");
+		buf_reset(&url);
+		if (o && o->thumb && o->thumb(o->ctx, smp, f, &url) == 0 && url.len) {
+			buf_adds(out, "<figure><img loading=\"lazy\" width=\"160\" alt=\"frame\" src=\"");
+			esc(out, buf_cstr(&url));
+			buf_adds(out, "\"><figcaption>");
+		} else {
+			buf_adds(out, "<span class=\"frame\">");
+		}
+		if (!isnan(idx))
+			buf_addf(out, "#%.0f", idx);
+		if (!isnan(pts))
+			buf_addf(out, " · %.2f s", pts);
+		buf_adds(out, url.len ? "</figcaption></figure>" : "</span>");
+	}
+	buf_adds(out, "</div>\n");
+	buf_release(&url);
+}
+
+static void sample(struct buf *out, const struct report_html_opts *o, const cJSON *smp, const cJSON *cats)
+{
+	const char *id = json_get_str(smp, "id"), *cat = json_get_str(smp, "category");
+	const char *st = json_get_str(smp, "status"), *res = result_of(smp);
+	const cJSON *resp = json_get(smp, "response"), *vars = json_get(smp, "variants"), *v;
+	const char *label = json_get_str(json_get(cats, cat ? cat : ""), "label");
+	struct buf sys = BUF_INIT, user = BUF_INIT;
+	double sc = report_num(smp, "score");
+	int verified = 0;
+
+	buf_adds(out, "<article class=\"sample\" data-category=\"");
+	esc(out, cat ? cat : "");
+	buf_adds(out, "\" data-status=\"");
+	esc(out, st ? st : "");
+	buf_addf(out, "\" data-result=\"%s\" id=\"s-", res);
+	esc(out, id);
+	buf_addf(out, "\">\n<header><span class=\"id\">");
+	esc(out, id);
+	buf_adds(out, "</span><span class=\"mute\">");
+	esc(out, label ? label : cat ? cat : "");
+	buf_addf(out, "</span><span class=\"badge st-%s\">", st && (!strcmp(st, "ok") || !strcmp(st, "unparsed") ||
+								     !strcmp(st, "error")) ? st : "error");
+	esc(out, st ? st : "?");
+	buf_addf(out, "</span><span class=\"badge r-%s\">", res);
+	if (isnan(sc))
+		buf_adds(out, "no score");
+	else
+		buf_addf(out, "score %.3g", sc);
+	buf_adds(out, "</span></header>\n<dl>");
+	dl_item(out, "truth", json_get_str(smp, "truth"));
+	dl_item(out, "accepted", json_get_str(smp, "accepted"));
+	dl_item(out, "extracted", json_get_str(smp, "extracted"));
+	dl_item(out, "fallback", json_get_str(smp, "fallback"));
+	if (cJSON_IsBool(json_get(smp, "verdict")))
+		dl_item(out, "verdict", cJSON_IsTrue(json_get(smp, "verdict")) ? "correct" : "wrong");
+	dl_item(out, "error", json_get_str(smp, "error"));
+	dl_item(out, "finish", json_get_str(smp, "finish_reason"));
+	cJSON_ArrayForEach(v, vars) {
+		struct buf t = BUF_INIT;
+		double vs = report_num(v, "score");
+		const char *ex = json_get_str(v, "extracted") ? json_get_str(v, "extracted") : "";
+		size_t len = strlen(ex);
+		buf_addf(&t, "%s, extracted '", json_get_str(v, "status") ? json_get_str(v, "status") : "?");
+		if (len > 160) {
+			/* cut on a UTF-8 boundary */
+			for (len = 160; len > 0 && ((unsigned char)ex[len] & 0xC0) == 0x80; len--)
+				;
+			buf_add(&t, ex, len);
+			buf_adds(&t, "…");
+		} else {
+			buf_adds(&t, ex);
+		}
+		buf_adds(&t, "'");
+		if (!isnan(vs))
+			buf_addf(&t, ", score %.3g", vs);
+		buf_adds(out, "<dt>variant ");
+		esc(out, v->string);
+		buf_adds(out, "</dt><dd>");
+		esc(out, buf_cstr(&t));
+		buf_adds(out, "</dd>");
+		buf_release(&t);
+	}
+	buf_adds(out, "</dl>\n");
+	frames(out, o, smp);
+	buf_adds(out, "<details class=\"prompt\"><summary>prompt");
+	if (o && o->prompt && o->prompt(o->ctx, smp, &sys, &user, &verified) == 0) {
+		buf_adds(out, verified ? " (identical to the one sent: sha256 matches)" :
+			 json_get_str(smp, "prompt_sha256") ?
+			 " (re-rendered from the suite spec; it differs from the one sent, e.g. video facts "
+			 "shown as placeholders)" : " (re-rendered from the suite spec)");
+		buf_adds(out, "</summary>");
+		if (sys.len) {
+			buf_adds(out, "<pre class=\"system\">");
+			report_esc_html(out, buf_cstr(&sys), sys.len);
+			buf_adds(out, "</pre>");
+		}
+		buf_adds(out, "<pre class=\"user\">");
+		report_esc_html(out, buf_cstr(&user), user.len);
+		buf_adds(out, "</pre>");
+	} else {
+		buf_adds(out, " (not available: the suite spec was not loaded)</summary>");
+	}
+	buf_adds(out, "</details>\n<details class=\"response\" open><summary>answer</summary>");
+	if (cJSON_IsString(resp)) {
+		buf_adds(out, "<pre class=\"resp\">");
+		esc(out, resp->valuestring);
+		buf_adds(out, "</pre>");
+	} else {
+		buf_adds(out, "<p class=\"mute\">no answer</p>");
+	}
+	buf_adds(out, "</details>\n</article>\n");
+	buf_release(&sys);
+	buf_release(&user);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void filters(struct buf *out, const struct report_run *run)
+{
+	const cJSON *cats = json_get(run->results, "categories");
+	const char **names = xcalloc(run->nsamples + 1, sizeof(*names));
+	size_t i, n = 0;
+
+	for (i = 0; i < run->nsamples; i++) {
+		const char *c = json_get_str(run->samples[i], "category");
+		if (c)
+			names[n++] = c;
+	}
+	qsort(names, n, sizeof(*names), cmp_str);
+	buf_adds(out, "<form id=\"filters\" role=\"search\"><select id=\"f-category\" aria-label=\"category\">"
+		      "<option value=\"\">all categories</option>");
+	for (i = 0; i < n; i++) {
+		const char *label;
+		if (i && !strcmp(names[i], names[i - 1]))
+			continue;
+		label = json_get_str(json_get(cats, names[i]), "label");
+		buf_adds(out, "<option value=\"");
+		esc(out, names[i]);
+		buf_adds(out, "\">");
+		esc(out, label ? label : names[i]);
+		buf_adds(out, "</option>");
+	}
+	buf_adds(out, "</select><select id=\"f-status\" aria-label=\"status\"><option value=\"\">any status</option>"
+		      "<option value=\"ok\">ok</option><option value=\"unparsed\">unparsed</option>"
+		      "<option value=\"error\">error</option></select>"
+		      "<select id=\"f-result\" aria-label=\"result\"><option value=\"\">right or wrong</option>"
+		      "<option value=\"right\">right</option><option value=\"partial\">partial credit</option>"
+		      "<option value=\"wrong\">wrong</option><option value=\"none\">not scored</option></select>"
+		      "<input id=\"f-q\" type=\"search\" placeholder=\"search ids, answers, prompts\" aria-label=\"search\">");
+	buf_addf(out, "<span><span id=\"shown\">%zu</span> of %zu shown</span></form>\n", run->nsamples,
+		 run->nsamples);
+	free(names);
+}
+
+int report_html(struct report_run *run, const struct report_html_opts *o, struct buf *out)
+{
+	const cJSON *res = run->results, *ov = json_get(res, "overall");
+	const char *title = json_get_str(res, "suite_title") ? json_get_str(res, "suite_title") : report_suite(run);
+	double lo, hi;
+	size_t i;
+
+	if (report_run_samples(run) < 0)
+		return -1;
+	buf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+		      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src ");
+	tbl_csp_hash(out, page_css);
+	buf_adds(out, "; script-src ");
+	tbl_csp_hash(out, page_js);
+	buf_adds(out, "; img-src data: 'self'; base-uri 'none'; form-action 'none'\">\n"
+		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		      "<meta name=\"generator\" content=\"steval ");
+	esc(out, steval_version());
+	buf_adds(out, "\">\n<title>");
+	esc(out, title);
+	buf_adds(out, ": ");
+	esc(out, report_model(run));
+	buf_adds(out, "</title>\n<style>");
+	buf_adds(out, page_css);
+	buf_adds(out, "</style></head>\n<body>\n<header><h1>");
+	esc(out, title);
+	buf_adds(out, ": ");
+	esc(out, report_model(run));
+	buf_adds(out, "</h1><p>Overall <strong>");
+	tbl_num(out, report_num(ov, "score"), "–");
+	buf_adds(out, "</strong>");
+	if (report_ci(ov, &lo, &hi))
+		buf_addf(out, " (%g%% CI %.2f – %.2f)", tbl_level(res) * 100, lo, hi);
+	buf_addf(out, " over %ld scored items; %ld unparsed, %ld errors.</p></header>\n",
+		 tbl_count(ov, "ok") + tbl_count(ov, "unparsed"), tbl_count(ov, "unparsed"), tbl_count(ov, "error"));
+	summary(out, run);
+	facts(out, run);
+	buf_addf(out, "<section id=\"samples\"><h2>Samples (%zu)</h2>\n", run->nsamples);
+	filters(out, run);
+	for (i = 0; i < run->nsamples; i++)
+		sample(out, o, run->samples[i], json_get(res, "categories"));
+	buf_adds(out, "</section>\n<script>");
+	buf_adds(out, page_js);
+	buf_adds(out, "</script>\n</body></html>\n");
+	return out->overflow ? error("report.html: the page would be larger than %zu bytes", out->max) : 0;
+}
+
+int report_write_all(struct report_run *r, int html, const struct report_html_opts *ho)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(const struct report_run *, struct buf *);
+	} files[] = {
+		{ "report.md", report_md },
+		{ "report.csv", report_csv },
+		{ "report.json", report_json },
+		{ "report.tex", report_latex },
+	};
+	size_t i;
+	int rc = 0;
+
+	if (!r->dir)
+		return error("reports: no run directory to write into");
+	for (i = 0; i < ARRAY_SIZE(files) && !rc; i++) {
+		struct buf b = BUF_INIT;
+		char *p = path_join(r->dir, files[i].name);
+		rc = files[i].fn(r, &b);
+		if (!rc)
+			rc = write_file_atomic(p, buf_cstr(&b), b.len);
+		free(p);
+		buf_release(&b);
+	}
+	if (!rc && html) {
+		struct buf b = BUF_INIT_MAX((size_t)2 << 30);
+		char *p = path_join(r->dir, "report.html");
+		rc = report_html(r, ho, &b);
+		if (!rc)
+			rc = write_file_atomic(p, buf_cstr(&b), b.len);
+		free(p);
+		buf_release(&b);
+	}
+	return rc;
+}

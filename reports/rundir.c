@@ -1,0 +1,268 @@
+/*
+ * rundir.c: a run directory as the reports read it.
+ */
+#include "harness/common.h"
+#include "reports/report.h"
+#include "harness/buf.h"
+#include "harness/log.h"
+#include "harness/store.h"
+#include "harness/util.h"
+#include "harness/xalloc.h"
+
+#include <math.h>
+
+#define RESULTS_MAX ((size_t)64 << 20)
+
+void report_run_adopt(struct report_run *r, const char *dir, cJSON *results)
+{
+	memset(r, 0, sizeof(*r));
+	r->dir = dir ? xstrdup(dir) : NULL;
+	r->results = results;
+	if (dir) {
+		char *m = path_join(dir, "manifest.json");
+		if (file_exists(m))
+			r->manifest = json_parse_file(m, RESULTS_MAX);
+		free(m);
+	}
+}
+
+int report_run_open(struct report_run *r, const char *dir)
+{
+	char *p = path_join(dir, "results.json");
+	cJSON *res;
+
+	memset(r, 0, sizeof(*r));
+	if (!dir_exists(dir)) {
+		free(p);
+		return error("'%s' is not a directory (a run directory holds results.json)", dir);
+	}
+	if (!file_exists(p)) {
+		error("'%s': no results.json (not a finished run directory?)", dir);
+		free(p);
+		return -1;
+	}
+	res = json_parse_file(p, RESULTS_MAX);
+	if (!res) {
+		free(p);
+		return -1;
+	}
+	if (!cJSON_IsObject(res) || !json_get_str(res, "suite") || !cJSON_IsObject(json_get(res, "overall"))) {
+		error("'%s': not a steval results.json (no \"suite\" or \"overall\")", p);
+		cJSON_Delete(res);
+		free(p);
+		return -1;
+	}
+	free(p);
+	report_run_adopt(r, dir, res);
+	if (r->dir && !r->manifest) {
+		char *m = path_join(dir, "manifest.json");
+		if (file_exists(m))
+			warnf("'%s': cannot be read; run facts are left out", m);
+		free(m);
+	}
+	return 0;
+}
+
+struct load_ctx {
+	cJSON **v;
+	size_t n, alloc;
+};
+
+static int on_line(cJSON *rec, size_t line, void *vctx)
+{
+	struct load_ctx *c = vctx;
+
+	(void)line;
+	if (!cJSON_IsObject(rec) || !json_get_str(rec, "id")) {
+		cJSON_Delete(rec);
+		return 0;
+	}
+	ALLOC_GROW(c->v, c->n + 1, c->alloc);
+	c->v[c->n++] = rec;
+	return 0;
+}
+
+struct idpos {
+	const char *id;
+	size_t pos;
+};
+
+static int cmp_idpos(const void *a, const void *b)
+{
+	const struct idpos *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	if (c)
+		return c;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+int report_run_samples(struct report_run *r)
+{
+	struct load_ctx c = { NULL, 0, 0 };
+	struct idpos *ix;
+	unsigned char *keep;
+	size_t i, k, torn;
+	char *p;
+
+	if (r->samples_loaded)
+		return 0;
+	r->samples_loaded = 1;
+	if (!r->dir)
+		return 0;
+	p = path_join(r->dir, "samples.jsonl");
+	if (!file_exists(p)) {
+		free(p);
+		return 0;
+	}
+	if (store_read_jsonl(p, on_line, &c, &torn) < 0) {
+		for (i = 0; i < c.n; i++)
+			cJSON_Delete(c.v[i]);
+		free(c.v);
+		free(p);
+		return -1;
+	}
+	free(p);
+	/* the last line of each id counts; keep file order */
+	ix = xcalloc(c.n ? c.n : 1, sizeof(*ix));
+	keep = xcalloc(c.n ? c.n : 1, 1);
+	for (i = 0; i < c.n; i++) {
+		ix[i].id = json_get_str(c.v[i], "id");
+		ix[i].pos = i;
+	}
+	qsort(ix, c.n, sizeof(*ix), cmp_idpos);
+	for (i = 0; i < c.n; i++)
+		if (i + 1 == c.n || strcmp(ix[i].id, ix[i + 1].id))
+			keep[ix[i].pos] = 1;
+	r->samples = xcalloc(c.n ? c.n : 1, sizeof(*r->samples));
+	for (i = k = 0; i < c.n; i++) {
+		if (keep[i])
+			r->samples[k++] = c.v[i];
+		else
+			cJSON_Delete(c.v[i]);
+	}
+	r->nsamples = k;
+	free(ix);
+	free(keep);
+	free(c.v);
+	return 0;
+}
+
+void report_run_release(struct report_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsamples; i++)
+		cJSON_Delete(r->samples[i]);
+	free(r->samples);
+	cJSON_Delete(r->results);
+	cJSON_Delete(r->manifest);
+	free(r->dir);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *report_suite(const struct report_run *r)
+{
+	const char *s = json_get_str(r->results, "suite");
+	return s ? s : "";
+}
+
+const char *report_model(const struct report_run *r)
+{
+	const char *s = json_get_str(r->results, "model");
+
+	if (!s && r->manifest)
+		s = json_get_str(r->manifest, "model");
+	return s ? s : "";
+}
+
+const char *report_protocol(const struct report_run *r)
+{
+	const char *s = json_get_str(r->results, "protocol");
+	return s ? s : "";
+}
+
+const cJSON *report_group(const cJSON *results, const char *kind, const char *name)
+{
+	if (!kind || !strcmp(kind, "overall"))
+		return json_get(results, "overall");
+	if (!strcmp(kind, "category"))
+		return json_get(json_get(results, "categories"), name);
+	if (!strcmp(kind, "split"))
+		return json_get(json_get(results, "splits"), name);
+	return NULL;
+}
+
+static cJSON *col(const char *kind, const char *name, const char *label)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "kind", kind);
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddStringToObject(o, "label", label ? label : name);
+	return o;
+}
+
+cJSON *report_columns(const cJSON *results)
+{
+	const cJSON *cols = json_get(results, "columns"), *c, *order;
+	cJSON *out = cJSON_CreateArray();
+
+	if (cJSON_IsArray(cols) && cols->child) {
+		cJSON_ArrayForEach(c, cols) {
+			const char *kind = json_get_str(c, "kind"), *name = json_get_str(c, "name");
+			if (!kind || !name)
+				continue;
+			cJSON_AddItemToArray(out, col(kind, name, json_get_str(c, "label")));
+		}
+		return out;
+	}
+	/* older results.json: the overall, then the categories in order */
+	cJSON_AddItemToArray(out, col("overall", "overall", "Overall"));
+	order = json_get(results, "category_order");
+	cJSON_ArrayForEach(c, order) {
+		const cJSON *g;
+		if (!cJSON_IsString(c))
+			continue;
+		g = json_get(json_get(results, "categories"), c->valuestring);
+		cJSON_AddItemToArray(out, col("category", c->valuestring, json_get_str(g, "label")));
+	}
+	return out;
+}
+
+long report_frame_count(const struct report_run *r)
+{
+	const cJSON *f, *cnt;
+
+	if (!r->manifest)
+		return -1;
+	if (cJSON_IsTrue(json_get(r->manifest, "blind")))
+		return 0;
+	f = json_get(r->manifest, "frames");
+	cnt = json_get(f, "count");
+	if (cJSON_IsNumber(cnt) && cnt->valuedouble >= 0)
+		return (long)cnt->valuedouble;
+	cnt = json_get(f, "max_frames");
+	if (cJSON_IsNumber(cnt) && cnt->valuedouble >= 0)
+		return (long)cnt->valuedouble;
+	return -1;
+}
+
+double report_num(const cJSON *g, const char *key)
+{
+	const cJSON *v = json_get(g, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+int report_ci(const cJSON *g, double *lo, double *hi)
+{
+	const cJSON *ci = json_get(g, "ci");
+
+	if (!cJSON_IsArray(ci) || cJSON_GetArraySize(ci) != 2 || !cJSON_IsNumber(ci->child) ||
+	    !cJSON_IsNumber(ci->child->next))
+		return 0;
+	*lo = ci->child->valuedouble;
+	*hi = ci->child->next->valuedouble;
+	return 1;
+}

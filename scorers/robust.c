@@ -1,0 +1,1094 @@
+/*
+ * robust.c: steval's own extractors, robust-letter and robust-number.
+ *
+ * They never stand in for an official extractor: a protocol uses them under
+ * their own name (usually as a "robust" variant). Their rules, in order, are
+ * in docs/scoring.md; tests/golden/extract/robust-*.jsonl holds the cases.
+ * Both are deterministic, read only the text after the last </think>, and
+ * bound the work done per candidate so any input runs in linear time.
+ */
+#include "harness/common.h"
+#include "scorers/extract.h"
+#include "scorers/xpy.h"
+#include "suites/suite.h"
+#include "harness/buf.h"
+#include "harness/pystr.h"
+#include "harness/xalloc.h"
+
+#include <math.h>
+
+#define SPAN_MAX 256      /* bytes of a declaration's line looked at */
+#define REL_TOL 1e-3      /* numeric option match */
+
+/* ---- characters ------------------------------------------------------------ */
+
+static uint32_t cp_at(const char *s, size_t len, size_t i, size_t *w)
+{
+	uint32_t c;
+	size_t n = utf8_decode(s, len, i, &c);
+
+	if (w)
+		*w = n;
+	return c;
+}
+
+/* The code point that ends just before s[i] (0 at the start). */
+static uint32_t cp_before(const char *s, size_t i, size_t *at)
+{
+	size_t j = i;
+	uint32_t c;
+
+	if (i == 0) {
+		if (at)
+			*at = 0;
+		return 0;
+	}
+	j--;
+	while (j > 0 && ((unsigned char)s[j] & 0xC0) == 0x80 && i - j < 4)
+		j--;
+	if (utf8_decode(s, i, j, &c) != i - j) {
+		j = i - 1;
+		c = 0xFFFD;
+	}
+	if (at)
+		*at = j;
+	return c;
+}
+
+static int is_alpha_ascii(uint32_t c)
+{
+	return (c | 32) >= 'a' && (c | 32) <= 'z';
+}
+
+/* Letters and digits of the scripts answers are written in; other code
+ * points (punctuation, symbols, CJK punctuation) separate words. */
+static int is_wordcp(uint32_t c)
+{
+	if (c < 0x80)
+		return is_alpha_ascii(c) || (c >= '0' && c <= '9') || c == '_';
+	if (py_decimal(c) >= 0)
+		return 1;
+	return (c >= 0xC0 && c <= 0x24F && c != 0xD7 && c != 0xF7) ||
+	       (c >= 0x370 && c <= 0x52F) || (c >= 0x3040 && c <= 0x30FF) ||
+	       (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7AF);
+}
+
+static int is_deco(uint32_t c)
+{
+	switch (c) {
+	case '*': case '_': case '\'': case '"': case '`': case '$':
+	case 0x201C: case 0x201D: case 0x2018: case 0x2019:
+		return 1;
+	}
+	return 0;
+}
+
+static int is_blank(uint32_t c)
+{
+	return c == ' ' || c == '\t' || c == 0xA0 || c == 0x202F || c == 0x3000 ||
+	       (c >= 0x2000 && c <= 0x200A);
+}
+
+/* ASCII case-insensitive prefix test at s[i]. */
+static int has_ci(const char *s, size_t len, size_t i, const char *lit)
+{
+	size_t k;
+
+	for (k = 0; lit[k]; k++) {
+		char c;
+		if (i + k >= len)
+			return 0;
+		c = s[i + k];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + 32);
+		if (c != lit[k])
+			return 0;
+	}
+	return 1;
+}
+
+/* lit at s[i] as a whole word: the next code point is not a word one. */
+static size_t word_ci(const char *s, size_t len, size_t i, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (!has_ci(s, len, i, lit))
+		return 0;
+	if (i + n < len && is_wordcp(cp_at(s, len, i + n, NULL)))
+		return 0;
+	return n;
+}
+
+/* ---- numbers ------------------------------------------------------------------ */
+
+struct num {
+	double v;
+	size_t start, end;    /* the number with its sign and unit */
+	const char *unit;     /* canonical unit, "" without one */
+	int word;             /* a number word ("three") */
+};
+
+struct nums {
+	struct num *v;
+	size_t n, alloc;
+};
+
+static const struct unit_alias {
+	const char *alias;
+	const char *unit;
+} unit_aliases[] = {
+	{ "meters per second squared", "m/s2" }, { "metres per second squared", "m/s2" },
+	{ "meter per second squared", "m/s2" }, { "m/s²", "m/s2" }, { "m/s^2", "m/s2" },
+	{ "m/s2", "m/s2" }, { "m·s⁻²", "m/s2" }, { "m s^-2", "m/s2" },
+	{ "meters per second", "m/s" }, { "metres per second", "m/s" },
+	{ "meter per second", "m/s" }, { "m/s", "m/s" }, { "m·s⁻¹", "m/s" }, { "m s^-1", "m/s" },
+	{ "kilometers per hour", "km/h" }, { "kilometres per hour", "km/h" },
+	{ "km/h", "km/h" }, { "kph", "km/h" },
+	{ "square meters", "m2" }, { "square metres", "m2" }, { "square meter", "m2" },
+	{ "square metre", "m2" }, { "sq m", "m2" }, { "sqm", "m2" }, { "m²", "m2" },
+	{ "m^2", "m2" }, { "m2", "m2" },
+	{ "cubic meters", "m3" }, { "cubic metres", "m3" }, { "m³", "m3" }, { "m^3", "m3" },
+	{ "centimeters", "cm" }, { "centimetres", "cm" }, { "centimeter", "cm" },
+	{ "centimetre", "cm" }, { "cm", "cm" },
+	{ "millimeters", "mm" }, { "millimetres", "mm" }, { "millimeter", "mm" },
+	{ "millimetre", "mm" }, { "mm", "mm" },
+	{ "kilometers", "km" }, { "kilometres", "km" }, { "kilometer", "km" },
+	{ "kilometre", "km" }, { "km", "km" },
+	{ "meters", "m" }, { "metres", "m" }, { "meter", "m" }, { "metre", "m" }, { "m", "m" },
+	{ "degrees", "deg" }, { "degree", "deg" }, { "deg", "deg" }, { "°", "deg" }, { "º", "deg" },
+	{ "radians", "rad" }, { "radian", "rad" }, { "rad", "rad" },
+	{ "seconds", "s" }, { "second", "s" }, { "secs", "s" }, { "sec", "s" }, { "s", "s" },
+	{ "milliseconds", "ms" }, { "ms", "ms" },
+	{ "minutes", "min" }, { "minute", "min" }, { "min", "min" },
+	{ "feet", "ft" }, { "foot", "ft" }, { "ft", "ft" },
+	{ "inches", "inch" }, { "inch", "inch" },
+	{ "percent", "%" }, { "%", "%" },
+};
+
+/* The longest unit spelled at s[i] (blanks before it allowed); sets *end. */
+static const char *unit_at(const char *s, size_t len, size_t i, size_t *end)
+{
+	const char *best = NULL;
+	size_t j = i, w, bestn = 0, k;
+
+	while (j < len && is_blank(cp_at(s, len, j, &w)))
+		j += w;
+	for (k = 0; k < ARRAY_SIZE(unit_aliases); k++) {
+		const char *a = unit_aliases[k].alias;
+		size_t n = strlen(a);
+		if (n <= bestn || !has_ci(s, len, j, a))
+			continue;
+		/* a unit ending in a letter must end the word ("3 many" is not 3 m) */
+		if (is_alpha_ascii((unsigned char)a[n - 1]) && j + n < len &&
+		    is_wordcp(cp_at(s, len, j + n, NULL)))
+			continue;
+		best = unit_aliases[k].unit;
+		bestn = n;
+	}
+	if (best)
+		*end = j + bestn;
+	return best;
+}
+
+static const char *const small_words[] = {
+	"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+	"ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+	"seventeen", "eighteen", "nineteen",
+};
+static const char *const tens_words[] = {
+	"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+};
+
+/* A number word at s[i] ("three", "twenty-one", "twenty one"). */
+static int word_number_at(const char *s, size_t len, size_t i, struct num *n)
+{
+	size_t k, m, j;
+
+	for (k = 0; k < ARRAY_SIZE(tens_words); k++) {
+		if (!(m = word_ci(s, len, i, tens_words[k])))
+			continue;
+		n->v = 20.0 + 10.0 * (double)k;
+		n->end = i + m;
+		j = i + m;
+		if (j < len && (s[j] == '-' || s[j] == ' ')) {
+			size_t u;
+			for (u = 1; u <= 9; u++)
+				if ((m = word_ci(s, len, j + 1, small_words[u]))) {
+					n->v += (double)u;
+					n->end = j + 1 + m;
+					break;
+				}
+		}
+		return 1;
+	}
+	for (k = 0; k < ARRAY_SIZE(small_words); k++)
+		if ((m = word_ci(s, len, i, small_words[k]))) {
+			n->v = (double)k;
+			n->end = i + m;
+			return 1;
+		}
+	return 0;
+}
+
+/* Digits (any Unicode decimal digit) at s[*j] appended to t as ASCII. */
+static size_t take_digits(const char *s, size_t len, size_t *j, struct buf *t)
+{
+	size_t nd = 0, w;
+	int d;
+
+	while (*j < len && (d = py_decimal(cp_at(s, len, *j, &w))) >= 0) {
+		buf_addch(t, '0' + d);
+		*j += w;
+		nd++;
+	}
+	return nd;
+}
+
+static int digit_at(const char *s, size_t len, size_t j)
+{
+	return j < len && py_decimal(cp_at(s, len, j, NULL)) >= 0;
+}
+
+/* The digits number starting at s[i] (a digit, or '.' before a digit). */
+static int digit_number_at(const char *s, size_t len, size_t i, struct num *n, int *plain)
+{
+	struct buf t = BUF_INIT;
+	size_t j = i, w, nd, at;
+	uint32_t p;
+	int ok;
+
+	*plain = 1;
+	n->start = i;
+	p = cp_before(s, i, &at);
+	if (p == '-' || p == '+' || p == 0x2212) {
+		uint32_t pp = cp_before(s, at, NULL);
+		if (!is_wordcp(pp) && pp != '.') {
+			if (p != '+')
+				buf_addch(&t, '-');
+			n->start = at;
+			*plain = 0;
+		}
+	}
+	nd = take_digits(s, len, &j, &t);
+	/* thousands separators: 1,234,567 (groups of exactly three) */
+	if (nd >= 1 && nd <= 3) {
+		while (j + 3 < len + 0 && s[j] == ',') {
+			size_t q = j + 1, g;
+			struct buf tmp = BUF_INIT;
+			g = take_digits(s, len, &q, &tmp);
+			if (g != 3 || digit_at(s, len, q)) {
+				buf_release(&tmp);
+				break;
+			}
+			buf_addbuf(&t, &tmp);
+			buf_release(&tmp);
+			j = q;
+		}
+	}
+	/* underscores between digits, as Python allows */
+	while (j + 1 < len && s[j] == '_' && nd && digit_at(s, len, j + 1)) {
+		j++;
+		take_digits(s, len, &j, &t);
+	}
+	if (j + 1 < len && s[j] == '.' && digit_at(s, len, j + 1)) {
+		buf_addch(&t, '.');
+		j++;
+		nd += take_digits(s, len, &j, &t);
+	}
+	if (j + 1 < len && (s[j] == 'e' || s[j] == 'E')) {
+		size_t q = j + 1;
+		if (q + 1 < len && (s[q] == '+' || s[q] == '-'))
+			q++;
+		if (digit_at(s, len, q)) {
+			buf_addch(&t, 'e');
+			if (s[j + 1] == '-')
+				buf_addch(&t, '-');
+			j = q;
+			take_digits(s, len, &j, &t);
+			*plain = 0;
+		}
+	}
+	/* an overflow ("1e999") is not a number steval can report */
+	ok = py_float(buf_cstr(&t), t.len, &n->v) == 0 && isfinite(n->v);
+	buf_release(&t);
+	(void)w;
+	n->end = j;
+	n->word = 0;
+	return ok;
+}
+
+static void nums_push(struct nums *ns, const struct num *n)
+{
+	ALLOC_GROW(ns->v, ns->n + 1, ns->alloc);
+	ns->v[ns->n++] = *n;
+}
+
+/* One number at s[i] with its unit, or a range "a-b", "a to b", "between a
+ * and b" (its midpoint). Returns 1 and fills n. */
+static int number_at(const char *s, size_t len, size_t i, int words, struct num *n)
+{
+	int plain = 0;
+	size_t e;
+
+	memset(n, 0, sizeof(*n));
+	n->unit = "";
+	if (digit_at(s, len, i) || (s[i] == '.' && digit_at(s, len, i + 1))) {
+		if (!digit_number_at(s, len, i, n, &plain))
+			return 0;
+	} else if (words) {
+		n->start = i;
+		if (!word_number_at(s, len, i, n))
+			return 0;
+		n->word = 1;
+		plain = 1;
+	} else {
+		return 0;
+	}
+	if ((n->unit = unit_at(s, len, n->end, &e)) != NULL)
+		n->end = e;
+	else
+		n->unit = "";
+	/* a range: the midpoint */
+	if (plain && !n->word) {
+		size_t j = n->end, w;
+		int sep = 0;
+		while (j < len && is_blank(cp_at(s, len, j, &w)))
+			j += w;
+		if (j < len && (s[j] == '-')) {
+			j++, sep = 1;
+		} else if (has_ci(s, len, j, "\xe2\x80\x93") || has_ci(s, len, j, "\xe2\x80\x94")) {
+			j += 3, sep = 1;
+		} else if (word_ci(s, len, j, "to")) {
+			j += 2, sep = 1;
+		} else if (word_ci(s, len, j, "and")) {
+			size_t b0 = n->start >= 8 ? n->start - 8 : 0;
+			if (n->start >= 8 && has_ci(s, len, b0, "between "))
+				j += 3, sep = 1;
+		}
+		if (sep) {
+			struct num m;
+			int p2;
+			while (j < len && is_blank(cp_at(s, len, j, &w)))
+				j += w;
+			if (digit_at(s, len, j) && digit_number_at(s, len, j, &m, &p2) && p2) {
+				const char *u;
+				m.unit = "";
+				if ((u = unit_at(s, len, m.end, &e)) != NULL)
+					m.unit = u, m.end = e;
+				if (!*n->unit || !*m.unit || !strcmp(n->unit, m.unit)) {
+					n->v = n->v / 2 + m.v / 2;   /* no overflow */
+					n->end = m.end;
+					if (*m.unit)
+						n->unit = m.unit;
+				}
+			}
+		}
+	}
+	return 1;
+}
+
+/* Every number in s[0..len), in order (number words only when words). */
+static void scan_numbers(const char *s, size_t len, int words, struct nums *ns)
+{
+	size_t i = 0, w;
+	uint32_t prev = 0, c;
+
+	while (i < len) {
+		c = cp_at(s, len, i, &w);
+		if ((py_decimal(c) >= 0 || (c == '.' && digit_at(s, len, i + 1))) &&
+		    !(is_wordcp(prev) || (c == '.' && prev == '.'))) {
+			struct num n;
+			if (number_at(s, len, i, 0, &n) && n.end > i) {
+				nums_push(ns, &n);
+				prev = cp_before(s, n.end, NULL);
+				i = n.end;
+				continue;
+			}
+		} else if (words && is_alpha_ascii(c) && !is_wordcp(prev)) {
+			struct num n;
+			if (number_at(s, len, i, 1, &n)) {
+				nums_push(ns, &n);
+				prev = cp_before(s, n.end, NULL);
+				i = n.end;
+				continue;
+			}
+		}
+		prev = c;
+		i += w;
+	}
+}
+
+/* The number a span states: digits first, number words when there are none. */
+static int pick_number(const char *s, size_t len, int last, struct num *out)
+{
+	struct nums ns = { NULL, 0, 0 };
+	int words, ok = 0;
+
+	for (words = 0; words < 2 && !ok; words++) {
+		ns.n = 0;
+		scan_numbers(s, len, words, &ns);
+		if (words) {   /* only the word numbers */
+			size_t k, o = 0;
+			for (k = 0; k < ns.n; k++)
+				if (ns.v[k].word)
+					ns.v[o++] = ns.v[k];
+			ns.n = o;
+		}
+		if (ns.n) {
+			*out = ns.v[last ? ns.n - 1 : 0];
+			ok = 1;
+		}
+	}
+	free(ns.v);
+	return ok;
+}
+
+static void format_number(double v, struct buf *out)
+{
+	if (isfinite(v) && v == floor(v) && fabs(v) < 1e15)
+		buf_addf(out, "%.0f", v);
+	else
+		py_float_repr(v, out);
+}
+
+static int units_compatible(const char *a, const char *b)
+{
+	return !*a || !*b || !strcmp(a, b);
+}
+
+static int close_enough(double a, double b)
+{
+	return fabs(a - b) <= REL_TOL * fabs(b);
+}
+
+/* ---- text normalisation and options -------------------------------------------- */
+
+/* Lower case, white space runs as one ' ', decorations and trailing
+ * punctuation removed from both ends. */
+static void norm_text(const char *s, size_t len, struct buf *out)
+{
+	struct buf low = BUF_INIT;
+	size_t i = 0, w, b, e;
+	int space = 0;
+
+	py_lower(s, len, &low);
+	buf_reset(out);
+	while (i < low.len) {
+		uint32_t c = cp_at(low.data, low.len, i, &w);
+		if (py_isspace(c)) {
+			space = out->len > 0;
+		} else {
+			if (space)
+				buf_addch(out, ' ');
+			space = 0;
+			buf_add(out, low.data + i, w);
+		}
+		i += w;
+	}
+	buf_release(&low);
+	b = 0;
+	e = out->len;
+	for (;;) {
+		size_t at;
+		uint32_t c;
+		if (b < e && (is_deco(cp_at(out->data, e, b, &w)) || out->data[b] == ' ')) {
+			b += w;
+			continue;
+		}
+		if (e > b) {
+			c = cp_before(out->data, e, &at);
+			if (is_deco(c) || c == ' ' || c == '.' || c == ',' || c == ';' || c == ':' ||
+			    c == '!' || c == '?' || c == 0x3002) {
+				e = at;
+				continue;
+			}
+		}
+		break;
+	}
+	if (b || e < out->len) {
+		memmove(out->data, out->data + b, e - b);
+		buf_truncate(out, e - b);
+	}
+}
+
+struct optinfo {
+	char letter;
+	struct buf norm;
+	int numeric;
+	struct num num;
+};
+
+/* A span that is one number, with its unit, and nothing else (approximation
+ * words before it are allowed). */
+static int whole_number(const char *s, size_t len, struct num *n, int words)
+{
+	static const char *const approx[] = { "approximately", "approx.", "approx", "about",
+					      "around", "roughly", "nearly", "~", "≈" };
+	size_t i = 0, w, k, m;
+	int again = 1;
+
+	while (again) {
+		again = 0;
+		while (i < len && (py_isspace(cp_at(s, len, i, &w)) || is_deco(cp_at(s, len, i, &w))))
+			i += w;
+		for (k = 0; k < ARRAY_SIZE(approx); k++) {
+			m = strlen(approx[k]);
+			if (has_ci(s, len, i, approx[k]) && (!is_alpha_ascii((unsigned char)approx[k][m - 1]) ||
+							     word_ci(s, len, i, approx[k]))) {
+				i += m;
+				again = 1;
+				break;
+			}
+		}
+	}
+	if (i < len && (s[i] == '-' || s[i] == '+'))
+		i++;
+	else if (has_ci(s, len, i, "\xe2\x88\x92"))
+		i += 3;
+	if (i >= len || !number_at(s, len, i, words, n))
+		return 0;
+	i = n->end;
+	while (i < len) {
+		uint32_t c = cp_at(s, len, i, &w);
+		if (!(py_isspace(c) || is_deco(c) || c == '.' || c == ',' || c == ';' || c == '!' ||
+		      c == 0x3002))
+			return 0;
+		i += w;
+	}
+	return 1;
+}
+
+static size_t opts_prepare(const struct item *it, struct optinfo **out)
+{
+	struct optinfo *oi;
+	size_t i, n = it ? it->nopt : 0;
+
+	*out = NULL;
+	if (!n)
+		return 0;
+	oi = xcalloc(n, sizeof(*oi));
+	for (i = 0; i < n; i++) {
+		const char *t = it->opts[i].text ? it->opts[i].text : "";
+		oi[i].letter = it->opts[i].letter[0];
+		buf_init(&oi[i].norm, BUF_MAX_DEFAULT);
+		norm_text(t, strlen(t), &oi[i].norm);
+		oi[i].numeric = whole_number(t, strlen(t), &oi[i].num, 0);
+	}
+	*out = oi;
+	return n;
+}
+
+static void opts_release(struct optinfo *oi, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		buf_release(&oi[i].norm);
+	free(oi);
+}
+
+/* The option a short span names by its text or value (first in option order). */
+static char match_option(const char *s, size_t len, const struct optinfo *oi, size_t n)
+{
+	struct buf nt = BUF_INIT;
+	struct num v;
+	size_t i;
+	char r = 0;
+
+	if (!n || !len)
+		return 0;
+	if (whole_number(s, len, &v, 1))
+		for (i = 0; i < n && !r; i++)
+			if (oi[i].numeric && units_compatible(v.unit, oi[i].num.unit) &&
+			    close_enough(v.v, oi[i].num.v))
+				r = oi[i].letter;
+	if (!r) {
+		norm_text(s, len, &nt);
+		for (i = 0; i < n && !r && nt.len; i++)
+			if (oi[i].norm.len == nt.len && !memcmp(oi[i].norm.data, nt.data, nt.len))
+				r = oi[i].letter;
+	}
+	buf_release(&nt);
+	return r;
+}
+
+/* ---- a choice at the start of a span -------------------------------------------- */
+
+enum { HOW_NONE, HOW_LETTER, HOW_OPTION };
+
+/* Skip decorations, brackets, LaTeX wrappers and the words option/choice/
+ * letter at s[i]; *bracket tells whether an opening bracket was passed. */
+static size_t skip_lead(const char *s, size_t len, size_t i, int *bracket)
+{
+	static const char *const wrappers[] = { "\\boxed{", "\\text{", "\\textbf{", "\\mathbf{",
+						"\\mathrm{" };
+	static const char *const words[] = { "option", "choice", "letter" };
+	size_t w, k, m;
+	int again = 1;
+
+	*bracket = 0;
+	while (again && i < len) {
+		uint32_t c = cp_at(s, len, i, &w);
+		again = 1;
+		if (py_isspace(c) || is_deco(c)) {
+			i += w;
+			continue;
+		}
+		if (c == '(' || c == '[' || c == '{') {
+			*bracket = 1;
+			i += w;
+			continue;
+		}
+		for (k = 0; k < ARRAY_SIZE(wrappers); k++)
+			if (has_ci(s, len, i, wrappers[k]))
+				break;
+		if (k < ARRAY_SIZE(wrappers)) {
+			*bracket = 1;
+			i += strlen(wrappers[k]);
+			continue;
+		}
+		for (k = 0; k < ARRAY_SIZE(words); k++)
+			if ((m = word_ci(s, len, i, words[k])))
+				break;
+		if (k < ARRAY_SIZE(words)) {
+			i += m;
+			while (i < len && (is_blank(cp_at(s, len, i, &w)) || s[i] == ':' || is_deco(cp_at(s, len, i, &w))))
+				i += w;
+			continue;
+		}
+		again = 0;
+	}
+	return i;
+}
+
+static int is_closer(uint32_t c)
+{
+	return c == ')' || c == ']' || c == '}' || is_deco(c);
+}
+
+static int is_delim(uint32_t c)
+{
+	return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' ||
+	       c == ')' || c == ']' || c == '}' || c == '\n' || c == '\r' || c == 0x3002 ||
+	       c == 0xFF1A || c == 0xFF0C || c == 0x2013 || c == 0x2014 || c == '-';
+}
+
+/* Words after "A"/"I" that still make it a choice ("A is correct"). */
+static int choice_word_follows(const char *s, size_t len, size_t j)
+{
+	static const char *const ok[] = { "is", "was", "because", "since", "seems", "would", "should", "as" };
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(ok); k++)
+		if (word_ci(s, len, j, ok[k]))
+			return 1;
+	return 0;
+}
+
+/* Does the option's text begin at s[j]? */
+static int option_text_at(const char *s, size_t len, size_t j, char letter,
+			  const struct optinfo *oi, size_t n)
+{
+	struct buf nt = BUF_INIT;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < n && !r; i++) {
+		size_t m = oi[i].norm.len;
+		if (oi[i].letter != letter || !m)
+			continue;
+		norm_text(s + j, len - j < m + 8 ? len - j : m + 8, &nt);
+		r = nt.len >= m && !memcmp(nt.data, oi[i].norm.data, m) &&
+		    (nt.len == m || !is_wordcp(cp_at(nt.data, nt.len, m, NULL)));
+	}
+	buf_release(&nt);
+	return r;
+}
+
+/*
+ * The choice stated at the start of s: a letter (decorated, bracketed,
+ * after "option") that is not part of a word, or the option's text or value.
+ * strict: the text is a whole answer, so a capital "A"/"I" followed by a
+ * word must be followed by that option's text (or "is", "because", ...),
+ * since "A car is moving left" states no choice; not strict (after an
+ * answer tag or a declaration) any capital letter followed by a word counts.
+ */
+static char span_choice(const char *s, size_t len, const struct item *it, const struct optinfo *oi,
+			size_t noi, int strict, int *how)
+{
+	size_t i, j, w, cut;
+	int bracket;
+	char r = 0;
+
+	*how = HOW_NONE;
+	if (len > SPAN_MAX)
+		len = SPAN_MAX;
+	i = skip_lead(s, len, 0, &bracket);
+	if (i < len && is_alpha_ascii((unsigned char)s[i]) && xletter_allowed(it, s[i])) {
+		char c = s[i];
+		int upper = c >= 'A' && c <= 'Z', ok = 0;
+		j = i + 1;
+		if (j >= len) {
+			ok = 1;
+		} else {
+			uint32_t nc = cp_at(s, len, j, &w);
+			if (bracket) {
+				ok = is_closer(nc) || nc == '.' || nc == ':';
+			} else if (!is_wordcp(nc)) {
+				size_t k = j;
+				while (k < len && is_closer(cp_at(s, len, k, &w)))
+					k += w;
+				if (k >= len || is_delim(cp_at(s, len, k, &w))) {
+					ok = 1;
+				} else if (is_blank(cp_at(s, len, k, &w))) {
+					while (k < len && is_blank(cp_at(s, len, k, &w)))
+						k += w;
+					if (k >= len) {
+						ok = 1;
+					} else {
+						uint32_t fc = cp_at(s, len, k, &w);
+						if (!is_wordcp(fc) || option_text_at(s, len, k, c, oi, noi))
+							ok = 1;
+						else if (upper && !(strict && (c == 'A' || c == 'I')))
+							ok = 1;
+						else if (upper && choice_word_follows(s, len, k))
+							ok = 1;
+					}
+				}
+			}
+		}
+		if (ok) {
+			*how = HOW_LETTER;
+			return upper ? c : (char)(c - 32);
+		}
+	}
+	/* the option's text or value: the first line, then its first clause */
+	cut = 0;
+	while (cut < len && s[cut] != '\n')
+		cut++;
+	if ((r = match_option(s, cut, oi, noi)) == 0) {
+		for (j = 0; j < cut; j++)
+			if (s[j] == ',' || s[j] == ';' || s[j] == '(' ||
+			    (s[j] == '.' && (j + 1 == cut || s[j + 1] == ' ')))
+				break;
+		if (j < cut)
+			r = match_option(s, j, oi, noi);
+	}
+	if (r)
+		*how = HOW_OPTION;
+	return r;
+}
+
+static const char *find_bytes(const char *h, size_t hn, const char *n, size_t nn)
+{
+	size_t i;
+
+	for (i = 0; nn && i + nn <= hn; i++)
+		if (h[i] == n[0] && !memcmp(h + i, n, nn))
+			return h + i;
+	return NULL;
+}
+
+/* ---- shared patterns -------------------------------------------------------------- */
+
+enum { RP_TAG, RP_DECL, RP_MARK, RP_NDECL };
+static struct xpat rb_pats[] = {
+	[RP_TAG] = { "<answer>(.*?)(?:</answer>|\\z)", RX_S | RX_I, NULL },
+	[RP_DECL] = { "(?:\\b(?:final|correct|right|best|my)[\\s*_]+(?:answer|option|choice)s?"
+		      "|\\banswer|\\bans\\b|(?:最终|正确)?答案(?:是|为)?"
+		      "|\\bi\\s+(?:would\\s+|will\\s+|'ll\\s+)?(?:choose|pick|select|go\\s+with))"
+		      "[\\s*_]*(?:(?:is|would\\s+be|should\\s+be|will\\s+be|must\\s+be)\\b)?"
+		      "[\\s*_]*(?:[:：=]|-(?!\\d))?", RX_I, NULL },
+	[RP_MARK] = { "\\(([A-Ea-e])\\)|\\[([A-E])\\]|\\*\\*([A-E])\\*\\*|\\$([A-E])\\$"
+		      "|\\b(?i:option|choice)\\s+([A-E])\\b|^[\\h*]*([A-E])[.:)]", RX_M, NULL },
+	[RP_NDECL] = { "\\b(?:answer|ans)\\b", RX_I, NULL },
+};
+static struct xpatset rb_set = XPATSET(rb_pats, "robust extractors");
+static void rb_init(void) { xpat_compile(&rb_set); }
+
+/* The content of the last \boxed{...} (to the end when unclosed). */
+static int last_boxed(const char *s, size_t len, size_t *b, size_t *e)
+{
+	size_t i, start = SIZE_MAX, depth = 1;
+
+	for (i = len; i-- > 0;)
+		if (s[i] == '\\' && has_ci(s, len, i, "\\boxed{")) {
+			start = i + 7;
+			break;
+		}
+	if (start == SIZE_MAX)
+		return 0;
+	for (i = start; i < len; i++) {
+		if (s[i] == '{')
+			depth++;
+		else if (s[i] == '}' && --depth == 0)
+			break;
+	}
+	*b = start;
+	*e = i;
+	return 1;
+}
+
+static void set_out(struct extraction *out, const char *v, size_t n, int rule)
+{
+	free(out->value);
+	out->value = xstrndup(v, n);
+	out->found = 1;
+	out->rule = rule;
+}
+
+/* The last marked letter and how many different letters are marked. */
+static int marked_letters(const char *s, size_t len, const struct item *it, char *last, size_t *nseen)
+{
+	struct rx_match m;
+	char seen[8] = "";
+	size_t from = 0;
+	int rc = 0, g;
+
+	*last = 0;
+	*nseen = 0;
+	while (from < len && (rc = rx_search(rb_pats[RP_MARK].rx, s, len, from, &m)) > 0) {
+		for (g = 1; g <= 6; g++) {
+			char l;
+			if (m.gstart[g] == SIZE_MAX)
+				continue;
+			l = s[m.gstart[g]];
+			if (!xletter_allowed(it, l))
+				continue;
+			l = (char)(l & ~32);
+			*last = l;
+			if (!strchr(seen, l) && *nseen < 7) {
+				seen[(*nseen)++] = l;
+				seen[*nseen] = 0;
+			}
+		}
+		from = m.end > from ? m.end : from + 1;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* What a declaration at s[at] states: the rest of its line, or the next
+ * line that is not blank when the rest is ("The answer is:\n\nB: 0"). */
+static size_t decl_span(const char *s, size_t len, size_t at, size_t *end)
+{
+	size_t b = at, e, w;
+	int lines = 0;
+
+	for (e = b; e < len && s[e] != '\n' && e - b < SPAN_MAX; e++)
+		;
+	while (lines++ < 4) {   /* a few blank lines at most */
+		size_t k = b;
+		while (k < e && (py_isspace(cp_at(s, len, k, &w)) || is_deco(cp_at(s, len, k, &w))))
+			k += w;
+		if (k < e || e >= len || s[e] != '\n')
+			break;
+		b = e + 1;
+		for (e = b; e < len && s[e] != '\n' && e - b < SPAN_MAX; e++)
+			;
+	}
+	*end = e;
+	return b;
+}
+
+/* ---- robust-letter ------------------------------------------------------------------ */
+
+int extract_robust_letter(const char *text, size_t tlen, const struct item *it, struct extraction *out)
+{
+	struct optinfo *oi = NULL;
+	struct rx_match m;
+	size_t noi, tb, te, b, e, from, len;
+	const char *s;
+	char c = 0, decl = 0, last = 0, t[2];
+	size_t nmarked = 0;
+	int how, rule = -1, rc = 0;
+
+	free(out->value);
+	out->value = xstrdup("");
+	out->found = 0;
+	out->rule = -1;
+	if (xpat_ready(&rb_set, rb_init) < 0)
+		return -1;
+	xthink_region(text, tlen, &tb, &te);
+	s = text + tb;
+	len = te - tb;
+	noi = opts_prepare(it, &oi);
+
+	/* 0: the last <answer> tag */
+	if ((rc = xpat_last(rb_pats[RP_TAG].rx, s, len, &m)) > 0) {
+		c = span_choice(s + m.gstart[1], m.gend[1] - m.gstart[1], it, oi, noi, 0, &how);
+		rule = 0;
+	}
+	/* 1: the last \boxed{} */
+	if (!c && rc >= 0 && last_boxed(s, len, &b, &e)) {
+		c = span_choice(s + b, e - b, it, oi, noi, 0, &how);
+		rule = 1;
+	}
+	/* 2: the last declaration that names a choice ("the answer is (b)") */
+	for (from = 0; !c && rc >= 0 && from < len;) {
+		char d;
+		if ((rc = rx_search(rb_pats[RP_DECL].rx, s, len, from, &m)) <= 0)
+			break;
+		b = decl_span(s, len, m.end, &e);
+		if ((d = span_choice(s + b, e - b, it, oi, noi, 0, &how)))
+			decl = d;
+		from = m.end > from ? m.end : from + 1;
+	}
+	if (decl && rc >= 0) {
+		c = decl;
+		rule = 2;
+	}
+	/* markers: "(b)", "**B**", "$B$", "[B]", "option C", "B." at a line start;
+	 * three different marked letters make the text an echo of the options */
+	if (!c && rc >= 0)
+		rc = marked_letters(s, len, it, &last, &nmarked);
+	/* 3, 4: the whole answer is a choice (a letter first, or an option) */
+	if (!c && rc >= 0 && nmarked < 3) {
+		c = span_choice(s, len, it, oi, noi, 1, &how);
+		rule = how == HOW_OPTION ? 4 : 3;
+	}
+	/* 5: the last marked letter */
+	if (!c && rc >= 0 && nmarked < 3 && last) {
+		c = last;
+		rule = 5;
+	}
+	/* 6: exactly one option's text or value is mentioned */
+	if (!c && rc >= 0 && noi) {
+		struct buf nt = BUF_INIT;
+		struct nums ns = { NULL, 0, 0 };
+		size_t i, k, hits = 0;
+		char hit = 0;
+		norm_text(s, len, &nt);
+		scan_numbers(s, len, 1, &ns);
+		for (i = 0; i < noi; i++) {
+			int found = 0;
+			for (k = 0; k < i; k++)   /* the same text as an earlier option */
+				if (oi[k].norm.len == oi[i].norm.len &&
+				    (!oi[i].norm.len || !memcmp(oi[k].norm.data, oi[i].norm.data, oi[i].norm.len)))
+					break;
+			if (k < i || !oi[i].norm.len)
+				continue;
+			if (oi[i].numeric) {
+				for (k = 0; k < ns.n && !found; k++)
+					found = units_compatible(ns.v[k].unit, oi[i].num.unit) &&
+						close_enough(ns.v[k].v, oi[i].num.v);
+			} else {
+				size_t p = 0, on = oi[i].norm.len;
+				const char *hs = buf_cstr(&nt);
+				while (!found && p + on <= nt.len) {
+					const char *q = find_bytes(hs + p, nt.len - p, oi[i].norm.data, on);
+					size_t at;
+					if (!q)
+						break;
+					at = (size_t)(q - hs);
+					found = (at == 0 || !is_wordcp(cp_before(hs, at, NULL))) &&
+						(at + on == nt.len || !is_wordcp(cp_at(hs, nt.len, at + on, NULL)));
+					p = at + 1;
+				}
+			}
+			if (found)
+				hits++, hit = hit ? hit : oi[i].letter;
+		}
+		if (hits == 1) {
+			c = hit;
+			rule = 6;
+		}
+		buf_release(&nt);
+		free(ns.v);
+	}
+	opts_release(oi, noi);
+	if (rc < 0)
+		return -1;
+	if (c) {
+		t[0] = c;
+		t[1] = 0;
+		set_out(out, t, 1, rule);
+	}
+	return 0;
+}
+
+/* ---- robust-number --------------------------------------------------------------- */
+
+int extract_robust_number(const char *text, size_t tlen, const struct item *it, struct extraction *out)
+{
+	struct buf v = BUF_INIT;
+	struct rx_match m;
+	struct num n;
+	size_t tb, te, b, e, from, len, i, w;
+	const char *s;
+	int rule = -1, rc = 0, got = 0;
+
+	(void)it;
+	free(out->value);
+	out->value = xstrdup("");
+	out->found = 0;
+	out->rule = -1;
+	if (xpat_ready(&rb_set, rb_init) < 0)
+		return -1;
+	xthink_region(text, tlen, &tb, &te);
+	s = text + tb;
+	len = te - tb;
+
+	/* 0: the last <answer> tag; 1: the last \boxed{} */
+	if ((rc = xpat_last(rb_pats[RP_TAG].rx, s, len, &m)) > 0)
+		if ((got = pick_number(s + m.gstart[1], m.gend[1] - m.gstart[1], 0, &n)))
+			rule = 0;
+	if (!got && rc >= 0 && last_boxed(s, len, &b, &e))
+		if ((got = pick_number(s + b, e - b, 0, &n)))
+			rule = 1;
+	/* 2: the first number after the last "answer" that has one on its line */
+	for (from = 0; !got && rc >= 0 && from < len;) {
+		struct num k;
+		if ((rc = rx_search(rb_pats[RP_NDECL].rx, s, len, from, &m)) <= 0)
+			break;
+		for (e = m.end; e < len && s[e] != '\n' && e - m.end < SPAN_MAX; e++)
+			;
+		if (pick_number(s + m.end, e - m.end, 0, &k)) {
+			n = k;
+			rule = 2;
+		}
+		from = m.end > from ? m.end : from + 1;
+	}
+	if (rule == 2 && rc >= 0)
+		got = 1;
+	/* 3: the answer starts with its number; 4: otherwise the last number */
+	if (!got && rc >= 0 && pick_number(s, len, 0, &n)) {
+		int leading = 1;
+		for (i = 0; i < n.start && leading;) {
+			uint32_t c = cp_at(s, len, i, &w);
+			if (!(py_isspace(c) || is_deco(c) || c == '~' || c == 0x2248 || c == '(' ||
+			      c == '['))
+				leading = 0;
+			i += w;
+		}
+		if (!leading) {
+			static const char *const approx[] = { "approximately", "about", "around", "roughly",
+							      "nearly", "approx.", "between" };
+			size_t k, p = 0;
+			while (p < n.start && (py_isspace(cp_at(s, len, p, &w)) || is_deco(cp_at(s, len, p, &w))))
+				p += w;
+			for (k = 0; k < ARRAY_SIZE(approx); k++)
+				if (has_ci(s, len, p, approx[k])) {
+					p += strlen(approx[k]);
+					while (p < n.start && (py_isspace(cp_at(s, len, p, &w)) || s[p] == '~'))
+						p += w;
+					leading = p == n.start;
+					break;
+				}
+		}
+		if (leading) {
+			rule = 3;
+		} else {
+			pick_number(s, len, 1, &n);
+			rule = 4;
+		}
+		got = 1;
+	}
+	if (rc < 0)
+		return -1;
+	if (got) {
+		format_number(n.v, &v);
+		set_out(out, buf_cstr(&v), v.len, rule);
+	}
+	buf_release(&v);
+	return 0;
+}

@@ -1,0 +1,486 @@
+#include "harness/common.h"
+#include "scorers/stats.h"
+#include "harness/log.h"
+#include "harness/rng.h"
+#include "harness/xalloc.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#define RESAMPLE_STRIDE 0x9E3779B97F4A7C15ull
+
+void stats_opts_default(struct stats_opts *o)
+{
+	o->resamples = STATS_RESAMPLES;
+	o->seed = 0;
+	o->level = STATS_LEVEL;
+	o->threads = 0;
+}
+
+void stats_init(struct stats_boot *b, size_t nv)
+{
+	memset(b, 0, sizeof(*b));
+	b->nv = nv ? nv : 1;
+}
+
+static size_t add_group(struct stats_boot *b, enum stats_kind kind)
+{
+	struct stats_group *g;
+
+	ALLOC_GROW(b->groups, b->ngroups + 1, b->galloc);
+	g = &b->groups[b->ngroups];
+	memset(g, 0, sizeof(*g));
+	g->kind = kind;
+	return b->ngroups++;
+}
+
+size_t stats_group_items(struct stats_boot *b)
+{
+	return add_group(b, STATS_ITEMS);
+}
+
+size_t stats_group_mean(struct stats_boot *b, const size_t *parts, size_t nparts)
+{
+	size_t g = add_group(b, STATS_MEAN), i, k = 0;
+
+	b->groups[g].parts = xcalloc(nparts ? nparts : 1, sizeof(size_t));
+	for (i = 0; i < nparts; i++)
+		if (parts[i] < g)      /* only earlier groups: no cycles */
+			b->groups[g].parts[k++] = parts[i];
+	b->groups[g].nparts = k;
+	return g;
+}
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 0xCBF29CE484222325ull;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001B3ull;
+	}
+	return h;
+}
+
+static void key_rehash(struct stats_boot *b)
+{
+	size_t cap = b->key_cap ? b->key_cap * 2 : 256, i;
+	char **keys = xcalloc(cap, sizeof(*keys));
+	size_t *ids = xcalloc(cap, sizeof(*ids));
+
+	for (i = 0; i < b->key_cap; i++) {
+		size_t j;
+		if (!b->keys[i])
+			continue;
+		for (j = hash_str(b->keys[i]) & (cap - 1); keys[j]; j = (j + 1) & (cap - 1))
+			;
+		keys[j] = b->keys[i];
+		ids[j] = b->key_ids[i];
+	}
+	free(b->keys);
+	free(b->key_ids);
+	b->keys = keys;
+	b->key_ids = ids;
+	b->key_cap = cap;
+}
+
+static size_t cluster_of(struct stats_boot *b, const char *key)
+{
+	size_t j;
+
+	if (!key || !*key)
+		return b->nclusters++;
+	if ((b->nkeys + 1) * 2 > b->key_cap)
+		key_rehash(b);
+	for (j = hash_str(key) & (b->key_cap - 1); b->keys[j]; j = (j + 1) & (b->key_cap - 1))
+		if (!strcmp(b->keys[j], key))
+			return b->key_ids[j];
+	b->keys[j] = xstrdup(key);
+	b->key_ids[j] = b->nclusters++;
+	b->nkeys++;
+	return b->key_ids[j];
+}
+
+void stats_add(struct stats_boot *b, const char *cluster, const size_t *groups, size_t ngroups,
+	       const double *values)
+{
+	size_t c = cluster_of(b, cluster), i, v;
+
+	b->nitems++;
+	for (i = 0; i < ngroups; i++) {
+		if (groups[i] >= b->ngroups || b->groups[groups[i]].kind != STATS_ITEMS)
+			continue;
+		if (b->nmemb + 1 > b->malloc_) {
+			ALLOC_GROW(b->memb, b->nmemb + 1, b->malloc_);
+			b->mval = xrealloc(b->mval, st_mult(st_mult(b->malloc_, b->nv), sizeof(double)));
+		}
+		b->memb[b->nmemb].cluster = c;
+		b->memb[b->nmemb].group = groups[i];
+		for (v = 0; v < b->nv; v++)
+			b->mval[b->nmemb * b->nv + v] = values[v];
+		b->nmemb++;
+	}
+}
+
+/* Per-cluster sums: entries sorted by cluster, one per (cluster, group). */
+struct sums {
+	size_t nentries;
+	size_t *start;        /* nclusters + 1 */
+	size_t *group;        /* per entry */
+	double *n, *s;        /* per entry, nv each */
+};
+
+static const struct stats_boot *sort_ctx;
+
+static int cmp_memb(const void *a, const void *b)
+{
+	const struct stats_entry *x = &sort_ctx->memb[*(const size_t *)a];
+	const struct stats_entry *y = &sort_ctx->memb[*(const size_t *)b];
+
+	if (x->cluster != y->cluster)
+		return x->cluster < y->cluster ? -1 : 1;
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	return 0;
+}
+
+static void build_sums(const struct stats_boot *b, struct sums *sm)
+{
+	size_t *ord = xcalloc(b->nmemb ? b->nmemb : 1, sizeof(*ord));
+	size_t i, e = 0, v, nv = b->nv;
+
+	for (i = 0; i < b->nmemb; i++)
+		ord[i] = i;
+	sort_ctx = b;
+	qsort(ord, b->nmemb, sizeof(*ord), cmp_memb);
+	sort_ctx = NULL;
+	sm->start = xcalloc(b->nclusters + 1, sizeof(size_t));
+	sm->group = xcalloc(b->nmemb ? b->nmemb : 1, sizeof(size_t));
+	sm->n = xcalloc(st_mult(b->nmemb ? b->nmemb : 1, nv), sizeof(double));
+	sm->s = xcalloc(st_mult(b->nmemb ? b->nmemb : 1, nv), sizeof(double));
+	for (i = 0; i < b->nmemb; i++) {
+		const struct stats_entry *m = &b->memb[ord[i]];
+		if (!i || m->cluster != b->memb[ord[i - 1]].cluster ||
+		    m->group != b->memb[ord[i - 1]].group) {
+			sm->group[e] = m->group;
+			sm->start[m->cluster + 1] = e + 1;   /* end of this cluster so far */
+			e++;
+		}
+		for (v = 0; v < nv; v++) {
+			double x = b->mval[ord[i] * nv + v];
+			if (!isnan(x)) {
+				sm->n[(e - 1) * nv + v] += 1;
+				sm->s[(e - 1) * nv + v] += x;
+			}
+		}
+	}
+	sm->nentries = e;
+	/* clusters without entries end where the previous one ended */
+	for (i = 1; i <= b->nclusters; i++)
+		if (sm->start[i] < sm->start[i - 1])
+			sm->start[i] = sm->start[i - 1];
+	free(ord);
+}
+
+static void sums_release(struct sums *sm)
+{
+	free(sm->start);
+	free(sm->group);
+	free(sm->n);
+	free(sm->s);
+}
+
+/* Group values from accumulated sums: out[g * nv + v]. */
+static void evaluate(const struct stats_boot *b, const double *accn, const double *accs, double scale,
+		     double *out)
+{
+	size_t g, v, k, nv = b->nv;
+
+	for (g = 0; g < b->ngroups; g++) {
+		const struct stats_group *gr = &b->groups[g];
+		for (v = 0; v < nv; v++) {
+			size_t i = g * nv + v;
+			if (gr->kind == STATS_ITEMS) {
+				out[i] = accn[i] > 0 ? accs[i] / accn[i] * scale : NAN;
+			} else {
+				double sum = 0;
+				size_t m = 0;
+				for (k = 0; k < gr->nparts; k++) {
+					double x = out[gr->parts[k] * nv + v];
+					if (!isnan(x)) {
+						sum += x;
+						m++;
+					}
+				}
+				out[i] = m ? sum / (double)m : NAN;
+			}
+		}
+	}
+}
+
+/* Uniform in [0, n), n < 2^32: Lemire's multiply-shift with rejection. */
+static uint32_t below32(struct rng *r, uint32_t n)
+{
+	uint64_t m = (rng_next(r) >> 32) * (uint64_t)n;
+	uint32_t l = (uint32_t)m;
+
+	if (l < n) {
+		uint32_t t = (uint32_t)(-n) % n;
+		while (l < t) {
+			m = (rng_next(r) >> 32) * (uint64_t)n;
+			l = (uint32_t)m;
+		}
+	}
+	return (uint32_t)(m >> 32);
+}
+
+struct job {
+	const struct stats_boot *b;
+	const struct sums *sm;
+	uint64_t seed;
+	double scale;
+	size_t from, to, resamples;
+	double *rep;
+};
+
+static void *work(void *arg)
+{
+	const struct job *j = arg;
+	const struct stats_boot *b = j->b;
+	const struct sums *sm = j->sm;
+	size_t K = b->nclusters, nv = b->nv, width = b->ngroups * nv;
+	uint32_t *w = xcalloc(K ? K : 1, sizeof(*w));
+	double *accn = xcalloc(width ? width : 1, sizeof(double));
+	double *accs = xcalloc(width ? width : 1, sizeof(double));
+	double *val = xcalloc(width ? width : 1, sizeof(double));
+	size_t r, k, c, e, v;
+
+	for (r = j->from; r < j->to; r++) {
+		struct rng rg;
+		rng_seed(&rg, j->seed + (uint64_t)r * RESAMPLE_STRIDE);
+		memset(w, 0, K * sizeof(*w));
+		for (k = 0; k < K; k++)
+			w[below32(&rg, (uint32_t)K)]++;
+		memset(accn, 0, width * sizeof(double));
+		memset(accs, 0, width * sizeof(double));
+		for (c = 0; c < K; c++) {
+			double wc;
+			if (!w[c])
+				continue;
+			wc = w[c];
+			if (nv == 1) {
+				/* the common case, kept simple for the compiler */
+				for (e = sm->start[c]; e < sm->start[c + 1]; e++) {
+					accn[sm->group[e]] += wc * sm->n[e];
+					accs[sm->group[e]] += wc * sm->s[e];
+				}
+				continue;
+			}
+			for (e = sm->start[c]; e < sm->start[c + 1]; e++) {
+				size_t base = sm->group[e] * nv;
+				for (v = 0; v < nv; v++) {
+					accn[base + v] += wc * sm->n[e * nv + v];
+					accs[base + v] += wc * sm->s[e * nv + v];
+				}
+			}
+		}
+		evaluate(b, accn, accs, j->scale, val);
+		for (k = 0; k < width; k++)
+			j->rep[k * j->resamples + r] = val[k];
+	}
+	free(w);
+	free(accn);
+	free(accs);
+	free(val);
+	return NULL;
+}
+
+int stats_run(struct stats_boot *b, const struct stats_opts *o, double scale)
+{
+	struct sums sm;
+	size_t B = o->resamples, width = b->ngroups * b->nv, t, nthreads;
+	struct job jobs[8];
+	pthread_t tid[8];
+	double work_units;
+
+	free(b->rep);
+	b->rep = NULL;
+	b->resamples = 0;
+	b->scale = scale;
+	if (!B)
+		return 0;
+	if (b->nclusters > UINT32_MAX)
+		return error("bootstrap: too many clusters (%zu)", b->nclusters);
+	build_sums(b, &sm);
+	b->rep = xcalloc(st_mult(width ? width : 1, B), sizeof(double));
+	b->resamples = B;
+	/* threads only pay off for big problems; results never depend on them */
+	work_units = (double)B * (double)(b->nclusters + sm.nentries * b->nv);
+	nthreads = o->threads > 0 ? (size_t)o->threads : 1;
+	if (o->threads <= 0 && work_units > 4e7) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		nthreads = ncpu > 1 ? (size_t)ncpu : 1;
+	}
+	if (nthreads > ARRAY_SIZE(jobs))
+		nthreads = ARRAY_SIZE(jobs);
+	if (nthreads > B)
+		nthreads = B;
+	for (t = 0; t < nthreads; t++) {
+		jobs[t].b = b;
+		jobs[t].sm = &sm;
+		jobs[t].seed = o->seed;
+		jobs[t].scale = scale;
+		jobs[t].from = B * t / nthreads;
+		jobs[t].to = B * (t + 1) / nthreads;
+		jobs[t].resamples = B;
+		jobs[t].rep = b->rep;
+	}
+	for (t = 1; t < nthreads; t++)
+		if (pthread_create(&tid[t], NULL, work, &jobs[t]) != 0) {
+			/* no thread: do that share here */
+			work(&jobs[t]);
+			jobs[t].from = jobs[t].to;
+			tid[t] = 0;
+		}
+	work(&jobs[0]);
+	for (t = 1; t < nthreads; t++)
+		if (jobs[t].from != jobs[t].to)
+			pthread_join(tid[t], NULL);
+	sums_release(&sm);
+	return 0;
+}
+
+double *stats_point(const struct stats_boot *b, double scale)
+{
+	size_t width = b->ngroups * b->nv, i, v;
+	double *accn = xcalloc(width ? width : 1, sizeof(double));
+	double *accs = xcalloc(width ? width : 1, sizeof(double));
+	double *out = xcalloc(width ? width : 1, sizeof(double));
+
+	for (i = 0; i < b->nmemb; i++)
+		for (v = 0; v < b->nv; v++) {
+			double x = b->mval[i * b->nv + v];
+			if (!isnan(x)) {
+				accn[b->memb[i].group * b->nv + v] += 1;
+				accs[b->memb[i].group * b->nv + v] += x;
+			}
+		}
+	evaluate(b, accn, accs, scale, out);
+	free(accn);
+	free(accs);
+	return out;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double stats_quantile(const double *x, size_t n, double p)
+{
+	double h, f;
+	size_t j;
+
+	if (!n)
+		return NAN;
+	if (p <= 0)
+		return x[0];
+	if (p >= 1)
+		return x[n - 1];
+	h = (double)(n - 1) * p;
+	j = (size_t)floor(h);
+	f = h - (double)j;
+	if (j + 1 >= n)
+		return x[n - 1];
+	return x[j] + f * (x[j + 1] - x[j]);
+}
+
+void stats_ci(const struct stats_boot *b, size_t g, size_t v, int v0, double level,
+	      struct stats_ci *out)
+{
+	size_t B = b->resamples, r, m = 0;
+	const double *a, *z = NULL;
+	double *x, mean = 0, ss = 0;
+
+	out->lo = out->hi = out->se = NAN;
+	out->defined = 0;
+	if (!B || g >= b->ngroups || v >= b->nv || (v0 >= 0 && (size_t)v0 >= b->nv))
+		return;
+	a = b->rep + (g * b->nv + v) * B;
+	if (v0 >= 0)
+		z = b->rep + (g * b->nv + (size_t)v0) * B;
+	x = xcalloc(B, sizeof(double));
+	for (r = 0; r < B; r++) {
+		double d = z ? a[r] - z[r] : a[r];
+		if (!isnan(d))
+			x[m++] = d;
+	}
+	out->defined = m;
+	if (m) {
+		double alpha = 1 - level;
+		qsort(x, m, sizeof(double), cmp_double);
+		out->lo = stats_quantile(x, m, alpha / 2);
+		out->hi = stats_quantile(x, m, 1 - alpha / 2);
+		for (r = 0; r < m; r++)
+			mean += x[r];
+		mean /= (double)m;
+		for (r = 0; r < m; r++)
+			ss += (x[r] - mean) * (x[r] - mean);
+		if (m > 1)
+			out->se = sqrt(ss / (double)(m - 1));
+	}
+	free(x);
+}
+
+void stats_release(struct stats_boot *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->ngroups; i++)
+		free(b->groups[i].parts);
+	free(b->groups);
+	for (i = 0; i < b->key_cap; i++)
+		free(b->keys[i]);
+	free(b->keys);
+	free(b->key_ids);
+	free(b->memb);
+	free(b->mval);
+	free(b->rep);
+	memset(b, 0, sizeof(*b));
+}
+
+double stats_binom_cdf_half(size_t k, size_t n)
+{
+	/* sum of C(n, i) / 2^n for i <= k, in log space to stay finite */
+	double total = 0, ln2n = (double)n * log(2.0);
+	size_t i;
+
+	if (k >= n)
+		return 1;
+	for (i = 0; i <= k; i++)
+		total += exp(lgamma((double)n + 1) - lgamma((double)i + 1) -
+			     lgamma((double)(n - i) + 1) - ln2n);
+	return total > 1 ? 1 : total;
+}
+
+double stats_mcnemar(size_t b, size_t c, int *exact)
+{
+	size_t n = b + c;
+	double p;
+
+	if (exact)
+		*exact = n < STATS_MCNEMAR_EXACT_BELOW;
+	if (!n)
+		return 1;
+	if (n < STATS_MCNEMAR_EXACT_BELOW) {
+		p = 2 * stats_binom_cdf_half(b < c ? b : c, n);
+	} else {
+		double d = fabs((double)b - (double)c) - 1;
+		double chi = d > 0 ? d * d / (double)n : 0;
+		p = erfc(sqrt(chi / 2));
+	}
+	return p > 1 ? 1 : p;
+}

@@ -1,0 +1,300 @@
+/* Unit tests: scorers/stats.c (bootstrap, quantiles, McNemar) and the
+ * aggregate bootstrap layout. Exact values come from Python (math.comb,
+ * math.erfc; tests/e2e/stats_ref.py); the full cross-check against an
+ * independent bootstrap is tests/e2e/t_bootstrap.sh. */
+#include "harness/common.h"
+#include "harness/rng.h"
+#include "harness/util.h"
+#include "scorers/aggregate.h"
+#include "scorers/stats.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+static void test_quantile(void **state)
+{
+	const double x[] = { 1, 2, 3, 4, 5 }, one[] = { 3 };
+
+	(void)state;
+	assert_float_equal(stats_quantile(x, 5, 0.025), 1.1, 1e-12);
+	assert_float_equal(stats_quantile(x, 5, 0.975), 4.9, 1e-12);
+	assert_float_equal(stats_quantile(x, 5, 0.5), 3, 0);
+	assert_float_equal(stats_quantile(x, 5, 0), 1, 0);
+	assert_float_equal(stats_quantile(x, 5, 1), 5, 0);
+	assert_float_equal(stats_quantile(one, 1, 0.3), 3, 0);
+	assert_true(isnan(stats_quantile(x, 0, 0.5)));
+}
+
+static void test_mcnemar(void **state)
+{
+	static const struct {
+		size_t b, c;
+		double p;
+		int exact;
+	} cases[] = {
+		{ 1, 9, 0.021484375, 1 },
+		{ 0, 0, 1.0, 1 },
+		{ 5, 5, 1.0, 1 },
+		{ 12, 12, 1.0, 1 },
+		{ 0, 24, 1.1920928955078125e-07, 1 },
+		{ 3, 21, 0.0002771615982055664, 0 },
+		{ 30, 10, 0.002663119259138554, 0 },
+		{ 100, 70, 0.0261350941138681, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		int exact = -1;
+		double p = stats_mcnemar(cases[i].b, cases[i].c, &exact);
+		assert_float_equal(p, cases[i].p, cases[i].p * 1e-9 + 1e-15);
+		assert_int_equal(exact, cases[i].b + cases[i].c < 25);
+	}
+	assert_float_equal(stats_binom_cdf_half(2, 5), 0.5, 1e-15);
+	assert_float_equal(stats_binom_cdf_half(5, 5), 1, 0);
+	assert_float_equal(stats_binom_cdf_half(0, 10), 1.0 / 1024, 1e-15);
+	/* large n stays finite and sane */
+	assert_float_equal(stats_binom_cdf_half(500, 1000), 0.5126125090891088, 1e-9);
+}
+
+static void opts(struct stats_opts *o, size_t b, uint64_t seed)
+{
+	stats_opts_default(o);
+	o->resamples = b;
+	o->seed = seed;
+}
+
+/* Every score the same: every interval is that score, SE 0. */
+static void test_degenerate_constant(void **state)
+{
+	struct stats_boot b;
+	struct stats_opts o;
+	struct stats_ci ci;
+	size_t g, gm, parts[1], i;
+	double v = 0.25;
+	char key[16];
+
+	(void)state;
+	stats_init(&b, 1);
+	g = stats_group_items(&b);
+	parts[0] = g;
+	gm = stats_group_mean(&b, parts, 1);
+	for (i = 0; i < 50; i++) {
+		snprintf(key, sizeof(key), "v%zu", i % 7);
+		stats_add(&b, key, &g, 1, &v);
+	}
+	opts(&o, 500, 1);
+	assert_int_equal(stats_run(&b, &o, 100), 0);
+	assert_int_equal(b.nclusters, 7);
+	stats_ci(&b, g, 0, -1, 0.95, &ci);
+	assert_float_equal(ci.lo, 25, 1e-12);
+	assert_float_equal(ci.hi, 25, 1e-12);
+	assert_float_equal(ci.se, 0, 1e-12);
+	assert_int_equal(ci.defined, 500);
+	stats_ci(&b, gm, 0, -1, 0.95, &ci);
+	assert_float_equal(ci.lo, 25, 1e-12);
+	stats_release(&b);
+}
+
+/* One cluster holding every item: each resample draws it once, so the
+ * interval is the point estimate. Items without a key are their own clusters. */
+static void test_one_cluster(void **state)
+{
+	struct stats_boot b;
+	struct stats_opts o;
+	struct stats_ci ci;
+	size_t g, i;
+	double *pt;
+
+	(void)state;
+	stats_init(&b, 1);
+	g = stats_group_items(&b);
+	for (i = 0; i < 40; i++) {
+		double v = (double)(i % 3) / 2;
+		stats_add(&b, "same.mp4", &g, 1, &v);
+	}
+	opts(&o, 200, 3);
+	assert_int_equal(stats_run(&b, &o, 100), 0);
+	pt = stats_point(&b, 100);
+	stats_ci(&b, g, 0, -1, 0.95, &ci);
+	assert_float_equal(ci.lo, pt[0], 1e-12);
+	assert_float_equal(ci.hi, pt[0], 1e-12);
+	free(pt);
+	stats_release(&b);
+
+	stats_init(&b, 1);
+	g = stats_group_items(&b);
+	for (i = 0; i < 10; i++) {
+		double v = 1;
+		stats_add(&b, i % 2 ? NULL : "", &g, 1, &v);
+	}
+	assert_int_equal(b.nclusters, 10);
+	stats_release(&b);
+}
+
+/* NAN values are not scored; a group without scored items in a resample is
+ * undefined there; a mean group averages only defined parts. */
+static void test_undefined(void **state)
+{
+	struct stats_boot b;
+	struct stats_opts o;
+	struct stats_ci ci;
+	size_t ga, gb, gm, parts[2], i;
+	double *pt;
+
+	(void)state;
+	stats_init(&b, 1);
+	ga = stats_group_items(&b);
+	gb = stats_group_items(&b);
+	parts[0] = ga;
+	parts[1] = gb;
+	gm = stats_group_mean(&b, parts, 2);
+	for (i = 0; i < 30; i++) {
+		char key[16];
+		double v = i % 5 == 0 ? NAN : (double)(i % 2);
+		snprintf(key, sizeof(key), "c%zu", i);
+		stats_add(&b, key, &ga, 1, &v);
+	}
+	{
+		/* group b: one item in its own cluster, often not drawn */
+		double v = 1;
+		stats_add(&b, "lonely", &gb, 1, &v);
+	}
+	pt = stats_point(&b, 1);
+	/* a: 24 scored items (i % 5 != 0), 12 of them odd -> 0.5 */
+	assert_float_equal(pt[ga], 0.5, 1e-12);
+	assert_float_equal(pt[gb], 1, 0);
+	assert_float_equal(pt[gm], 0.75, 1e-12);
+	free(pt);
+	opts(&o, 2000, 5);
+	assert_int_equal(stats_run(&b, &o, 1), 0);
+	stats_ci(&b, gb, 0, -1, 0.95, &ci);
+	/* P(not drawn in 31 draws of 31) ~ 0.36: undefined that often */
+	assert_true(ci.defined > 1000 && ci.defined < 1600);
+	assert_float_equal(ci.lo, 1, 0);
+	stats_ci(&b, gm, 0, -1, 0.95, &ci);
+	assert_int_equal(ci.defined, 2000);     /* a is always defined */
+	assert_true(ci.lo < 0.75 && ci.hi <= 1);
+	stats_release(&b);
+}
+
+static void fill_random(struct stats_boot *b, size_t n, size_t nclusters, size_t *groups, size_t ng,
+			uint64_t seed)
+{
+	struct rng r;
+	size_t i;
+
+	rng_seed(&r, seed);
+	for (i = 0; i < n; i++) {
+		char key[24];
+		double v[2];
+		size_t gs[2];
+		snprintf(key, sizeof(key), "video%zu", (size_t)rng_below(&r, nclusters));
+		v[0] = rng_unit(&r) < 0.6 ? 1 : 0;
+		v[1] = rng_unit(&r) < 0.5 ? 1 : 0;
+		gs[0] = groups[rng_below(&r, ng)];
+		gs[1] = groups[ng];   /* overall */
+		stats_add(b, key, gs, 2, v);
+	}
+}
+
+/* Results never depend on the number of threads. */
+static void test_threads(void **state)
+{
+	struct stats_boot a, b;
+	struct stats_opts o;
+	size_t g[4], i, width;
+
+	(void)state;
+	stats_init(&a, 2);
+	stats_init(&b, 2);
+	for (i = 0; i < 4; i++) {
+		g[i] = stats_group_items(&a);
+		stats_group_items(&b);
+	}
+	fill_random(&a, 600, 90, g, 3, 77);
+	fill_random(&b, 600, 90, g, 3, 77);
+	opts(&o, 301, 9);
+	o.threads = 1;
+	assert_int_equal(stats_run(&a, &o, 100), 0);
+	o.threads = 3;
+	assert_int_equal(stats_run(&b, &o, 100), 0);
+	width = a.ngroups * a.nv * a.resamples;
+	for (i = 0; i < width; i++)
+		assert_memory_equal(&a.rep[i], &b.rep[i], sizeof(double));
+	stats_release(&a);
+	stats_release(&b);
+}
+
+/* Paired: new = old shifted by a constant gives a degenerate difference;
+ * the interval of a difference lies inside the range of possible ones. */
+static void test_paired(void **state)
+{
+	struct stats_boot b;
+	struct stats_opts o;
+	struct stats_ci ci;
+	size_t g, i;
+
+	(void)state;
+	stats_init(&b, 2);
+	g = stats_group_items(&b);
+	for (i = 0; i < 100; i++) {
+		char key[16];
+		double v[2];
+		v[0] = (double)(i % 4) / 4;
+		v[1] = v[0] + 0.125;
+		snprintf(key, sizeof(key), "k%zu", i / 3);
+		stats_add(&b, key, &g, 1, v);
+	}
+	opts(&o, 400, 2);
+	assert_int_equal(stats_run(&b, &o, 100), 0);
+	stats_ci(&b, g, 1, 0, 0.95, &ci);
+	assert_float_equal(ci.lo, 12.5, 1e-9);
+	assert_float_equal(ci.hi, 12.5, 1e-9);
+	stats_ci(&b, g, 0, -1, 0.95, &ci);
+	assert_true(ci.lo < 37.5 && ci.hi > 37.5);
+	stats_release(&b);
+}
+
+/* The size the brief sets: 10,000 resamples of 5,000 items. Timing is
+ * printed, never asserted. */
+static void test_big(void **state)
+{
+	struct stats_boot b;
+	struct stats_opts o;
+	struct stats_ci ci;
+	size_t g[9], i;
+	double t0;
+
+	(void)state;
+	stats_init(&b, 2);
+	for (i = 0; i < 9; i++)
+		g[i] = stats_group_items(&b);
+	fill_random(&b, 5000, 1500, g, 8, 123);
+	stats_opts_default(&o);
+	t0 = mono_now();
+	assert_int_equal(stats_run(&b, &o, 100), 0);
+	printf("# 10000 resamples x 5000 items (1500 clusters, 2 values): %.3f s\n", mono_now() - t0);
+	stats_ci(&b, g[8], 0, -1, 0.95, &ci);
+	assert_int_equal(ci.defined, 10000);
+	/* ~60% right: the interval is near it and a few points wide */
+	assert_true(ci.lo > 50 && ci.hi < 70 && ci.hi - ci.lo > 0.5 && ci.hi - ci.lo < 10);
+	stats_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quantile),
+		cmocka_unit_test(test_mcnemar),
+		cmocka_unit_test(test_degenerate_constant),
+		cmocka_unit_test(test_one_cluster),
+		cmocka_unit_test(test_undefined),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_paired),
+		cmocka_unit_test(test_big),
+	};
+
+	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
+}
