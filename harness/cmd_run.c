@@ -128,6 +128,11 @@ int cmd_run(int argc, char **argv)
 		  "override any generation setting (repeatable; null: do not send it)" },
 		{ "body", 0, OPT_LIST, &body, "KEY=VALUE",
 		  "add a field to every request body (repeatable; JSON values allowed)" },
+		{ "cache-dir", 0, OPT_STR, &o.cache_dir, "DIR",
+		  "frame cache (default $STEVAL_CACHE_DIR, ~/.cache/steval)" },
+		{ "no-cache", 0, OPT_FLAG, &o.no_cache, NULL, "neither read nor write the frame cache" },
+		{ "frame-workers", 0, OPT_INT, &o.frame_workers, "N",
+		  "videos decoded at once ahead of the requests (default: by cores)" },
 		{ "progress", 0, OPT_FLAG, &progress, NULL, "show progress on stderr even if not a TTY" },
 		{ "no-progress", 0, OPT_FLAG, &no_progress, NULL, "never show progress" },
 		OPT_END_MARK,
@@ -156,6 +161,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (o.concurrency < 0 || (limit < 0 && limit != -1) || (retries < 0 && retries != -1)) {
 		error("run: --limit, --concurrency and --retries must be >= 0");
+		goto out;
+	}
+	if (o.frame_workers < 0 || o.frame_workers > 64) {
+		error("run: --frame-workers must be between 0 and 64");
 		goto out;
 	}
 	if (o.concurrency > 4096) {

@@ -2,6 +2,9 @@
 #include "harness/run.h"
 #include "adapters/adapter.h"
 #include "harness/buf.h"
+#include "harness/fcache.h"
+#include "harness/fpool.h"
+#include "harness/frames.h"
 #include "harness/httpq.h"
 #include "harness/log.h"
 #include "harness/media.h"
@@ -64,7 +67,8 @@ void run_opts_init(struct run_opts *o)
 
 /* ---- jobs ---- */
 
-enum jstate { J_FREE, J_READY, J_FLIGHT, J_WAIT };
+/* a job: waiting for its frames, ready to send, in flight, waiting to retry */
+enum jstate { J_FREE, J_MEDIA, J_READY, J_FLIGHT, J_WAIT };
 
 struct job {
 	enum jstate state;
@@ -84,6 +88,9 @@ struct job {
 	char tag[48];
 	char *error;
 	int placeholders;
+	char *video;              /* the video's path (frames) */
+	struct frameset *fs;      /* its frames (a reference), or NULL */
+	char *frames_json;        /* what the sample records of them */
 };
 
 struct run_state {
@@ -125,6 +132,15 @@ struct run_state {
 	double last_progress;
 	const char *layout[8];
 	size_t nlayout;
+	int layout_frames;        /* the layout sends frames */
+	struct frame_plan plan;
+	char plan_hash[65];
+	struct fcache fc;
+	int fc_ok;
+	struct fpool *pool;
+	size_t frames_pending;
+	size_t fsets, fdecoded, fdisk, fmemory;   /* frame sets by where they came from */
+	double fseconds;          /* summed pool time */
 };
 
 static void write_libs(struct jw *w)
@@ -214,6 +230,36 @@ static int write_manifest(struct run_state *r, const char *status)
 	jw_value(&w, r->p->json);
 	jw_key(&w, "frames");
 	jw_value(&w, r->p->frames);
+	if (r->plan_hash[0]) {
+		struct buf cp = BUF_INIT;
+		frame_plan_canonical(&r->plan, &cp);
+		jw_key(&w, "frame_plan");
+		jw_obj(&w);
+		jw_key(&w, "canonical");
+		jw_strn(&w, buf_cstr(&cp), cp.len);
+		jw_key(&w, "sha256");
+		jw_str(&w, r->plan_hash);
+		jw_key(&w, "sent");
+		jw_bool(&w, r->pool != NULL);
+		if (r->pool) {
+			jw_key(&w, "sets");
+			jw_int(&w, (long long)r->fsets);
+			jw_key(&w, "decoded");
+			jw_int(&w, (long long)r->fdecoded);
+			jw_key(&w, "from_disk");
+			jw_int(&w, (long long)r->fdisk);
+			jw_key(&w, "from_memory");
+			jw_int(&w, (long long)r->fmemory);
+			jw_key(&w, "seconds");
+			jw_num(&w, round(r->fseconds * 1000) / 1000);
+			jw_key(&w, "cache");
+			jw_str(&w, r->fc.dir);
+			jw_key(&w, "ffmpeg");
+			jw_str(&w, frames_lib_versions());
+		}
+		jw_end(&w);
+		buf_release(&cp);
+	}
 	jw_key(&w, "generation");
 	jw_value(&w, r->generation);
 	jw_key(&w, "model");
@@ -491,6 +537,9 @@ static void job_release(struct run_state *r, struct job *j)
 		media_put(&r->mc, j->held[i]);
 	free(j->held);
 	free(j->parts);
+	frameset_unref(j->fs);
+	free(j->video);
+	free(j->frames_json);
 	buf_release(&j->prompt);
 	http_call_release(&j->call);
 	httpq_xfer_release(&j->x);
@@ -543,11 +592,91 @@ static double num_of(const char *s)
 	return s && parse_double(s, &d) == 0 ? d : -1;
 }
 
+/* Blind runs: what a prompt prints about a video, read from its container
+ * (no decoding); the sampler's rate follows the frame plan. */
+static int blind_facts(struct run_state *r, const char *video, struct render_media *f)
+{
+	struct buf sink = BUF_INIT;
+	int rc;
+
+	log_capture(&sink);
+	rc = media_probe(video, f);
+	log_capture(NULL);
+	buf_release(&sink);
+	if (rc < 0) {
+		memset(f, 0, sizeof(*f));
+		return -1;
+	}
+	switch (r->plan.sampler) {
+	case FRAME_STI_INTERVAL: {
+		long interval = r->plan.count > 0 ? f->frame_count / r->plan.count : 1;
+		f->sample_fps = f->fps / (double)(interval > 1 ? interval : 1);
+		break;
+	}
+	case FRAME_FPS:
+		f->sample_fps = r->plan.fps;
+		break;
+	default:
+		f->sample_fps = f->duration > 0 ? (double)r->plan.count / f->duration : 0;
+		break;
+	}
+	f->nframes = 0;   /* none are sent */
+	return 0;
+}
+
+/* Does this item get sampled frames (rather than no video, or the clip)? */
+static int wants_frames(const struct run_state *r, const struct item *it)
+{
+	return r->media && r->layout_frames && it->video &&
+	       !(!strcmp(r->p->media, "clip") && model_takes_clip(r->m));
+}
+
 /*
- * Render the prompt and gather the media. Returns 0 when the job is ready,
- * 1 when the item fails (j->error says why), -1 on a usage error (stop).
+ * First half of preparing a job: when it needs frames, hand its video to
+ * the frame pool (returns 2: the job waits in J_MEDIA); else finish at once.
+ * Returns 0 ready, 1 the item fails (j->error), 2 waiting, -1 usage error.
  */
-static int prepare(struct run_state *r, struct job *j)
+static int prepare_finish(struct run_state *r, struct job *j);
+
+static int prepare_begin(struct run_state *r, struct job *j)
+{
+	const struct item *it = j->it;
+	struct fpool_request rq;
+	struct frame_window w;
+
+	if (!wants_frames(r, it))
+		return prepare_finish(r, j);
+	j->video = suite_media_path(&r->s, it->video);
+	if (!j->video) {
+		j->error = xasprintf("the video '%s' is not found", it->video);
+		return 1;
+	}
+	memset(&w, 0, sizeof(w));
+	if (r->plan.window && it->t_start && it->t_end) {
+		w.has = 1;
+		w.t_start = num_of(it->t_start);
+		w.t_end = num_of(it->t_end);
+		if (w.t_start < 0 || w.t_end < 0) {
+			j->error = xasprintf("the time window '%s'..'%s' is not a pair of numbers",
+					     it->t_start, it->t_end);
+			return 1;
+		}
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.video = j->video;
+	rq.plan = &r->plan;
+	rq.window = w.has ? &w : NULL;
+	rq.tag = (void *)(uintptr_t)j->seq;
+	if (fpool_submit(r->pool, &rq) < 0) {
+		j->error = xstrdup("the frame pool is shutting down");
+		return 1;
+	}
+	j->state = J_MEDIA;
+	r->frames_pending++;
+	return 2;
+}
+
+static int prepare_finish(struct run_state *r, struct job *j)
 {
 	const struct item *it = j->it;
 	struct render_media facts;
@@ -557,33 +686,34 @@ static int prepare(struct run_state *r, struct job *j)
 	long long maxt;
 
 	memset(&facts, 0, sizeof(facts));
-	if (it->video && (r->media || want_facts)) {
+	if (j->fs) {
+		const struct frame_meta *m = &j->fs->meta;
+		facts.have = 1;
+		facts.duration = m->duration;
+		facts.fps = m->cv_fps;
+		facts.sample_fps = m->sample_fps;
+		facts.frame_count = m->frame_count;
+		facts.nframes = (int)j->fs->nframes;
+	} else if (it->video && (r->media || want_facts)) {
 		video = r->media ? suite_media_path(&r->s, it->video) : find_media_quiet(&r->s, it->video);
 		if (!video && r->media) {
 			j->error = xasprintf("the video '%s' is not found", it->video);
 			return 1;
 		}
-	}
-	if (want_facts && video) {
-		if (r->media) {
-			if (media_probe(video, &facts) < 0) {
-				j->error = xasprintf("cannot read the video '%s'", it->video);
-				goto out;
+		if (want_facts && video) {
+			if (r->media) {
+				if (media_probe(video, &facts) < 0) {
+					j->error = xasprintf("cannot read the video '%s'", it->video);
+					goto out;
+				}
+			} else {
+				blind_facts(r, video, &facts);
 			}
-		} else {
-			struct buf sink = BUF_INIT;
-			log_capture(&sink);
-			if (media_probe(video, &facts) < 0)
-				memset(&facts, 0, sizeof(facts));
-			log_capture(NULL);
-			buf_release(&sink);
 		}
 	}
-	if (want_facts) {
-		if (!facts.have) {
-			j->placeholders = 1;
-			r->placeholders++;
-		}
+	if (want_facts && !facts.have) {
+		j->placeholders = 1;
+		r->placeholders++;
 	}
 	if (render_prompt(r->p, it, facts.have ? &facts : NULL, !facts.have, &j->prompt) < 0) {
 		rc = -1;
@@ -619,41 +749,48 @@ static int prepare(struct run_state *r, struct job *j)
 				pt->size = e->size;
 				nimg++;
 			}
+		} else if (!strcmp(what, "frames") && j->fs) {
+			for (k = 0; k < j->fs->nframes; k++) {
+				const struct frame_image *img = frameset_image(j->fs, k);
+				struct part *pt = add_part(j, PART_IMAGE);
+				pt->b64 = img->b64;
+				pt->b64_len = img->b64_len;
+				pt->mime = img->mime;
+				pt->size = img->size;
+				pt->pts = j->fs->frames[k].pts;
+				pt->frame_index = j->fs->frames[k].index;
+				pt->frame_no = (int)k;
+				nimg++;
+			}
 		} else if (!strcmp(what, "frames") && r->media && it->video) {
-			if (!strcmp(r->p->media, "clip") && model_takes_clip(r->m)) {
-				struct media_entry *e;
-				struct part *pt;
-				if (hold(r, j, video, &e) < 0) {
-					j->error = xasprintf("cannot read the video '%s'", it->video);
-					goto out;
-				}
-				pt = add_part(j, PART_VIDEO);
-				pt->b64 = e->b64;
-				pt->b64_len = e->b64_len;
-				pt->mime = e->mime;
-				pt->path = e->path;
-				pt->size = e->size;
-				pt->t_start = num_of(it->t_start);
-				pt->t_end = num_of(it->t_end);
-			} else {
-				j->error = xasprintf("video frames for '%s': this build has no frame "
-						     "extraction yet (use --blind, or a clip-taking model "
-						     "with a \"clip\" protocol)", it->video);
+			/* the whole clip, for a model that takes video */
+			struct media_entry *e;
+			struct part *pt;
+			if (hold(r, j, video, &e) < 0) {
+				j->error = xasprintf("cannot read the video '%s'", it->video);
 				goto out;
 			}
+			pt = add_part(j, PART_VIDEO);
+			pt->b64 = e->b64;
+			pt->b64_len = e->b64_len;
+			pt->mime = e->mime;
+			pt->path = e->path;
+			pt->size = e->size;
+			pt->t_start = num_of(it->t_start);
+			pt->t_end = num_of(it->t_end);
 		}
+	}
+	if (j->fs) {
+		struct buf fj = BUF_INIT;
+		frames_json(j->fs, &fj);
+		j->frames_json = buf_detach(&fj, NULL);
 	}
 	maxt = 512;
-	{
-		double d;
-		if (json_get(r->generation, "max_tokens") &&
-		    cJSON_IsNumber(json_get(r->generation, "max_tokens"))) {
-			d = json_get(r->generation, "max_tokens")->valuedouble;
-			maxt = (long long)d;
-		}
-	}
+	if (json_get(r->generation, "max_tokens") && cJSON_IsNumber(json_get(r->generation, "max_tokens")))
+		maxt = (long long)json_get(r->generation, "max_tokens")->valuedouble;
 	j->est_tokens = (double)j->prompt.len / 4.0 + (double)nimg * IMAGE_TOKENS + (double)maxt +
 			(r->p->system ? (double)strlen(r->p->system) / 4.0 : 0);
+	j->state = J_READY;
 	rc = 0;
 out:
 	free(video);
@@ -687,6 +824,7 @@ static int finish(struct run_state *r, struct job *j, struct answer *ans, const 
 	}
 	smp.nv = k;
 	smp.prompt_sha256 = j->prompt.len ? j->sha : NULL;
+	smp.frames_json = j->frames_json;
 	if (ans) {
 		smp.in_tokens = ans->in_tokens;
 		smp.out_tokens = ans->out_tokens;
@@ -1027,7 +1165,9 @@ static void admit(struct run_state *r)
 		buf_init(&j->prompt, BUF_MAX_DEFAULT);
 		j->state = J_READY;
 		r->active++;
-		rc = prepare(r, j);
+		rc = prepare_begin(r, j);
+		if (rc == 2)
+			continue;   /* its frames are on the way */
 		j->t_ready = mono_now();
 		if (rc < 0) {
 			r->usage_error = 1;
@@ -1042,6 +1182,66 @@ static void admit(struct run_state *r)
 		} else if ((long)r->inflight < r->conc) {
 			/* a free slot: send it now, before preparing the rest of the window */
 			dispatch(r);
+		}
+	}
+}
+
+static struct job *job_by_seq(struct run_state *r, size_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < r->njobs; i++)
+		if (r->jobs[i].state == J_MEDIA && r->jobs[i].seq == seq)
+			return &r->jobs[i];
+	return NULL;
+}
+
+/* Frame sets from the pool: finish preparing their jobs. */
+static void take_frames(struct run_state *r)
+{
+	struct fpool_result res;
+
+	while (r->pool && fpool_take(r->pool, &res)) {
+		struct job *j = job_by_seq(r, (size_t)(uintptr_t)res.tag);
+		int rc;
+		r->frames_pending--;
+		if (!j || r->stop) {
+			fpool_result_release(&res);   /* its job is gone */
+			continue;
+		}
+		r->fsets++;
+		r->fseconds += res.seconds;
+		if (res.source == FCACHE_DECODED)
+			r->fdecoded++;
+		else if (res.source == FCACHE_DISK)
+			r->fdisk++;
+		else
+			r->fmemory++;
+		if (!res.fs) {
+			char *e = xasprintf("frames: %s", res.error ? res.error : "extraction failed");
+			fpool_result_release(&res);
+			j->state = J_READY;
+			j->t_ready = mono_now();
+			complete(r, j, NULL, e);
+			free(e);
+			continue;
+		}
+		j->fs = res.fs;
+		res.fs = NULL;
+		fpool_result_release(&res);
+		rc = prepare_finish(r, j);
+		j->state = J_READY;
+		j->t_ready = mono_now();
+		if (rc < 0) {
+			r->usage_error = 1;
+			set_stop(r, 2, "item '%s': cannot render the prompt", j->it->id);
+			end_job(r, j);
+			return;
+		}
+		if (rc > 0) {
+			char *e = xstrdup(j->error ? j->error : "cannot prepare the request");
+			complete(r, j, NULL, e);
+			free(e);
 		}
 	}
 }
@@ -1109,6 +1309,12 @@ static int loop(struct run_state *r)
 			fds[nfds].revents = 0;
 			nfds++;
 		}
+		if (r->pool) {
+			fds[nfds].fd = fpool_fd(r->pool);
+			fds[nfds].events = CURL_WAIT_POLLIN;
+			fds[nfds].revents = 0;
+			nfds++;
+		}
 		if (r->m->ops->waitfds)
 			nfds += (unsigned)r->m->ops->waitfds(r->m, fds + nfds, MAX_WAITFDS - nfds);
 		if (httpq_poll(&r->q, timeout_ms, fds, nfds) < 0) {
@@ -1116,6 +1322,7 @@ static int loop(struct run_state *r)
 			break;
 		}
 		drain_signals();
+		take_frames(r);
 		while ((x = httpq_done(&r->q)))
 			on_http_done(r, x);
 		if (r->m->ops->service)
@@ -1176,6 +1383,39 @@ static void set_layout(struct run_state *r)
 		r->layout[2] = "text";
 		r->nlayout = 3;
 	}
+	for (size_t i = 0; i < r->nlayout; i++)
+		if (!strcmp(r->layout[i], "frames"))
+			r->layout_frames = 1;
+}
+
+/* The protocol's frame plan; the frame cache and pool when frames are sent. */
+static int setup_frames(struct run_state *r)
+{
+	char where[512];
+	size_t i;
+	int any = 0;
+
+	snprintf(where, sizeof(where), "'%s': protocol '%s'", r->s.spec_path, r->p->name);
+	frame_plan_init(&r->plan);
+	if (frame_plan_parse(&r->plan, r->p->frames, where) < 0)
+		return -1;
+	frame_plan_hash(&r->plan, r->plan_hash);
+	for (i = 0; i < r->s.nitems && !any; i++)
+		any = wants_frames(r, &r->s.items[i]);
+	if (!any)
+		return 0;
+	{
+		struct fpool_opts po;
+		fcache_init(&r->fc, r->o->cache_dir, r->o->no_cache);
+		r->fc_ok = 1;
+		memset(&po, 0, sizeof(po));
+		po.cache = &r->fc;
+		po.workers = (int)r->o->frame_workers;
+		r->pool = fpool_new(&po);
+		if (!r->pool)
+			return error("cannot start the frame extraction threads");
+	}
+	return 0;
 }
 
 int run_execute(const struct run_opts *o)
@@ -1243,6 +1483,8 @@ int run_execute(const struct run_opts *o)
 	r.media = model_needs_media(r.m) && !r.blind;
 	r.conc = model_concurrency(r.m);
 	set_layout(&r);
+	if (setup_frames(&r) < 0)
+		goto out;
 	rng_seed_str(&r.rng, r.seed, "dispatch-backoff");
 	r.done = xcalloc(r.s.nitems ? r.s.nitems : 1, 1);
 	if (o->resume_dir) {
@@ -1358,6 +1600,10 @@ out:
 	}
 	if (r.q_ok)
 		httpq_release(&r.q);
+	if (r.pool)
+		fpool_free(r.pool);
+	if (r.fc_ok)
+		fcache_release(&r.fc);
 	store_close(&r.st);
 	cJSON_Delete(r.generation);
 	cJSON_Delete(r.resume_manifest);

@@ -55,6 +55,9 @@ struct run_opts {
 	double max_retry_wait;     /* a server delay above this is not waited for */
 	double max_response;       /* response body cap in bytes */
 	int progress;              /* -1 auto (a TTY), 0 off, 1 on */
+	const char *cache_dir;     /* frame cache (NULL: the default) */
+	int no_cache;              /* neither read nor write the frame cache */
+	long frame_workers;        /* frame extraction threads (0: default) */
 	int argc;
 	char **argv;
 };

@@ -46,6 +46,7 @@ answer is sent S seconds after the request arrived), --no-parse (do not decode b
 {"early": true, "match": {"nth": 1}, "do": "reset"} resets during the upload.
 """
 import argparse
+import base64
 import datetime
 import email.utils
 import gzip
@@ -152,15 +153,20 @@ def strip_b64(v):
                         payload = val[m.end():]
                     if mime is None:
                         mime = x.get("media_type") or x.get("mimeType") or x.get("mime_type")
-                    imgs.append({"mime": mime, "b64_len": len(payload)})
-                    out[k] = {"b64_len": len(payload), "sha1": hashlib.sha1(payload.encode()).hexdigest()[:12], "mime": mime}
+                    try:
+                        digest = hashlib.sha256(base64.b64decode(payload, validate=True)).hexdigest()
+                    except ValueError:
+                        digest = None
+                    imgs.append({"mime": mime, "b64_len": len(payload), "sha256": digest})
+                    out[k] = {"b64_len": len(payload), "sha1": hashlib.sha1(payload.encode()).hexdigest()[:12], "mime": mime,
+                              "sha256": digest}
                 else:
                     out[k] = walk(val)
             return out
         if isinstance(x, list):
             if x and all(isinstance(e, str) and len(e) > 200 for e in x):   # ollama images
                 for e in x:
-                    imgs.append({"mime": None, "b64_len": len(e)})
+                    imgs.append({"mime": None, "b64_len": len(e), "sha256": hashlib.sha256(base64.b64decode(e)).hexdigest()})
                 return [{"b64_len": len(e), "sha1": hashlib.sha1(e.encode()).hexdigest()[:12]} for e in x]
             return [walk(e) for e in x]
         return x
@@ -356,7 +362,8 @@ class Handler(BaseHTTPRequestHandler):
                      "port": self.client_address[1], "path": self.path, "dialect": d,
                      "attempt": attempt, "key": key[:12], "text": text[:2000], "headers": hdrs,
                      "auth_ok": auth_ok, "raw_len": len(raw), "images": len(imgs),
-                     "mimes": [i.get("mime") for i in imgs if i], "rule": rule.get("do", "answer"),
+                     "mimes": [i.get("mime") for i in imgs if i], "shas": [i.get("sha256") for i in imgs if i],
+                     "rule": rule.get("do", "answer"),
                      "body": rec_body}
             line = json.dumps(entry) + "\n"
             with LOCK:
