@@ -65,7 +65,7 @@ install_debian
 if [ "${1:-all}" = all ] && [ ! -d "$(dirname "$0")/duckdb/node_modules/@duckdb/node-api" ] &&
    command -v npm >/dev/null 2>&1; then
     echo "deps: installing @duckdb/node-api into tests/duckdb" >&2
-    (cd "$(dirname "$0")/duckdb" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+    (cd "$(dirname "$0")/duckdb" && npm install --no-save --no-audit --no-fund --loglevel=error >/dev/null) ||
         echo "deps: could not install @duckdb/node-api (the DuckDB tests will be skipped)" >&2
 fi
 exit 0

@@ -11,7 +11,7 @@ if ! command -v node >/dev/null 2>&1; then
     exit 0
 fi
 if [ ! -d "$DDB/node_modules/@duckdb/node-api" ] &&
-   ! (cd "$DDB" && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1); then
+   ! (cd "$DDB" && npm install --no-save --no-audit --no-fund --loglevel=error >/dev/null 2>&1); then
     echo "parquet: skipped (cannot install @duckdb/node-api from the npm registry)"
     exit 0
 fi

@@ -12,7 +12,7 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     exit $?
 fi
 if [ ! -d "$DDB/node_modules/@duckdb/node-api" ]; then
-    if ! (cd "$DDB" && npm ci --no-audit --no-fund --loglevel=error) >"$TMP/npm.log" 2>&1; then
+    if ! (cd "$DDB" && npm install --no-save --no-audit --no-fund --loglevel=error) >"$TMP/npm.log" 2>&1; then
         skip "DuckDB comparison" "cannot install @duckdb/node-api: $(tail -n 1 "$TMP/npm.log")"
         finish
         exit $?
