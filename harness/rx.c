@@ -71,6 +71,11 @@ int rx_search(const struct rx *r, const char *s, size_t len, size_t from, struct
 		abort();
 	}
 	rc = pcre2_match(r->code, (PCRE2_SPTR)s, len, from, 0, md, NULL);
+	if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+		/* the JIT's 32 KiB machine stack is not enough for this text: the
+		 * interpreter keeps its backtracking state on the heap (PCRE2's
+		 * default 20 MB heap limit) and gives the same answer */
+		rc = pcre2_match(r->code, (PCRE2_SPTR)s, len, from, PCRE2_NO_JIT, md, NULL);
 	if (rc == PCRE2_ERROR_NOMATCH) {
 		pcre2_match_data_free(md);
 		return 0;

@@ -6,6 +6,8 @@
  * are Unicode-aware like Python 3 str patterns) and PCRE2_MATCH_INVALID_UTF
  * (invalid UTF-8 in model output never makes a match fail), newline LF only
  * (Python's `$` and `.` know only "\n"), and JIT-compiled when available.
+ * A match that runs out of JIT stack (very long, highly ambiguous text) is
+ * run again by the interpreter, whose backtracking lives on the heap.
  * A compiled struct rx is read-only and may be shared between threads;
  * rx_search allocates its match data per call (cheap) so it is thread-safe.
  *

@@ -5,6 +5,7 @@
 #include "harness/json.h"
 #include "harness/log.h"
 #include "harness/pystr.h"
+#include "harness/rx.h"
 #include "harness/util.h"
 #include "harness/xalloc.h"
 
@@ -267,9 +268,36 @@ static void test_utf8(void **state)
 	buf_release(&b);
 }
 
+/* A match that exhausts the JIT's machine stack is retried by the
+ * interpreter, which gives the answer instead of an error. */
+static void test_rx_jit_stack(void **state)
+{
+	struct rx *r = rx_compile("^(?:(a)|b)*c", 0, "test");
+	struct buf s = BUF_INIT, log = BUF_INIT;
+	struct rx_match m;
+	int i;
+
+	(void)state;
+	assert_non_null(r);
+	for (i = 0; i < 200000; i++)
+		buf_adds(&s, i % 3 ? "a" : "b");
+	buf_adds(&s, "c");
+	log_capture(&log);
+	assert_int_equal(rx_search(r, s.data, s.len, 0, &m), 1);
+	assert_int_equal(m.end, s.len);
+	s.data[s.len - 1] = 'd';
+	assert_int_equal(rx_search(r, s.data, s.len, 0, &m), 0);
+	log_capture(NULL);
+	assert_int_equal(log.len, 0);
+	rx_free(r);
+	buf_release(&s);
+	buf_release(&log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rx_jit_stack),
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_buf_detach),
 		cmocka_unit_test(test_pyfloat_repr_golden),
