@@ -39,47 +39,71 @@ int read_file(const char *path, struct buf *out)
 	return 0;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len)
+static unsigned long atomic_seq;
+
+/* The temporary file is unique per process and call, so threads writing
+ * the same path at once do not share it; the last rename wins. */
+static int write_atomic(const char *path, const void *data, size_t len, int quiet)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	unsigned long n = __atomic_add_fetch(&atomic_seq, 1, __ATOMIC_RELAXED);
+	char *tmp = xasprintf("%s.tmp.%ld.%lu", path, (long)getpid(), n);
 	const char *p = data;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666), e;
 
 	if (fd < 0) {
-		error("cannot create '%s': %s", tmp, strerror(errno));
+		e = errno;
+		if (!quiet)
+			error("cannot create '%s': %s", tmp, strerror(e));
 		free(tmp);
+		errno = e;
 		return -1;
 	}
 	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			error("cannot write '%s': %s", tmp, strerror(errno));
 			goto fail;
 		}
-		p += n;
-		len -= (size_t)n;
+		p += w;
+		len -= (size_t)w;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		error("cannot write '%s': %s", tmp, strerror(errno));
 		goto fail;
 	}
+	fd = -1;
 	if (rename(tmp, path) < 0) {
-		error("cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+		e = errno;
+		if (!quiet)
+			error("cannot rename '%s' to '%s': %s", tmp, path, strerror(e));
 		unlink(tmp);
 		free(tmp);
+		errno = e;
 		return -1;
 	}
 	free(tmp);
 	return 0;
 fail:
+	e = errno;
+	if (!quiet)
+		error("cannot write '%s': %s", tmp, strerror(e));
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
 	free(tmp);
+	errno = e;
 	return -1;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len)
+{
+	return write_atomic(path, data, len, 0);
+}
+
+int write_file_atomic_quiet(const char *path, const void *data, size_t len)
+{
+	return write_atomic(path, data, len, 1);
 }
 
 int mkdir_p(const char *path)

@@ -16,6 +16,8 @@ int read_file(const char *path, struct buf *out);
 /* Write data to path through a temporary file and rename(): readers see
  * the old file or the new one, never a partial one. */
 int write_file_atomic(const char *path, const void *data, size_t len);
+/* The same, reporting nothing: -1 with errno set. Thread-safe. */
+int write_file_atomic_quiet(const char *path, const void *data, size_t len);
 int mkdir_p(const char *path);            /* like mkdir -p, mode 0777 & ~umask */
 int file_exists(const char *path);        /* a regular file */
 int dir_exists(const char *path);
