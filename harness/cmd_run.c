@@ -53,8 +53,9 @@ static int parse_kv(struct opt_list *l, const char *opt, cJSON **out)
 
 static const char run_help[] =
 	"Run a suite against a model. Each finished item is appended to samples.jsonl\n"
-	"at once; results.json and report.md are written at the end. The run\n"
-	"directory (runs/SUITE/MODEL/TIMESTAMP) is printed on stdout.\n"
+	"at once; at the end results.json and the reports (report.md, .csv, .json,\n"
+	".tex, .html; frame thumbnails in frames/) are written. The run directory\n"
+	"(runs/SUITE/MODEL/TIMESTAMP) is printed on stdout.\n"
 	"\n"
 	"models (docs/adapters.md):\n"
 	"  baseline:random|frequency|first      built in, offline\n"
@@ -133,6 +134,8 @@ int cmd_run(int argc, char **argv)
 		{ "no-cache", 0, OPT_FLAG, &o.no_cache, NULL, "neither read nor write the frame cache" },
 		{ "frame-workers", 0, OPT_INT, &o.frame_workers, "N",
 		  "videos decoded at once ahead of the requests (default: by cores)" },
+		{ "no-thumbnails", 0, OPT_FLAG, &o.no_thumbnails, NULL,
+		  "write no frame thumbnails (RUN_DIR/frames/) for report.html" },
 		{ "progress", 0, OPT_FLAG, &progress, NULL, "show progress on stderr even if not a TTY" },
 		{ "no-progress", 0, OPT_FLAG, &no_progress, NULL, "never show progress" },
 		OPT_END_MARK,

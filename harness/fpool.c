@@ -330,6 +330,35 @@ static void remove_active(struct fpool *p, struct job *j)
 	j->next = NULL;
 }
 
+/* DIR/SHA.jpg for each image of fs not there yet; warns on failure. */
+static void write_thumbs(const struct fpool *p, const char *video, const struct frameset *fs)
+{
+	struct buf path = BUF_INIT, jpg = BUF_INIT, err = BUF_INIT;
+	int side = p->o.thumb_side > 0 ? p->o.thumb_side : 160;
+	size_t i;
+
+	for (i = 0; i < fs->nimages; i++) {
+		const struct frame_image *img = &fs->images[i];
+
+		if (!img->sha256[0])
+			continue;
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s.jpg", p->o.thumb_dir, img->sha256);
+		if (access(buf_cstr(&path), F_OK) == 0)
+			continue;
+		buf_reset(&err);
+		if (frames_thumbnail_e(img, side, &jpg, &err) < 0) {
+			warnf("%s: thumbnail of frame %lld: %s", video, img->index, buf_cstr(&err));
+			continue;
+		}
+		if (write_file_atomic_quiet(buf_cstr(&path), jpg.data, jpg.len) < 0)
+			warnf("cannot write the thumbnail '%s': %s", buf_cstr(&path), strerror(errno));
+	}
+	buf_release(&path);
+	buf_release(&jpg);
+	buf_release(&err);
+}
+
 static void *worker(void *arg)
 {
 	struct fpool *p = arg;
@@ -367,6 +396,8 @@ static void *worker(void *arg)
 
 		rc = fcache_get_e(p->o.cache ? p->o.cache : &nocache, j->path, &j->plan,
 				  j->window.has ? &j->window : NULL, &fo, &fs, &src, &err);
+		if (rc == 0 && p->o.thumb_dir && !p->stop)
+			write_thumbs(p, j->path, fs);
 
 		pthread_mutex_lock(&p->lock);
 		remove_active(p, j);

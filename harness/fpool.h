@@ -34,6 +34,11 @@
  * workers (queued jobs are dropped, running ones are cancelled between
  * packets) and frees results nobody took.
  *
+ * Thumbnails: with thumb_dir set, a worker that obtained a set (decoded or
+ * from the disk cache) writes a small JPEG of each distinct image that is
+ * not there yet, as thumb_dir/IMAGE_SHA256.jpg (atomic rename; best
+ * effort: a failure is a warning). report.html shows them.
+ *
  * Threads: `workers` extraction threads, each decoding with `threads`
  * decoder threads. Defaults for n cores: workers = n <= 2 ? n : min(n/2, 8),
  * threads = max(2, n / workers) -- on 2 cores two workers of two threads,
@@ -53,6 +58,8 @@ struct fpool_opts {
 	struct fcache *cache;        /* borrowed; NULL: no disk cache */
 	size_t keep_bytes;           /* in-memory LRU of finished sets; 0: 256 MiB */
 	enum frame_strategy strategy;
+	const char *thumb_dir;       /* borrowed; non-NULL: write DIR/SHA256.jpg thumbnails */
+	int thumb_side;              /* their max side; 0: 160 */
 };
 
 struct fpool_request {

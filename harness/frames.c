@@ -1411,3 +1411,128 @@ int frames_extract(const char *path, const struct frame_plan *p, const struct fr
 	buf_release(&err);
 	return rc;
 }
+
+/* ------------------------------------------------------------ thumbnails */
+
+static int thumb_fail(struct buf *err, const char *what, int rc)
+{
+	char e[AV_ERROR_MAX_STRING_SIZE];
+
+	if (err) {
+		buf_adds(err, what);
+		if (rc < 0)
+			buf_addf(err, ": %s", averr(rc, e, sizeof(e)));
+	}
+	return -1;
+}
+
+int frames_thumbnail_e(const struct frame_image *img, int max_side, struct buf *out, struct buf *err)
+{
+	int png = img->mime && !strcmp(img->mime, "image/png"), rc, w, h, sfull = 0;
+	const AVCodec *dc = avcodec_find_decoder(png ? AV_CODEC_ID_PNG : AV_CODEC_ID_MJPEG);
+	const AVCodec *ec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
+	AVCodecContext *dec = NULL, *enc = NULL;
+	AVPacket *pkt = NULL;
+	AVFrame *fr = NULL, *sm = NULL;
+	struct SwsContext *sws = NULL;
+	enum AVPixelFormat sf;
+	int ret = -1;
+
+	frames_global_init();
+	if (!dc || !ec)
+		return thumb_fail(err, "thumbnail: no decoder or mjpeg encoder in this libavcodec", 0);
+	if (!img->data || !img->size || img->size > INT_MAX - AV_INPUT_BUFFER_PADDING_SIZE)
+		return thumb_fail(err, "thumbnail: no image", 0);
+	dec = avcodec_alloc_context3(dc);
+	pkt = av_packet_alloc();
+	fr = av_frame_alloc();
+	sm = av_frame_alloc();
+	if (!dec || !pkt || !fr || !sm) {
+		thumb_fail(err, "thumbnail: out of memory", 0);
+		goto out;
+	}
+	dec->thread_count = 1;
+	if ((rc = avcodec_open2(dec, dc, NULL)) < 0) {
+		thumb_fail(err, "thumbnail: cannot open the decoder", rc);
+		goto out;
+	}
+	if ((rc = av_new_packet(pkt, (int)img->size)) < 0) {
+		thumb_fail(err, "thumbnail", rc);
+		goto out;
+	}
+	memcpy(pkt->data, img->data, img->size);
+	if ((rc = avcodec_send_packet(dec, pkt)) < 0 || (rc = avcodec_send_packet(dec, NULL)) < 0 ||
+	    (rc = avcodec_receive_frame(dec, fr)) < 0) {
+		thumb_fail(err, "thumbnail: cannot decode the image", rc);
+		goto out;
+	}
+	fit_size(fr->width, fr->height, max_side, 0, &w, &h);
+	sf = plain_format((enum AVPixelFormat)fr->format, &sfull);
+	if (fr->color_range == AVCOL_RANGE_JPEG)
+		sfull = 1;
+	sws = sws_alloc_context();
+	if (!sws) {
+		thumb_fail(err, "thumbnail: out of memory", 0);
+		goto out;
+	}
+	av_opt_set_int(sws, "srcw", fr->width, 0);
+	av_opt_set_int(sws, "srch", fr->height, 0);
+	av_opt_set_int(sws, "src_format", sf, 0);
+	av_opt_set_int(sws, "src_range", sfull, 0);
+	av_opt_set_int(sws, "dstw", w, 0);
+	av_opt_set_int(sws, "dsth", h, 0);
+	av_opt_set_int(sws, "dst_format", AV_PIX_FMT_YUV420P, 0);
+	av_opt_set_int(sws, "dst_range", 1, 0);
+	av_opt_set_int(sws, "sws_flags", SWS_AREA, 0);
+	if ((rc = sws_init_context(sws, NULL, NULL)) < 0) {
+		thumb_fail(err, "thumbnail: cannot scale the image", rc);
+		goto out;
+	}
+	sm->format = AV_PIX_FMT_YUVJ420P;
+	sm->width = w;
+	sm->height = h;
+	sm->color_range = AVCOL_RANGE_JPEG;
+	if ((rc = av_frame_get_buffer(sm, 0)) < 0) {
+		thumb_fail(err, "thumbnail", rc);
+		goto out;
+	}
+	sws_scale(sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height, sm->data,
+		  sm->linesize);
+
+	enc = avcodec_alloc_context3(ec);
+	if (!enc) {
+		thumb_fail(err, "thumbnail: out of memory", 0);
+		goto out;
+	}
+	enc->width = w;
+	enc->height = h;
+	enc->time_base = (AVRational){ 1, 25 };
+	enc->pix_fmt = AV_PIX_FMT_YUVJ420P;
+	enc->color_range = AVCOL_RANGE_JPEG;
+	enc->sample_aspect_ratio = (AVRational){ 1, 1 };
+	enc->flags |= AV_CODEC_FLAG_QSCALE | AV_CODEC_FLAG_BITEXACT;
+	enc->global_quality = FF_QP2LAMBDA * 4;
+	enc->thread_count = 1;
+	if ((rc = avcodec_open2(enc, ec, NULL)) < 0) {
+		thumb_fail(err, "thumbnail: cannot open the mjpeg encoder", rc);
+		goto out;
+	}
+	sm->quality = enc->global_quality;
+	sm->pts = 0;
+	av_packet_unref(pkt);
+	if ((rc = avcodec_send_frame(enc, sm)) < 0 || (rc = avcodec_receive_packet(enc, pkt)) < 0) {
+		thumb_fail(err, "thumbnail: cannot encode", rc);
+		goto out;
+	}
+	buf_reset(out);
+	buf_add(out, pkt->data, (size_t)pkt->size);
+	ret = 0;
+out:
+	sws_freeContext(sws);
+	av_frame_free(&fr);
+	av_frame_free(&sm);
+	av_packet_free(&pkt);
+	avcodec_free_context(&dec);
+	avcodec_free_context(&enc);
+	return ret;
+}

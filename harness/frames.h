@@ -254,6 +254,13 @@ int frames_extract(const char *path, const struct frame_plan *p, const struct fr
 int frames_extract_e(const char *path, const struct frame_plan *p, const struct frame_window *w,
 		     const struct frame_opts *o, struct frameset **out, struct buf *err);
 
+/*
+ * A small JPEG of an image of a set (JPEG or PNG), for report.html: fits
+ * inside max_side (never enlarged), area-averaged, quality ~85. out is
+ * replaced by the JPEG bytes. 0, or -1 with the reason in err.
+ */
+int frames_thumbnail_e(const struct frame_image *img, int max_side, struct buf *out, struct buf *err);
+
 /* Library versions, for manifests: "lavf 59.27.100, lavc 59.37.100, ..." */
 const char *frames_lib_versions(void);
 

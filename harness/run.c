@@ -138,6 +138,8 @@ struct run_state {
 	struct fcache fc;
 	int fc_ok;
 	struct fpool *pool;
+	int want_pool;               /* some item needs frames */
+	char *thumb_dir;             /* RUN_DIR/frames, or NULL */
 	size_t frames_pending;
 	size_t fsets, fdecoded, fdisk, fmemory;   /* frame sets by where they came from */
 	double fseconds;          /* summed pool time */
@@ -1388,7 +1390,7 @@ static void set_layout(struct run_state *r)
 			r->layout_frames = 1;
 }
 
-/* The protocol's frame plan; the frame cache and pool when frames are sent. */
+/* The protocol's frame plan, and whether any item needs frames. */
 static int setup_frames(struct run_state *r)
 {
 	char where[512];
@@ -1402,19 +1404,35 @@ static int setup_frames(struct run_state *r)
 	frame_plan_hash(&r->plan, r->plan_hash);
 	for (i = 0; i < r->s.nitems && !any; i++)
 		any = wants_frames(r, &r->s.items[i]);
-	if (!any)
+	r->want_pool = any;
+	return 0;
+}
+
+/* The frame cache and pool, once the run directory exists (thumbnails go
+ * into RUN_DIR/frames). */
+static int start_pool(struct run_state *r)
+{
+	struct fpool_opts po;
+
+	if (!r->want_pool)
 		return 0;
-	{
-		struct fpool_opts po;
-		fcache_init(&r->fc, r->o->cache_dir, r->o->no_cache);
-		r->fc_ok = 1;
-		memset(&po, 0, sizeof(po));
-		po.cache = &r->fc;
-		po.workers = (int)r->o->frame_workers;
-		r->pool = fpool_new(&po);
-		if (!r->pool)
-			return error("cannot start the frame extraction threads");
+	fcache_init(&r->fc, r->o->cache_dir, r->o->no_cache);
+	r->fc_ok = 1;
+	memset(&po, 0, sizeof(po));
+	po.cache = &r->fc;
+	po.workers = (int)r->o->frame_workers;
+	if (!r->o->no_thumbnails && r->media) {
+		r->thumb_dir = path_join(r->st.dir, "frames");
+		if (mkdir_p(r->thumb_dir) < 0) {
+			warnf("no thumbnails for report.html");
+			free(r->thumb_dir);
+			r->thumb_dir = NULL;
+		}
+		po.thumb_dir = r->thumb_dir;
 	}
+	r->pool = fpool_new(&po);
+	if (!r->pool)
+		return error("cannot start the frame extraction threads");
 	return 0;
 }
 
@@ -1503,6 +1521,8 @@ int run_execute(const struct run_opts *o)
 				r.m->spec) < 0) {
 		goto out;
 	}
+	if (start_pool(&r) < 0)
+		goto out;
 	n = r.s.nitems;
 	r.limit = o->limit;
 	if (r.limit < 0)
@@ -1560,8 +1580,6 @@ int run_execute(const struct run_opts *o)
 		warnf("%zu items' prompts print video facts but their videos are not at hand: the "
 		      "facts were sent as placeholders (<video.duration>, ...)", r.placeholders);
 	rc = EXIT_OK;
-	if (summary_write(r.st.dir, &r.s, r.p, r.m->spec, "official", NULL) < 0)
-		rc = EXIT_USAGE;
 	if (r.usage_error) {
 		rc = EXIT_USAGE;
 	} else if (r.stop == 1) {
@@ -1577,8 +1595,11 @@ int run_execute(const struct run_opts *o)
 		      r.errors, r.todo, r.st.dir);
 		rc = EXIT_INCOMPLETE;
 	}
+	/* the final status first, so the reports show it */
 	write_manifest(&r, rc == EXIT_OK ? (r.errors ? "finished-with-errors" : "finished") :
 		       r.stop == 1 ? "interrupted" : rc == EXIT_INCOMPLETE ? "incomplete" : "failed");
+	if (summary_write(r.st.dir, &r.s, r.p, r.m->spec, "official", NULL) < 0 && rc == EXIT_OK)
+		rc = EXIT_USAGE;
 	if (rc == EXIT_OK || rc == EXIT_INCOMPLETE)
 		printf("%s\n", r.st.dir);
 out:
@@ -1604,6 +1625,7 @@ out:
 		fpool_free(r.pool);
 	if (r.fc_ok)
 		fcache_release(&r.fc);
+	free(r.thumb_dir);
 	store_close(&r.st);
 	cJSON_Delete(r.generation);
 	cJSON_Delete(r.resume_manifest);

@@ -58,6 +58,7 @@ struct run_opts {
 	const char *cache_dir;     /* frame cache (NULL: the default) */
 	int no_cache;              /* neither read nor write the frame cache */
 	long frame_workers;        /* frame extraction threads (0: default) */
+	int no_thumbnails;         /* no RUN_DIR/frames/ thumbnails for report.html */
 	int argc;
 	char **argv;
 };

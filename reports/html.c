@@ -249,7 +249,31 @@ static void dl_item(struct buf *out, const char *name, const char *value)
 	buf_adds(out, "</dd>");
 }
 
-static void frames(struct buf *out, const struct report_html_opts *o, const cJSON *smp)
+/* The run's own thumbnail of a frame: RUN_DIR/frames/SHA256.jpg, written by
+ * steval run (harness/fpool.c), linked relative to the page. */
+static int run_thumb(const char *dir, const cJSON *frame, struct buf *url)
+{
+	const char *sha = json_get_str(frame, "sha256");
+	struct buf path = BUF_INIT;
+	size_t i;
+	int ok;
+
+	if (!dir || !sha || strlen(sha) != 64)
+		return -1;
+	for (i = 0; i < 64; i++)
+		if (!((sha[i] >= '0' && sha[i] <= '9') || (sha[i] >= 'a' && sha[i] <= 'f')))
+			return -1;
+	buf_addf(&path, "%s/frames/%s.jpg", dir, sha);
+	ok = file_exists(buf_cstr(&path));
+	buf_release(&path);
+	if (!ok)
+		return -1;
+	buf_addf(url, "frames/%s.jpg", sha);
+	return 0;
+}
+
+static void frames(struct buf *out, const struct report_html_opts *o, const char *dir,
+		   const cJSON *smp)
 {
 	const cJSON *fr = json_get(smp, "frames"), *f;
 	struct buf url = BUF_INIT;
@@ -260,7 +284,8 @@ static void frames(struct buf *out, const struct report_html_opts *o, const cJSO
 	cJSON_ArrayForEach(f, fr) {
 		double idx = report_num(f, "index"), pts = report_num(f, "pts");
 		buf_reset(&url);
-		if (o && o->thumb && o->thumb(o->ctx, smp, f, &url) == 0 && url.len) {
+		if (((o && o->thumb) ? o->thumb(o->ctx, smp, f, &url) : run_thumb(dir, f, &url)) == 0 &&
+		    url.len) {
 			buf_adds(out, "<figure><img loading=\"lazy\" width=\"160\" alt=\"frame\" src=\"");
 			esc(out, buf_cstr(&url));
 			buf_adds(out, "\"><figcaption>");
@@ -277,7 +302,8 @@ static void frames(struct buf *out, const struct report_html_opts *o, const cJSO
 	buf_release(&url);
 }
 
-static void sample(struct buf *out, const struct report_html_opts *o, const cJSON *smp, const cJSON *cats)
+static void sample(struct buf *out, const struct report_html_opts *o, const char *dir,
+		   const cJSON *smp, const cJSON *cats)
 {
 	const char *id = json_get_str(smp, "id"), *cat = json_get_str(smp, "category");
 	const char *st = json_get_str(smp, "status"), *res = result_of(smp);
@@ -340,7 +366,7 @@ static void sample(struct buf *out, const struct report_html_opts *o, const cJSO
 		buf_release(&t);
 	}
 	buf_adds(out, "</dl>\n");
-	frames(out, o, smp);
+	frames(out, o, dir, smp);
 	buf_adds(out, "<details class=\"prompt\"><summary>prompt");
 	if (o && o->prompt && o->prompt(o->ctx, smp, &sys, &user, &verified) == 0) {
 		buf_adds(out, verified ? " (identical to the one sent: sha256 matches)" :
@@ -454,7 +480,7 @@ int report_html(struct report_run *run, const struct report_html_opts *o, struct
 	buf_addf(out, "<section id=\"samples\"><h2>Samples (%zu)</h2>\n", run->nsamples);
 	filters(out, run);
 	for (i = 0; i < run->nsamples; i++)
-		sample(out, o, run->samples[i], json_get(res, "categories"));
+		sample(out, o, run->dir, run->samples[i], json_get(res, "categories"));
 	buf_adds(out, "</section>\n<script>");
 	buf_adds(out, page_js);
 	buf_adds(out, "</script>\n</body></html>\n");

@@ -74,7 +74,8 @@ struct report_html_opts {
 		      int *verified);
 	/* A thumbnail of a frame: appends a URL (a data: URI or a path
 	 * relative to the page) and returns 0, or returns -1 when there is
-	 * none (the frame's index and pts are shown instead). */
+	 * none (the frame's index and pts are shown instead). Unset: the
+	 * run's own RUN_DIR/frames/SHA256.jpg when it exists. */
 	int (*thumb)(void *ctx, const cJSON *sample, const cJSON *frame, struct buf *url);
 	void *ctx;
 };

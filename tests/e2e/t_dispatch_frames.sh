@@ -37,10 +37,25 @@ expect_eq "frames: the frames stage is timed" "$(S 'all(r["latency"]["frames"] >
 expect_eq "frames: one video decoded once for six items" \
     "$(M '[D["frame_plan"][k] for k in ("sets", "decoded", "from_disk", "from_memory")]')" '[6, 1, 0, 5]'
 expect_eq "frames: the plan is recorded" "$(M 'D["frame_plan"]["canonical"].startswith("{\"sampler\":\"uniform\",\"count\":4")')" true
+# thumbnails for report.html: one small JPEG per distinct image, linked by the page
+expect_eq "thumbnails: one RUN_DIR/frames/SHA.jpg per image sent" \
+    "$(S 'sorted({f["sha256"] + ".jpg" for r in D for f in r["frames"]})')" \
+    "$($PY -c 'import os, sys, json; print(json.dumps(sorted(os.listdir(sys.argv[1]))))' "$RUN/frames")"
+expect_eq "thumbnails: JPEGs no larger than the frames (96x64 fits in 160)" \
+    "$(ffprobe -v error -show_entries stream=codec_name,width,height -of csv=p=0 "$(ls "$RUN"/frames/*.jpg | head -n 1)")" \
+    "mjpeg,96,64"
+expect_eq "thumbnails: report.html shows each frame's thumbnail" \
+    "$(grep -o '<img[^>]*src="frames/[0-9a-f]*\.jpg"' "$RUN/report.html" | wc -l | tr -d ' ')" 24
+expect_eq "thumbnails: the run's status is final in its reports" \
+    "$(grep -c '^| status | finished ' "$RUN/report.md")" 1
 srun --model "openai@$BASE/v1:m" --protocol frames --limit 2
 expect_eq "frames: a second run reads the disk cache" "$(M '[D["frame_plan"]["decoded"], D["frame_plan"]["from_disk"]]')" '[0, 1]'
+expect_eq "thumbnails: made from a cached set too" "$(ls "$RUN"/frames | wc -l | tr -d ' ')" 4
 srun --model "openai@$BASE/v1:m" --protocol frames --limit 2 --no-cache
 expect_eq "frames: --no-cache decodes again" "$(M 'D["frame_plan"]["decoded"]')" 1
+srun --model "openai@$BASE/v1:m" --protocol frames --limit 1 --no-thumbnails
+expect_eq "--no-thumbnails: none written, the page shows frame numbers" \
+    "$([ -e "$RUN/frames" ] && echo dir; grep -o 'class="frame"' "$RUN/report.html" | wc -l | tr -d ' ')" 4
 
 # other dialects
 : >"$REC"

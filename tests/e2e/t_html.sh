@@ -83,6 +83,33 @@ expect_rc "a screenshot of the page is a PNG" 0 python3 -c '
 import sys; d = open(sys.argv[1], "rb").read(); assert d[:8] == b"\x89PNG\r\n\x1a\n" and len(d) > 20000, len(d)' "$TMP/shot.png"
 [ -n "${STEVAL_KEEP_SHOT:-}" ] && cp "$TMP/shot.png" "$STEVAL_KEEP_SHOT"
 
+# frame thumbnails: a run that sent frames links RUN_DIR/frames/*.jpg, and the
+# browser shows them under the page's Content-Security-Policy (the demo's
+# frames have a red square; nothing else on the page is that red)
+reds() { # PNG -> the number of strongly red pixels
+    ffmpeg -v error -i "$1" -f rawvideo -pix_fmt rgb24 - | /usr/bin/python3 -c '
+import sys, numpy as np
+a = np.frombuffer(sys.stdin.buffer.read(), np.uint8).reshape(-1, 3).astype(int)
+print(int(((a[:, 0] > 200) & (a[:, 1] < 60) & (a[:, 2] < 60)).sum()))'
+}
+if command -v ffmpeg >/dev/null 2>&1 && /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+    for t in thumbs none; do
+        flag=; [ $t = none ] && flag=--no-thumbnails
+        STEVAL_CACHE_DIR=$TMP/cache "$STEVAL" run demo --model "command:python3 $ROOT/tests/examples/echo_worker.py" \
+            --limit 2 --out "$TMP/th-$t" --no-progress $flag >"$TMP/th-$t.out" 2>&1
+        chrome --window-size=1000,1400 --screenshot="$TMP/th-$t.png" \
+            "file://$(tail -n 1 "$TMP/th-$t.out")/report.html" >/dev/null
+    done
+    n=$(reds "$TMP/th-thumbs.png"); n0=$(reds "$TMP/th-none.png")
+    if [ "${n:-0}" -gt 2000 ] && [ "${n0:-1}" -eq 0 ]; then
+        _report 0 "thumbnails render in Chromium (CSP img-src 'self'; $n red pixels, none without)"
+    else
+        _report 1 "thumbnails render in Chromium (CSP img-src 'self')" "red pixels: $n with thumbnails, $n0 without"
+    fi
+else
+    skip "thumbnails in Chromium" "no ffmpeg or numpy (make deps)"
+fi
+
 # the real VLM4D predictions: a bigger page still loads and filters
 VLM=$SHARED/data/vlm4d
 "$STEVAL" score --suite vlm4d --data "$VLM/data" --verdicts --out "$TMP/vlm" \

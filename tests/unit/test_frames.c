@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -406,6 +407,100 @@ static void test_image_load(void **state)
 	buf_release(&log);
 }
 
+static void be32(unsigned char *p, unsigned long v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static void png_chunk(struct buf *b, const char *type, const unsigned char *d, size_t n)
+{
+	unsigned char hdr[8], crc[4];
+	uLong c = crc32(0, (const Bytef *)type, 4);
+
+	be32(hdr, n);
+	memcpy(hdr + 4, type, 4);
+	buf_add(b, hdr, 8);
+	buf_add(b, d, n);
+	c = crc32(c, d, (uInt)n);
+	be32(crc, c);
+	buf_add(b, crc, 4);
+}
+
+/* A w x h RGB PNG: the left third red, the rest blue. */
+static void make_png(struct buf *b, int w, int h)
+{
+	size_t row = 1 + (size_t)w * 3, n = row * (size_t)h;
+	unsigned char *raw = xcalloc(n, 1), ihdr[13] = { 0 };
+	uLongf zn = compressBound((uLong)n);
+	unsigned char *z = xmalloc(zn);
+	int x, y;
+
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++) {
+			unsigned char *p = raw + (size_t)y * row + 1 + (size_t)x * 3;
+			p[0] = x < w / 3 ? 255 : 0;
+			p[2] = x < w / 3 ? 0 : 255;
+		}
+	assert_int_equal(compress2(z, &zn, raw, (uLong)n, 9), Z_OK);
+	buf_add(b, "\x89PNG\r\n\x1a\n", 8);
+	be32(ihdr, (unsigned long)w);
+	be32(ihdr + 4, (unsigned long)h);
+	ihdr[8] = 8;
+	ihdr[9] = 2;
+	png_chunk(b, "IHDR", ihdr, 13);
+	png_chunk(b, "IDAT", z, zn);
+	png_chunk(b, "IEND", NULL, 0);
+	free(raw);
+	free(z);
+}
+
+/* Thumbnails for report.html: PNG or JPEG in, a JPEG that fits the side out. */
+static void test_thumbnail(void **state)
+{
+	struct buf png = BUF_INIT, out = BUF_INIT, err = BUF_INIT, log = BUF_INIT;
+	struct frame_image img, th;
+	unsigned char *d;
+	size_t n;
+
+	(void)state;
+	make_png(&png, 300, 200);
+	memset(&img, 0, sizeof(img));
+	d = (unsigned char *)buf_detach(&png, &n);
+	frame_image_set(&img, d, n, "image/png");
+	assert_int_equal(img.width, 300);
+	assert_int_equal(frames_thumbnail_e(&img, 160, &out, &err), 0);
+	memset(&th, 0, sizeof(th));
+	d = (unsigned char *)buf_detach(&out, &n);
+	frame_image_set(&th, d, n, "image/jpeg");
+	assert_string_equal(frame_mime_of(th.data, th.size), "image/jpeg");
+	assert_int_equal(th.width, 160);
+	assert_int_equal(th.height, 107);
+	/* a thumbnail of a thumbnail at a larger side is never enlarged */
+	assert_int_equal(frames_thumbnail_e(&th, 400, &out, &err), 0);
+	frame_image_release(&th);
+	d = (unsigned char *)buf_detach(&out, &n);
+	frame_image_set(&th, d, n, "image/jpeg");
+	assert_int_equal(th.width, 160);
+	assert_int_equal(th.height, 107);
+	frame_image_release(&th);
+	frame_image_release(&img);
+
+	/* garbage: an error naming the step, no crash */
+	memset(&img, 0, sizeof(img));
+	frame_image_set(&img, (unsigned char *)xstrdup("\x89PNG\r\n\x1a\nnot really"), 18, "image/png");
+	log_capture(&log);
+	assert_int_equal(frames_thumbnail_e(&img, 160, &out, &err), -1);
+	log_capture(NULL);
+	buf_release(&log);
+	assert_non_null(strstr(buf_cstr(&err), "thumbnail: cannot decode the image"));
+	frame_image_release(&img);
+	buf_release(&out);
+	buf_release(&err);
+}
+
 static void test_frames_json(void **state)
 {
 	struct frameset *fs = frameset_new();
@@ -453,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_image),
 		cmocka_unit_test(test_image_load),
 		cmocka_unit_test(test_frames_json),
+		cmocka_unit_test(test_thumbnail),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
