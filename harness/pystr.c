@@ -1,5 +1,6 @@
 #include "harness/common.h"
 #include "harness/pystr.h"
+#include "harness/pycase.h"
 #include "harness/buf.h"
 
 #include <math.h>
@@ -157,91 +158,82 @@ void py_strip(const char *s, size_t len, size_t *begin, size_t *end)
 	*end = e;
 }
 
-static uint32_t lower_cp(uint32_t c)
+/* The code point that ends just before s[i] (i > 0); *start its offset.
+ * An invalid sequence counts as one U+FFFD byte. */
+static uint32_t decode_back(const char *s, size_t len, size_t i, size_t *start)
 {
-	if (c < 0x80)
-		return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-	if ((c >= 0xC0 && c <= 0xDE && c != 0xD7))
-		return c + 32;
-	if (c >= 0x100 && c <= 0x137 && !(c & 1))
-		return c + 1;
-	if (c >= 0x139 && c <= 0x148 && (c & 1))
-		return c + 1;
-	if (c >= 0x14A && c <= 0x177 && !(c & 1))
-		return c + 1;
-	if (c == 0x178)
-		return 0xFF;
-	if ((c == 0x179 || c == 0x17B || c == 0x17D))
-		return c + 1;
-	if (c == 0x386)
-		return 0x3AC;
-	if (c >= 0x388 && c <= 0x38A)
-		return c + 37;
-	if (c == 0x38C)
-		return 0x3CC;
-	if (c == 0x38E || c == 0x38F)
-		return c + 63;
-	if (c >= 0x391 && c <= 0x3AB && c != 0x3A2)
-		return c + 32;
-	if (c >= 0x400 && c <= 0x40F)
-		return c + 80;
-	if (c >= 0x410 && c <= 0x42F)
-		return c + 32;
-	if (c >= 0x460 && c <= 0x4FF && !(c & 1) && !(c >= 0x482 && c <= 0x489))
-		return c + 1;
+	size_t j = i - 1;
+	uint32_t c;
+
+	while (j > 0 && i - j < 4 && ((unsigned char)s[j] & 0xC0) == 0x80)
+		j--;
+	if (utf8_decode(s, len, j, &c) != i - j) {
+		*start = i - 1;
+		return 0xFFFD;
+	}
+	*start = j;
 	return c;
 }
 
-static uint32_t upper_cp(uint32_t c)
+/* CPython's handle_capital_sigma: U+03A3 lowers to the final U+03C2 when a
+ * cased letter precedes it and none follows (case-ignorable ones skipped). */
+static uint32_t capital_sigma(const char *s, size_t len, size_t i, size_t n)
 {
-	if (c < 0x80)
-		return (c >= 'a' && c <= 'z') ? c - 32 : c;
-	if (c >= 0xE0 && c <= 0xFE && c != 0xF7)
-		return c - 32;
-	if (c == 0xFF)
-		return 0x178;
-	if (c >= 0x101 && c <= 0x137 && (c & 1))
-		return c - 1;
-	if (c >= 0x13A && c <= 0x148 && !(c & 1))
-		return c - 1;
-	if (c >= 0x14B && c <= 0x177 && (c & 1))
-		return c - 1;
-	if ((c == 0x17A || c == 0x17C || c == 0x17E))
-		return c - 1;
-	if (c >= 0x3B1 && c <= 0x3CB && c != 0x3C2)
-		return c - 32;
-	if (c >= 0x430 && c <= 0x44F)
-		return c - 32;
-	if (c >= 0x450 && c <= 0x45F)
-		return c - 80;
-	return c;
+	size_t j = i, start;
+	uint32_t c = 0;
+	int k = 2;
+
+	while (j > 0 && k == 2) {
+		c = decode_back(s, len, j, &start);
+		k = pycase_sigma_class(c);
+		j = start;
+	}
+	if (k != 1)
+		return 0x3C3;
+	for (j = i + n, k = 2; j < len && k == 2;) {
+		j += utf8_decode(s, len, j, &c);
+		k = pycase_sigma_class(c);
+	}
+	return k == 1 ? 0x3C3 : 0x3C2;
 }
 
-static void map_case(const char *s, size_t len, struct buf *out, uint32_t (*f)(uint32_t))
+static void map_case(const char *s, size_t len, struct buf *out, int lower)
 {
 	size_t i = 0;
 	uint32_t c;
 
 	while (i < len) {
 		size_t n = utf8_decode(s, len, i, &c);
-		if (c == 0xFFFD && n == 1 && (unsigned char)s[i] >= 0x80)
+		const struct pycase *m;
+		if (c < 0x80) {
+			int ch = (unsigned char)s[i];
+			if (lower && ch >= 'A' && ch <= 'Z')
+				ch += 32;
+			else if (!lower && ch >= 'a' && ch <= 'z')
+				ch -= 32;
+			buf_addch(out, ch);
+		} else if (c == 0xFFFD && n == 1) {
 			buf_add(out, s + i, 1);   /* keep invalid bytes as they are */
-		else if ((c = f(c)) < 0x80)
-			buf_addch(out, (int)c);
-		else
-			utf8_put(out, c);
+		} else if (lower && c == 0x3A3) {
+			utf8_put(out, capital_sigma(s, len, i, n));
+		} else if ((m = lower ? pycase_lower(c) : pycase_upper(c)) != NULL) {
+			for (int k = 0; k < 3 && m->to[k]; k++)
+				utf8_put(out, m->to[k]);
+		} else {
+			buf_add(out, s + i, n);
+		}
 		i += n;
 	}
 }
 
 void py_lower(const char *s, size_t len, struct buf *out)
 {
-	map_case(s, len, out, lower_cp);
+	map_case(s, len, out, 1);
 }
 
 void py_upper(const char *s, size_t len, struct buf *out)
 {
-	map_case(s, len, out, upper_cp);
+	map_case(s, len, out, 0);
 }
 
 static int ascii_ieq(const char *a, size_t n, const char *lit)

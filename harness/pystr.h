@@ -8,8 +8,9 @@
  *
  *   py_isspace      str.isspace() for one code point (the full Unicode set)
  *   py_strip        str.strip() with no argument
- *   py_lower        str.lower(): exact for ASCII, Latin-1, Latin Extended-A,
- *                   Greek and Cyrillic; other code points are kept as they are
+ *   py_lower        str.lower(), every code point, with the full mappings
+ *   py_upper        str.upper()  (U+0130 -> "i\u0307", U+00DF -> "SS"); tables
+ *                   generated from CPython 3.11 (Unicode 14) in pycase.c
  *   py_float        float(str): sign, digits, '.', exponent, underscores
  *                   between digits, inf/infinity/nan, Unicode decimal digits
  *                   and Unicode white space around the number
