@@ -663,6 +663,38 @@ static int alloc_frame(struct vctx *v, AVFrame **f, enum AVPixelFormat fmt, int 
  * The matrix stays swscale's default BT.601, as OpenCV, PyAV and PIL
  * convert (docs/frames.md).
  */
+/* A scaler with explicit ranges (set before sws_init_context(): set
+ * afterwards, an unscaled YUV to YUV copy ignores them); the output range
+ * is full. NULL when swscale refuses the conversion. */
+static struct SwsContext *make_sws(int sw, int sh, enum AVPixelFormat sf, int sfull,
+				   int dw, int dh, enum AVPixelFormat df, int flags)
+{
+	struct SwsContext *c = sws_alloc_context();
+
+	if (!c)
+		return NULL;
+	av_opt_set_int(c, "srcw", sw, 0);
+	av_opt_set_int(c, "srch", sh, 0);
+	av_opt_set_int(c, "src_format", sf, 0);
+	av_opt_set_int(c, "src_range", sfull, 0);
+	av_opt_set_int(c, "dstw", dw, 0);
+	av_opt_set_int(c, "dsth", dh, 0);
+	av_opt_set_int(c, "dst_format", df, 0);
+	av_opt_set_int(c, "dst_range", 1, 0);
+	av_opt_set_int(c, "sws_flags", flags, 0);
+	if (sws_init_context(c, NULL, NULL) < 0) {
+		sws_freeContext(c);
+		return NULL;
+	}
+	return c;
+}
+
+/*
+ * A scaler for one conversion, made again when anything changes. RGB
+ * output uses plain SWS_BICUBIC, the flags OpenCV's FFmpeg backend uses, so
+ * unscaled RGB pixels are OpenCV's. The matrix stays swscale's default
+ * BT.601, as OpenCV, PyAV and PIL convert (docs/frames.md).
+ */
 static struct SwsContext *get_sws(struct vctx *v, struct SwsContext *old, int *key,
 				  int sw, int sh, enum AVPixelFormat sf, int sfull,
 				  int dw, int dh, enum AVPixelFormat df)
@@ -676,22 +708,8 @@ static struct SwsContext *get_sws(struct vctx *v, struct SwsContext *old, int *k
 	sws_freeContext(old);
 	if (df == AV_PIX_FMT_YUV420P)
 		flags |= SWS_ACCURATE_RND;
-	c = sws_alloc_context();
+	c = make_sws(sw, sh, sf, sfull, dw, dh, df, flags);
 	if (!c) {
-		fail(v, "out of memory");
-		return NULL;
-	}
-	av_opt_set_int(c, "srcw", sw, 0);
-	av_opt_set_int(c, "srch", sh, 0);
-	av_opt_set_int(c, "src_format", sf, 0);
-	av_opt_set_int(c, "src_range", sfull, 0);
-	av_opt_set_int(c, "dstw", dw, 0);
-	av_opt_set_int(c, "dsth", dh, 0);
-	av_opt_set_int(c, "dst_format", df, 0);
-	av_opt_set_int(c, "dst_range", 1, 0);
-	av_opt_set_int(c, "sws_flags", flags, 0);
-	if (sws_init_context(c, NULL, NULL) < 0) {
-		sws_freeContext(c);
 		memset(key, 0, sizeof(want));
 		fail(v, "cannot convert %dx%d %s to %dx%d %s", sw, sh, av_get_pix_fmt_name(sf),
 		     dw, dh, av_get_pix_fmt_name(df));
@@ -1470,22 +1488,9 @@ int frames_thumbnail_e(const struct frame_image *img, int max_side, struct buf *
 	sf = plain_format((enum AVPixelFormat)fr->format, &sfull);
 	if (fr->color_range == AVCOL_RANGE_JPEG)
 		sfull = 1;
-	sws = sws_alloc_context();
+	sws = make_sws(fr->width, fr->height, sf, sfull, w, h, AV_PIX_FMT_YUV420P, SWS_AREA);
 	if (!sws) {
-		thumb_fail(err, "thumbnail: out of memory", 0);
-		goto out;
-	}
-	av_opt_set_int(sws, "srcw", fr->width, 0);
-	av_opt_set_int(sws, "srch", fr->height, 0);
-	av_opt_set_int(sws, "src_format", sf, 0);
-	av_opt_set_int(sws, "src_range", sfull, 0);
-	av_opt_set_int(sws, "dstw", w, 0);
-	av_opt_set_int(sws, "dsth", h, 0);
-	av_opt_set_int(sws, "dst_format", AV_PIX_FMT_YUV420P, 0);
-	av_opt_set_int(sws, "dst_range", 1, 0);
-	av_opt_set_int(sws, "sws_flags", SWS_AREA, 0);
-	if ((rc = sws_init_context(sws, NULL, NULL)) < 0) {
-		thumb_fail(err, "thumbnail: cannot scale the image", rc);
+		thumb_fail(err, "thumbnail: cannot scale the image", 0);
 		goto out;
 	}
 	sm->format = AV_PIX_FMT_YUVJ420P;
