@@ -25,6 +25,8 @@
  * Three deaths in a row without a single answer stop the run. A request
  * older than the run's --timeout kills the worker (it is stuck). At the end
  * its stdin is closed; it gets 5 s to exit, then SIGTERM, then SIGKILL.
+ * Signals go to the worker's whole process group, so the program a shell
+ * started (`command:python3 w.py` runs through sh -c) goes with it.
  */
 #include "harness/common.h"
 #include "adapters/adapter.h"
@@ -136,9 +138,9 @@ static void stop_worker(struct worker *w, double grace)
 	}
 	if (w->pid > 0) {
 		if (!wait_exit(w->pid, grace, &status)) {
-			kill(w->pid, SIGTERM);
+			kill(-w->pid, SIGTERM);   /* the group: a shell and what it started */
 			if (!wait_exit(w->pid, 1.0, &status)) {
-				kill(w->pid, SIGKILL);
+				kill(-w->pid, SIGKILL);
 				wait_exit(w->pid, 5.0, &status);
 			}
 		}
@@ -204,6 +206,7 @@ static int spawn(struct model *m, struct worker *w)
 		execl("/bin/sh", "sh", "-c", st->cmd, (char *)NULL);
 		_exit(127);
 	}
+	setpgid(pid, pid);   /* as the child does: no window where a kill misses the group */
 	close(in[0]);
 	close(out[1]);
 	fcntl(in[1], F_SETFD, FD_CLOEXEC);
@@ -555,7 +558,7 @@ static int cm_service(struct model *m, double now, worker_done_fn done, void *ct
 		if (dead) {
 			/* reap (the output closed, so it is exiting) */
 			if (!wait_exit(w->pid, 2.0, &status)) {
-				kill(w->pid, SIGKILL);
+				kill(-w->pid, SIGKILL);
 				wait_exit(w->pid, 5.0, &status);
 			}
 			worker_died(m, (int)i, status, done, ctx);
@@ -578,7 +581,7 @@ static int cm_service(struct model *m, double now, worker_done_fn done, void *ct
 				warnf("model '%s': %s", m->spec, buf_cstr(&why));
 				if (w->pid > 0) {
 					int status;
-					kill(w->pid, SIGKILL);
+					kill(-w->pid, SIGKILL);
 					wait_exit(w->pid, 5.0, &status);
 				}
 				w->pid = -1;

@@ -70,10 +70,12 @@ srun --model "command:/nonexistent/worker" --limit 2
 expect_eq "missing program: exit 3" "$RC" 3
 expect_match "missing program: status 127" "$ERR" "status 127"
 
-# SIGINT with a worker: it is closed, the run resumable
+# SIGINT with a worker: it is closed, the run resumable; the worker (here a
+# shell running python, under a name of its own) does not outlive steval
 : >"$LOG"
+cp "$ROOT/tests/examples/echo_worker.py" "$TMP/hung_worker.py"
 ECHO_WORKER_HANG_ON=q000 "$STEVAL" run "$SPEC" --data "$DATA" --out "$TMP/int" --no-progress \
-    --model "command:$W" --limit 3 >"$TMP/int.out" 2>"$TMP/int.err" &
+    --model "command:$PY $TMP/hung_worker.py; exit 0" --limit 3 >"$TMP/int.out" 2>"$TMP/int.err" &
 PID=$!
 i=0
 while [ $i -lt 250 ] && ! grep -q q000 "$LOG" 2>/dev/null; do sleep 0.02; i=$((i + 1)); done
@@ -82,6 +84,9 @@ sleep 0.2
 kill -INT "$PID"
 wait "$PID"
 expect_eq "SIGINT with a worker: exit 3" "$?" 3
+i=0
+while [ $i -lt 100 ] && pgrep -f "$TMP/hung_worker.py" >/dev/null; do sleep 0.05; i=$((i + 1)); done
+expect_eq "SIGINT with a worker: no worker process left behind" "$(pgrep -f "$TMP/hung_worker.py")" ""
 RUN=$(cat "$TMP/int.out")
 expect_eq "SIGINT with a worker: nothing written for the item in flight" "$(S 'len(D)')" 0
 
