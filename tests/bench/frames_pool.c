@@ -1,11 +1,13 @@
 /*
  * frames_pool: the shared-video workload of tests/bench/frames.sh.
  *
- *   frames_pool shared|separate QUESTIONS COUNT VIDEO...
+ *   frames_pool shared|thumbs|separate QUESTIONS COUNT VIDEO...
  *
  * shared:   every question on every video goes through one struct fpool
  *           (no disk cache), in suite order (question-major), as the run
  *           loop submits them: each video is decoded once.
+ * thumbs:   shared, and the pool writes report thumbnails (as steval run
+ *           does by default) into a temporary directory.
  * separate: each question decodes its video again (frames_extract), the
  *           way harnesses that decode inside the model call work.
  * Prints "frames=F seconds=S".
@@ -15,6 +17,7 @@
 #include "harness/frames.h"
 #include "harness/log.h"
 #include "harness/util.h"
+#include "harness/xalloc.h"
 
 int main(int argc, char **argv)
 {
@@ -23,7 +26,7 @@ int main(int argc, char **argv)
 	double t0;
 
 	if (argc < 5 || parse_long(argv[2], &q) < 0 || parse_long(argv[3], &count) < 0) {
-		fprintf(stderr, "usage: frames_pool shared|separate QUESTIONS COUNT VIDEO...\n");
+		fprintf(stderr, "usage: frames_pool shared|thumbs|separate QUESTIONS COUNT VIDEO...\n");
 		return 2;
 	}
 	frame_plan_init(&plan);
@@ -31,13 +34,19 @@ int main(int argc, char **argv)
 	nv = argc - 4;
 	want = q * nv;
 	t0 = mono_now();
-	if (!strcmp(argv[1], "shared")) {
+	if (!strcmp(argv[1], "shared") || !strcmp(argv[1], "thumbs")) {
 		struct fpool_opts o;
 		struct fpool *p;
 		struct fpool_result r;
+		char tdir[] = "/tmp/steval-bench-thumbs.XXXXXX";
 		long done = 0;
 
 		memset(&o, 0, sizeof(o));
+		if (!strcmp(argv[1], "thumbs")) {
+			if (!mkdtemp(tdir))
+				return 1;
+			o.thumb_dir = tdir;
+		}
 		p = fpool_new(&o);
 		if (!p)
 			return 1;
@@ -57,6 +66,12 @@ int main(int argc, char **argv)
 			}
 		}
 		fpool_free(p);
+		if (o.thumb_dir) {
+			char *cmd = xasprintf("rm -rf '%s'", tdir);
+			if (system(cmd) != 0)
+				fprintf(stderr, "cannot remove %s\n", tdir);
+			free(cmd);
+		}
 	} else {
 		for (i = 0; i < q; i++)
 			for (k = 0; k < nv; k++) {
