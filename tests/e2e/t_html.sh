@@ -94,9 +94,14 @@ a = np.frombuffer(sys.stdin.buffer.read(), np.uint8).reshape(-1, 3).astype(int)
 print(int(((abs(a - 60) <= 8).all(axis=1)).sum()))'
 }
 if command -v ffmpeg >/dev/null 2>&1 && /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+    # the demo's data with its videos, made here (a clean clone has none)
+    mkdir -p "$TMP/demo"
+    cp "$ROOT/fixtures/demo/demo.jsonl" "$TMP/demo/"
+    sh "$ROOT/fixtures/demo/make-videos.sh" "$TMP/demo/videos"
     for t in thumbs none; do
         flag=; [ $t = none ] && flag=--no-thumbnails
-        STEVAL_CACHE_DIR=$TMP/cache "$STEVAL" run demo --model "command:python3 $ROOT/tests/examples/echo_worker.py" \
+        STEVAL_CACHE_DIR=$TMP/cache "$STEVAL" run demo --data "$TMP/demo" \
+            --model "command:python3 $ROOT/tests/examples/echo_worker.py" \
             --limit 2 --out "$TMP/th-$t" --no-progress $flag >"$TMP/th-$t.out" 2>&1
         chrome --window-size=1000,1400 --virtual-time-budget=10000 --screenshot="$TMP/th-$t.png" \
             "file://$(tail -n 1 "$TMP/th-$t.out")/report.html" >/dev/null
