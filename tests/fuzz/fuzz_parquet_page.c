@@ -7,7 +7,7 @@
  *   2  RLE/bit-packed hybrid (bit width)     and physical type, with a PLAIN
  *                                            dictionary cut from the data
  *
- * fuzz-sources: suites/parquet*.c harness/buf.c harness/json.c harness/log.c harness/pystr.c harness/util.c harness/xalloc.c
+ * fuzz-sources: suites/parquet*.c harness/buf.c harness/json.c harness/log.c harness/pystr.c harness/pycase.c harness/util.c harness/xalloc.c
  * fuzz-seeds: ../shared/data/parquet .parquet
  */
 #include "harness/common.h"

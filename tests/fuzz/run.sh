@@ -3,7 +3,8 @@
 # time. Used by `make fuzz`.
 #
 #   sh tests/fuzz/run.sh [TARGET...]        (default: every tests/fuzz/fuzz_*.c)
-#   FUZZ_SECONDS=60 (per target)  FUZZ_JOBS=1  FUZZ_MAX_LEN=262144
+#   FUZZ_SECONDS=60 (per target; 0: replay the corpus once)  FUZZ_JOBS=1
+#   FUZZ_MAX_LEN=262144  FUZZ_OUT=build/fuzz
 #
 # A target is one C file defining LLVMFuzzerTestOneInput. Two comment lines
 # in it say what to build and what to start from:
@@ -21,7 +22,7 @@ cd "$(dirname "$0")/../.." || exit 2
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-1}
 MAX_LEN=${FUZZ_MAX_LEN:-262144}
-OUT=build/fuzz
+OUT=${FUZZ_OUT:-build/fuzz}
 CC=${FUZZ_CC:-clang}
 mkdir -p "$OUT"
 
@@ -77,12 +78,15 @@ for t in $targets; do
             done
         fi
     fi
+    limit="-max_total_time=$SECONDS_EACH"
+    # 0 seconds: only replay the corpus (a build-and-regression check)
+    [ "$SECONDS_EACH" = 0 ] && limit="-runs=0"
     echo "fuzz: running $name for ${SECONDS_EACH}s ($(ls "$corpus" | wc -l) inputs in the corpus)" >&2
     par=""
     [ "$JOBS" -gt 1 ] && par="-jobs=$JOBS -workers=$JOBS"
     # run inside $OUT: parallel jobs write their fuzz-N.log to the current directory
     # shellcheck disable=SC2086
-    (cd "$OUT" && "./$name" "$name.corpus" $dict -max_total_time="$SECONDS_EACH" -max_len="$MAX_LEN" \
+    (cd "$OUT" && "./$name" "$name.corpus" $dict "$limit" -max_len="$MAX_LEN" \
         -timeout=20 -rss_limit_mb=3072 $par -artifact_prefix="$name.crashes/" \
         -print_final_stats=1 >"$name.log" 2>&1)
     rc=$?
