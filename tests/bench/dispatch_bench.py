@@ -11,6 +11,9 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PY = sys.executable
+# The loopback server: the C latency_server (tests/bench/latency_server.c,
+# its path in DISPATCH_BENCH_SERVER) or "python" for tests/servers/fake_llm.py.
+SERVER = os.environ.get("DISPATCH_BENCH_SERVER", "python")
 
 
 def run(steval, n, conc, lat, frames, frame_bytes, tmp):
@@ -20,9 +23,12 @@ def run(steval, n, conc, lat, frames, frame_bytes, tmp):
         subprocess.run([PY, os.path.join(ROOT, "tests/e2e/dispatch_data.py"), data, "--items", str(n),
                         "--images", str(frames), "--image-bytes", str(frame_bytes), "--spec", spec],
                        check=True, stdout=subprocess.DEVNULL)
-    srv = subprocess.Popen([PY, os.path.join(ROOT, "tests/servers/fake_llm.py"), "--no-parse",
-                            "--latency", str(lat), "--answer", "B", "--procs", "4"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    if SERVER == "python":
+        cmd = [PY, os.path.join(ROOT, "tests/servers/fake_llm.py"), "--no-parse",
+               "--latency", str(lat), "--answer", "B", "--procs", "4"]
+    else:
+        cmd = [SERVER, "--latency", str(lat), "--answer", "B"]
+    srv = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         port = int(srv.stdout.readline().split()[1])
         out = os.path.join(tmp, "runs")
@@ -68,7 +74,8 @@ def main():
     lat = float(os.environ.get("DISPATCH_BENCH_L", "0.5"))
     tmp = tempfile.mkdtemp(prefix="steval-bench-")
     try:
-        print("dispatch: loopback server, latency L=%.2f s, C=%d in flight, %d requests" % (lat, conc, n))
+        print("dispatch: loopback server (%s), latency L=%.2f s, C=%d in flight, %d requests"
+              % ("fake_llm.py" if SERVER == "python" else "latency_server", lat, conc, n))
         print("%-22s %8s %8s %8s %7s %7s %9s %8s %6s %8s" % ("payload", "wall s", "ideal s", "req/s", "ratio",
                                                                 "slots", "cpu ms/rq", "peak MiB", "conns", "net p50"))
         for frames, size in ((0, 75000), (32, 75000)):
