@@ -81,10 +81,13 @@ static const cJSON *ref_value(const cJSON *ref, const char *kind, const char *na
 
 /* Numbers a reference row gives that no column shows (e.g. a paper's
  * average computed another way): they go into its note. */
-static void ref_extras(struct buf *out, const cJSON *ref)
+/* The note of a published row: its source, then its other numbers
+ * ("; ego 42.32") as the spec spells them. */
+static void ref_note(struct buf *out, const cJSON *ref)
 {
 	const cJSON *k;
 
+	buf_adds(out, json_get_str(ref, "source") ? json_get_str(ref, "source") : "unknown source");
 	cJSON_ArrayForEach(k, ref)
 		if (cJSON_IsNumber(k) && strcmp(k->string, "overall")) {
 			buf_addf(out, "; %s ", k->string);
@@ -169,12 +172,9 @@ static void md(struct buf *out, const struct lrow *rows, size_t n, const cJSON *
 		buf_adds(out, "\nPublished numbers (computed elsewhere, possibly on other item sets):\n\n");
 		for (i = 0; i < n; i++) {
 			struct buf t = BUF_INIT;
-			const cJSON *ref;
 			if (!rows[i].ref)
 				continue;
-			ref = cJSON_GetArrayItem(refs, rows[i].refidx);
-			buf_adds(&t, json_get_str(ref, "source") ? json_get_str(ref, "source") : "unknown source");
-			ref_extras(&t, ref);
+			ref_note(&t, cJSON_GetArrayItem(refs, rows[i].refidx));
 			buf_addf(out, "%d. ", rows[i].ref);
 			report_md_cell(out, buf_cstr(&t));
 			buf_adds(out, "\n");
@@ -288,12 +288,9 @@ static void latex(struct buf *out, const struct lrow *rows, size_t n, const cJSO
 		buf_adds(out, " Published numbers:");
 		for (i = 0; i < n; i++) {
 			struct buf t = BUF_INIT;
-			const cJSON *ref;
 			if (!rows[i].ref)
 				continue;
-			ref = cJSON_GetArrayItem(refs, rows[i].refidx);
-			buf_adds(&t, json_get_str(ref, "source") ? json_get_str(ref, "source") : "unknown source");
-			ref_extras(&t, ref);
+			ref_note(&t, cJSON_GetArrayItem(refs, rows[i].refidx));
 			buf_addf(out, " \\textsuperscript{%d}", rows[i].ref);
 			report_esc_latex(out, buf_cstr(&t));
 			buf_adds(out, ".");
@@ -370,12 +367,9 @@ static void html(struct buf *out, const struct lrow *rows, size_t n, const cJSON
 		buf_adds(out, "<p>Published numbers (computed elsewhere, possibly on other item sets):</p><ol>\n");
 		for (i = 0; i < n; i++) {
 			struct buf t = BUF_INIT;
-			const cJSON *ref;
 			if (!rows[i].ref)
 				continue;
-			ref = cJSON_GetArrayItem(refs, rows[i].refidx);
-			buf_adds(&t, json_get_str(ref, "source") ? json_get_str(ref, "source") : "unknown source");
-			ref_extras(&t, ref);
+			ref_note(&t, cJSON_GetArrayItem(refs, rows[i].refidx));
 			buf_addf(out, "<li value=\"%d\">", rows[i].ref);
 			report_esc_html(out, buf_cstr(&t), t.len);
 			buf_adds(out, "</li>\n");
