@@ -174,7 +174,10 @@ struct adapter_ops {
 	size_t (*waitfds)(struct model *m, void *fds, size_t max);   /* struct curl_waitfd */
 	int (*service)(struct model *m, double now, worker_done_fn done, void *ctx);
 	void (*cancel)(struct model *m, const char *tag);
+	/* requests in flight by default: the function when it depends on the
+	 * model, else the number, else 8 */
 	long (*default_concurrency)(const struct model *m);
+	long concurrency;
 };
 
 struct model {

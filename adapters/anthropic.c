@@ -150,16 +150,8 @@ static int an_build(struct model *m, const struct request *rq, struct http_call 
 	put(m, &w, "temperature", g.temperature);
 	put(m, &w, "top_p", g.top_p);
 	put(m, &w, "top_k", g.top_k);
-	if (g.stop && !wire_extra_has(m, "stop_sequences")) {
-		jw_key(&w, "stop_sequences");
-		if (cJSON_IsString(g.stop)) {
-			jw_arr(&w);
-			jw_str(&w, g.stop->valuestring);
-			jw_end(&w);
-		} else {
-			jw_value(&w, g.stop);
-		}
-	}
+	if (g.stop && !wire_extra_has(m, "stop_sequences"))
+		wire_stop_list(&w, "stop_sequences", g.stop);
 	if (stream && !wire_extra_has(m, "stream")) {
 		jw_key(&w, "stream");
 		jw_bool(&w, 1);
@@ -338,12 +330,6 @@ static enum outcome an_parse(struct model *m, const struct http_reply *r, struct
 	return OUT_OK;
 }
 
-static long an_concurrency(const struct model *m)
-{
-	(void)m;
-	return 8;
-}
-
 const struct adapter_ops adapter_anthropic = {
 	.name = "anthropic",
 	.summary = "Anthropic Messages API",
@@ -352,5 +338,5 @@ const struct adapter_ops adapter_anthropic = {
 	.describe = an_describe,
 	.build = an_build,
 	.parse = an_parse,
-	.default_concurrency = an_concurrency,
+	.concurrency = 8,
 };

@@ -214,12 +214,6 @@ static int bl_answer(struct model *m, const struct request *rq, struct answer *o
 	return 0;
 }
 
-static long bl_concurrency(const struct model *m)
-{
-	(void)m;
-	return 1;
-}
-
 const struct adapter_ops adapter_baseline = {
 	.name = "baseline",
 	.summary = "built-in baselines: random, frequency, first (offline)",
@@ -227,5 +221,5 @@ const struct adapter_ops adapter_baseline = {
 	.close = bl_close,
 	.needs_media = bl_needs_media,
 	.answer = bl_answer,
-	.default_concurrency = bl_concurrency,
+	.concurrency = 1,
 };

@@ -76,21 +76,6 @@ static void offset(struct jw *w, const char *key, double t)
 	buf_release(&b);
 }
 
-static void config_item(const struct model *m, struct jw *w, const char *key, const cJSON *v,
-			int *open)
-{
-	if (!v)
-		return;
-	if (!*open) {
-		jw_key(w, "generationConfig");
-		jw_obj(w);
-		*open = 1;
-	}
-	(void)m;
-	jw_key(w, key);
-	jw_value(w, v);
-}
-
 static int ge_build(struct model *m, const struct request *rq, struct http_call *c)
 {
 	static const char *const sent[] = {
@@ -171,27 +156,16 @@ static int ge_build(struct model *m, const struct request *rq, struct http_call 
 		jw_end(&w);
 	}
 	if (!wire_extra_has(m, "generationConfig")) {
-		config_item(m, &w, "maxOutputTokens", g.max_tokens, &open);
-		config_item(m, &w, "temperature", g.temperature, &open);
-		config_item(m, &w, "topP", g.top_p, &open);
-		config_item(m, &w, "topK", g.top_k, &open);
-		config_item(m, &w, "seed", g.seed, &open);
-		config_item(m, &w, "presencePenalty", g.presence_penalty, &open);
-		config_item(m, &w, "frequencyPenalty", g.frequency_penalty, &open);
+		wire_put_in(&w, "generationConfig", &open, "maxOutputTokens", g.max_tokens);
+		wire_put_in(&w, "generationConfig", &open, "temperature", g.temperature);
+		wire_put_in(&w, "generationConfig", &open, "topP", g.top_p);
+		wire_put_in(&w, "generationConfig", &open, "topK", g.top_k);
+		wire_put_in(&w, "generationConfig", &open, "seed", g.seed);
+		wire_put_in(&w, "generationConfig", &open, "presencePenalty", g.presence_penalty);
+		wire_put_in(&w, "generationConfig", &open, "frequencyPenalty", g.frequency_penalty);
 		if (g.stop) {
-			if (!open) {
-				jw_key(&w, "generationConfig");
-				jw_obj(&w);
-				open = 1;
-			}
-			jw_key(&w, "stopSequences");
-			if (cJSON_IsString(g.stop)) {
-				jw_arr(&w);
-				jw_str(&w, g.stop->valuestring);
-				jw_end(&w);
-			} else {
-				jw_value(&w, g.stop);
-			}
+			wire_open_in(&w, "generationConfig", &open);
+			wire_stop_list(&w, "stopSequences", g.stop);
 		}
 		if (open)
 			jw_end(&w);
@@ -351,12 +325,6 @@ static enum outcome ge_parse(struct model *m, const struct http_reply *r, struct
 	return o;
 }
 
-static long ge_concurrency(const struct model *m)
-{
-	(void)m;
-	return 8;
-}
-
 const struct adapter_ops adapter_gemini = {
 	.name = "gemini",
 	.summary = "Google Gemini generateContent (frames, or whole clips)",
@@ -366,5 +334,5 @@ const struct adapter_ops adapter_gemini = {
 	.describe = ge_describe,
 	.build = ge_build,
 	.parse = ge_parse,
-	.default_concurrency = ge_concurrency,
+	.concurrency = 8,
 };

@@ -506,7 +506,7 @@ long model_concurrency(const struct model *m)
 		return m->ep.concurrency;
 	if (m->ops->default_concurrency)
 		return m->ops->default_concurrency(m);
-	return 8;
+	return m->ops->concurrency > 0 ? m->ops->concurrency : 8;
 }
 
 void model_describe(const struct model *m, struct jw *w)

@@ -72,19 +72,6 @@ static void ol_describe(const struct model *m, struct jw *w)
 	jw_bool(w, m->ep.stream > 0);
 }
 
-static void opt(struct jw *w, const char *key, const cJSON *v, int *open)
-{
-	if (!v)
-		return;
-	if (!*open) {
-		jw_key(w, "options");
-		jw_obj(w);
-		*open = 1;
-	}
-	jw_key(w, key);
-	jw_value(w, v);
-}
-
 static int ol_build(struct model *m, const struct request *rq, struct http_call *c)
 {
 	static const char *const sent[] = {
@@ -167,29 +154,18 @@ static int ol_build(struct model *m, const struct request *rq, struct http_call 
 		jw_bool(&w, stream);
 	}
 	if (!wire_extra_has(m, "options")) {
-		opt(&w, "num_predict", g.max_tokens, &open);
-		opt(&w, "temperature", g.temperature, &open);
-		opt(&w, "top_p", g.top_p, &open);
-		opt(&w, "top_k", g.top_k, &open);
-		opt(&w, "min_p", g.min_p, &open);
-		opt(&w, "seed", g.seed, &open);
-		opt(&w, "repeat_penalty", g.repetition_penalty, &open);
-		opt(&w, "presence_penalty", g.presence_penalty, &open);
-		opt(&w, "frequency_penalty", g.frequency_penalty, &open);
+		wire_put_in(&w, "options", &open, "num_predict", g.max_tokens);
+		wire_put_in(&w, "options", &open, "temperature", g.temperature);
+		wire_put_in(&w, "options", &open, "top_p", g.top_p);
+		wire_put_in(&w, "options", &open, "top_k", g.top_k);
+		wire_put_in(&w, "options", &open, "min_p", g.min_p);
+		wire_put_in(&w, "options", &open, "seed", g.seed);
+		wire_put_in(&w, "options", &open, "repeat_penalty", g.repetition_penalty);
+		wire_put_in(&w, "options", &open, "presence_penalty", g.presence_penalty);
+		wire_put_in(&w, "options", &open, "frequency_penalty", g.frequency_penalty);
 		if (g.stop) {
-			if (!open) {
-				jw_key(&w, "options");
-				jw_obj(&w);
-				open = 1;
-			}
-			jw_key(&w, "stop");
-			if (cJSON_IsString(g.stop)) {
-				jw_arr(&w);
-				jw_str(&w, g.stop->valuestring);
-				jw_end(&w);
-			} else {
-				jw_value(&w, g.stop);
-			}
+			wire_open_in(&w, "options", &open);
+			wire_stop_list(&w, "stop", g.stop);
 		}
 		if (open)
 			jw_end(&w);
@@ -284,12 +260,6 @@ static enum outcome ol_parse(struct model *m, const struct http_reply *r, struct
 	return o;
 }
 
-static long ol_concurrency(const struct model *m)
-{
-	(void)m;
-	return 4;
-}
-
 const struct adapter_ops adapter_ollama = {
 	.name = "ollama",
 	.summary = "Ollama native /api/chat",
@@ -298,5 +268,5 @@ const struct adapter_ops adapter_ollama = {
 	.describe = ol_describe,
 	.build = ol_build,
 	.parse = ol_parse,
-	.default_concurrency = ol_concurrency,
+	.concurrency = 4,
 };

@@ -504,12 +504,6 @@ static enum outcome oa_parse(struct model *m, const struct http_reply *r, struct
 	return OUT_OK;
 }
 
-static long oa_concurrency(const struct model *m)
-{
-	(void)m;
-	return 8;
-}
-
 const struct adapter_ops adapter_openai = {
 	.name = "openai",
 	.summary = "OpenAI Chat Completions and compatible servers (vLLM, llama.cpp, SGLang, "
@@ -520,5 +514,5 @@ const struct adapter_ops adapter_openai = {
 	.describe = oa_describe,
 	.build = oa_build,
 	.parse = oa_parse,
-	.default_concurrency = oa_concurrency,
+	.concurrency = 8,
 };

@@ -488,6 +488,36 @@ void gen_write_num(struct jw *w, const char *key, const cJSON *v)
 	jw_value(w, v);
 }
 
+void wire_open_in(struct jw *w, const char *obj, int *open)
+{
+	if (!*open) {
+		jw_key(w, obj);
+		jw_obj(w);
+		*open = 1;
+	}
+}
+
+void wire_put_in(struct jw *w, const char *obj, int *open, const char *key, const cJSON *v)
+{
+	if (!v)
+		return;
+	wire_open_in(w, obj, open);
+	jw_key(w, key);
+	jw_value(w, v);
+}
+
+void wire_stop_list(struct jw *w, const char *key, const cJSON *stop)
+{
+	jw_key(w, key);
+	if (cJSON_IsString(stop)) {
+		jw_arr(w);
+		jw_str(w, stop->valuestring);
+		jw_end(w);
+	} else {
+		jw_value(w, stop);
+	}
+}
+
 void wire_frame_label(const struct part *pt, struct buf *out)
 {
 	if (pt->pts >= 0)

@@ -71,6 +71,13 @@ int gen_num(const cJSON *gen, const char *key, double *out);
 int gen_int(const cJSON *gen, const char *key, long long *out);
 /* Write a number keeping its spelling. */
 void gen_write_num(struct jw *w, const char *key, const cJSON *v);
+/* key: v inside the object named obj, which is opened at the first call
+ * (*open tracks it; the caller closes it when *open). Nothing when !v.
+ * wire_open_in() only opens it. */
+void wire_open_in(struct jw *w, const char *obj, int *open);
+void wire_put_in(struct jw *w, const char *obj, int *open, const char *key, const cJSON *v);
+/* key: stop sequences as a list (a single string becomes [string]). */
+void wire_stop_list(struct jw *w, const char *key, const cJSON *stop);
 /* The label before a frame ("Frame 3 (t=1.50s):"). */
 void wire_frame_label(const struct part *pt, struct buf *out);
 /* Whether the extra body fields define key (then the adapter skips its own). */
