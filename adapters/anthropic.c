@@ -88,15 +88,8 @@ static int an_build(struct model *m, const struct request *rq, struct http_call 
 	http_call_header(c, "anthropic-version: " ANTHROPIC_VERSION);
 	if (m->ep.key)
 		http_call_header(c, "x-api-key: %s", m->ep.key);
-	for (i = 0; i < m->ep.nheaders; i++)
-		http_call_header(c, "%s", m->ep.headers[i]);
-	wire_body_init(c, rq);
-	jw_init(&w, &c->body, 0);
-	jw_obj(&w);
-	if (!wire_extra_has(m, "model")) {
-		jw_key(&w, "model");
-		jw_str(&w, m->ep.model);
-	}
+	wire_request_begin(m, c, rq, &w);
+	wire_put_str(m, &w, "model", m->ep.model);
 	if (!wire_extra_has(m, "max_tokens")) {
 		jw_key(&w, "max_tokens");
 		if (g.max_tokens)

@@ -99,11 +99,7 @@ static int ge_build(struct model *m, const struct request *rq, struct http_call 
 	http_call_header(c, "Content-Type: application/json");
 	if (m->ep.key)
 		http_call_header(c, "x-goog-api-key: %s", m->ep.key);
-	for (i = 0; i < m->ep.nheaders; i++)
-		http_call_header(c, "%s", m->ep.headers[i]);
-	wire_body_init(c, rq);
-	jw_init(&w, &c->body, 0);
-	jw_obj(&w);
+	wire_request_begin(m, c, rq, &w);
 	if (rq->system && !wire_extra_has(m, "systemInstruction")) {
 		jw_key(&w, "systemInstruction");
 		jw_obj(&w);

@@ -218,7 +218,6 @@ static int oa_build(struct model *m, const struct request *rq, struct http_call 
 	struct ostate *st = m->state;
 	struct gen g;
 	struct jw w;
-	size_t i;
 	int stream = m->ep.stream > 0;
 
 	gen_read(rq->generation, &g);
@@ -228,26 +227,13 @@ static int oa_build(struct model *m, const struct request *rq, struct http_call 
 	http_call_header(c, "Content-Type: application/json");
 	if (m->ep.key)
 		http_call_header(c, "Authorization: Bearer %s", m->ep.key);
-	for (i = 0; i < m->ep.nheaders; i++)
-		http_call_header(c, "%s", m->ep.headers[i]);
-	wire_body_init(c, rq);
-	jw_init(&w, &c->body, 0);
-	jw_obj(&w);
-	if (!wire_extra_has(m, "model")) {
-		jw_key(&w, "model");
-		jw_str(&w, m->ep.model);
-	}
+	wire_request_begin(m, c, rq, &w);
+	wire_put_str(m, &w, "model", m->ep.model);
 	if (!wire_extra_has(m, "messages")) {
 		jw_key(&w, "messages");
 		jw_arr(&w);
-		if (rq->system) {
-			jw_obj(&w);
-			jw_key(&w, "role");
-			jw_str(&w, "system");
-			jw_key(&w, "content");
-			jw_str(&w, rq->system);
-			jw_end(&w);
-		}
+		if (rq->system)
+			wire_message(&w, "system", rq->system);
 		jw_obj(&w);
 		jw_key(&w, "role");
 		jw_str(&w, "user");

@@ -645,3 +645,33 @@ void wire_body_init(struct http_call *c, const struct request *rq)
 	buf_init(&c->body, (size_t)1 << 30);
 	buf_grow(&c->body, need);
 }
+
+void wire_request_begin(const struct model *m, struct http_call *c, const struct request *rq,
+			struct jw *w)
+{
+	size_t i;
+
+	for (i = 0; i < m->ep.nheaders; i++)
+		http_call_header(c, "%s", m->ep.headers[i]);
+	wire_body_init(c, rq);
+	jw_init(w, &c->body, 0);
+	jw_obj(w);
+}
+
+void wire_put_str(const struct model *m, struct jw *w, const char *key, const char *s)
+{
+	if (wire_extra_has(m, key))
+		return;
+	jw_key(w, key);
+	jw_str(w, s);
+}
+
+void wire_message(struct jw *w, const char *role, const char *text)
+{
+	jw_obj(w);
+	jw_key(w, "role");
+	jw_str(w, role);
+	jw_key(w, "content");
+	jw_str(w, text);
+	jw_end(w);
+}

@@ -113,6 +113,14 @@ void gen_note_unsent(const struct model *m, const cJSON *g, const char *const *s
 
 /* Size the request body once for its payloads (no regrowth while building). */
 void wire_body_init(struct http_call *c, const struct request *rq);
+/* The common start of a request: the endpoint's extra headers, the body
+ * sized (wire_body_init), w writing into it with the top object opened. */
+void wire_request_begin(const struct model *m, struct http_call *c, const struct request *rq,
+			struct jw *w);
+/* key: s unless the extra body fields define key. */
+void wire_put_str(const struct model *m, struct jw *w, const char *key, const char *s);
+/* {"role": role, "content": text} (an array element). */
+void wire_message(struct jw *w, const char *role, const char *text);
 
 /* Number or numeric string -> long long; -1 when absent. */
 long long wire_ll(const cJSON *v);
