@@ -420,32 +420,6 @@ int frames_select(const struct frame_plan *p, const struct frame_timeline *tl,
 
 /* ---------------------------------------------------------- frame sets */
 
-static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static char *base64(const unsigned char *p, size_t n, size_t *len)
-{
-	size_t olen = st_mult((n + 2) / 3, 4), i, o = 0;
-	char *s = xmalloc(st_add(olen, 1));
-
-	for (i = 0; i + 2 < n; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		s[o++] = b64chars[v >> 18];
-		s[o++] = b64chars[(v >> 12) & 63];
-		s[o++] = b64chars[(v >> 6) & 63];
-		s[o++] = b64chars[v & 63];
-	}
-	if (i < n) {
-		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
-		s[o++] = b64chars[v >> 18];
-		s[o++] = b64chars[(v >> 12) & 63];
-		s[o++] = i + 1 < n ? b64chars[(v >> 6) & 63] : '=';
-		s[o++] = '=';
-	}
-	s[o] = '\0';
-	*len = o;
-	return s;
-}
-
 static void image_dims(struct frame_image *img)
 {
 	const unsigned char *d = img->data;
@@ -505,7 +479,11 @@ void frame_image_set(struct frame_image *img, unsigned char *data, size_t size, 
 	img->data = data;
 	img->size = size;
 	img->mime = mime;
-	img->b64 = base64(data, size, &img->b64_len);
+	{
+		struct buf b = BUF_INIT_MAX(SIZE_MAX / 2);
+		b64_encode(data, size, &b);       /* never over its cap */
+		img->b64 = buf_detach(&b, &img->b64_len);
+	}
 	sha256_hex(data, size, img->sha256);
 	if (!img->width || !img->height)
 		image_dims(img);

@@ -9,36 +9,6 @@
 #include <libavformat/avformat.h>
 #include <strings.h>
 
-int b64_encode(const void *data, size_t n, struct buf *out)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *p = data;
-	size_t i, o, olen = (n + 2) / 3 * 4;
-	char *d;
-
-	if (buf_grow(out, olen) < 0)
-		return -1;
-	d = out->data + out->len;
-	for (i = 0, o = 0; i + 2 < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
-		d[o++] = tab[v >> 18];
-		d[o++] = tab[(v >> 12) & 63];
-		d[o++] = tab[(v >> 6) & 63];
-		d[o++] = tab[v & 63];
-	}
-	if (i < n) {
-		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0);
-		d[o++] = tab[v >> 18];
-		d[o++] = tab[(v >> 12) & 63];
-		d[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		d[o++] = '=';
-	}
-	out->len += o;
-	out->data[out->len] = 0;
-	return 0;
-}
-
 const char *media_sniff(const void *data, size_t n, const char *name)
 {
 	const unsigned char *p = data;

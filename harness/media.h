@@ -19,8 +19,6 @@
 
 struct buf;
 
-/* Standard base64 with padding, appended to out. */
-int b64_encode(const void *data, size_t n, struct buf *out);
 /* The MIME type of an image or video from its first bytes (then the
  * file name's extension); NULL when unknown. */
 const char *media_sniff(const void *data, size_t n, const char *name);

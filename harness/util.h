@@ -18,6 +18,8 @@ int read_file(const char *path, struct buf *out);
 int write_file_atomic(const char *path, const void *data, size_t len);
 /* The same, reporting nothing: -1 with errno set. Thread-safe. */
 int write_file_atomic_quiet(const char *path, const void *data, size_t len);
+/* Standard base64 with padding, appended to out (-1: out's cap). */
+int b64_encode(const void *data, size_t n, struct buf *out);
 int mkdir_p(const char *path);            /* like mkdir -p, mode 0777 & ~umask */
 int file_exists(const char *path);        /* a regular file */
 int dir_exists(const char *path);

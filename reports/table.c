@@ -93,29 +93,6 @@ double tbl_level(const cJSON *res)
 	return isnan(l) ? 0 : l;
 }
 
-void tbl_base64(struct buf *out, const unsigned char *p, size_t n)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		buf_addch(out, tab[p[i] >> 2]);
-		buf_addch(out, tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)]);
-		buf_addch(out, tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)]);
-		buf_addch(out, tab[p[i + 2] & 63]);
-	}
-	if (n - i == 1) {
-		buf_addch(out, tab[p[i] >> 2]);
-		buf_addch(out, tab[(p[i] & 3) << 4]);
-		buf_adds(out, "==");
-	} else if (n - i == 2) {
-		buf_addch(out, tab[p[i] >> 2]);
-		buf_addch(out, tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)]);
-		buf_addch(out, tab[(p[i + 1] & 15) << 2]);
-		buf_addch(out, '=');
-	}
-}
-
 /* 'sha256-BASE64' of a text, as a CSP source expression. */
 void tbl_csp_hash(struct buf *out, const char *text)
 {
@@ -130,7 +107,7 @@ void tbl_csp_hash(struct buf *out, const char *text)
 		raw[i] = (unsigned char)v;
 	}
 	buf_adds(out, "'sha256-");
-	tbl_base64(out, raw, 32);
+	b64_encode(raw, 32, out);
 	buf_adds(out, "'");
 }
 

@@ -30,8 +30,7 @@ void tbl_json(struct buf *out, const cJSON *v);
 /* Confidence level of a results.json ("bootstrap"."level"), 0 if none. */
 double tbl_level(const cJSON *results);
 
-/* Base64 of bytes; a CSP source expression 'sha256-...' of a text. */
-void tbl_base64(struct buf *out, const unsigned char *p, size_t n);
+/* A CSP source expression 'sha256-...' of a text. */
 void tbl_csp_hash(struct buf *out, const char *text);
 
 #endif
