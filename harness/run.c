@@ -1110,6 +1110,27 @@ static void on_http_done(struct run_state *r, struct httpq_xfer *x)
 
 /* ---- the loop ---- */
 
+/*
+ * What preparing a job gave: < 0 a prompt that cannot be rendered stops the
+ * run (returns -1); > 0 the item fails with the job's error; 0 it is ready
+ * to send. Returns rc.
+ */
+static int after_prepare(struct run_state *r, struct job *j, int rc)
+{
+	if (rc < 0) {
+		r->usage_error = 1;
+		set_stop(r, 2, "item '%s': cannot render the prompt", j->it->id);
+		end_job(r, j);
+		return -1;
+	}
+	if (rc > 0) {
+		char *e = xstrdup(j->error ? j->error : "cannot prepare the request");
+		complete(r, j, NULL, e);
+		free(e);
+	}
+	return rc;
+}
+
 static struct job *free_slot(struct run_state *r)
 {
 	size_t i;
@@ -1171,20 +1192,11 @@ static void admit(struct run_state *r)
 		if (rc == 2)
 			continue;   /* its frames are on the way */
 		j->t_ready = mono_now();
-		if (rc < 0) {
-			r->usage_error = 1;
-			set_stop(r, 2, "item '%s': cannot render the prompt", j->it->id);
-			end_job(r, j);
+		rc = after_prepare(r, j, rc);
+		if (rc < 0)
 			return;
-		}
-		if (rc > 0) {
-			char *e = xstrdup(j->error ? j->error : "cannot prepare the request");
-			complete(r, j, NULL, e);
-			free(e);
-		} else if ((long)r->inflight < r->conc) {
-			/* a free slot: send it now, before preparing the rest of the window */
-			dispatch(r);
-		}
+		if (rc == 0 && (long)r->inflight < r->conc)
+			dispatch(r);   /* a free slot: send it now, before preparing the rest of the window */
 	}
 }
 
@@ -1234,17 +1246,8 @@ static void take_frames(struct run_state *r)
 		rc = prepare_finish(r, j);
 		j->state = J_READY;
 		j->t_ready = mono_now();
-		if (rc < 0) {
-			r->usage_error = 1;
-			set_stop(r, 2, "item '%s': cannot render the prompt", j->it->id);
-			end_job(r, j);
+		if (after_prepare(r, j, rc) < 0)
 			return;
-		}
-		if (rc > 0) {
-			char *e = xstrdup(j->error ? j->error : "cannot prepare the request");
-			complete(r, j, NULL, e);
-			free(e);
-		}
 	}
 }
 
