@@ -892,15 +892,12 @@ static size_t decl_span(const char *s, size_t len, size_t at, size_t *end)
 
 /* ---- robust-letter ------------------------------------------------------------------ */
 
-int extract_robust_letter(const char *text, size_t tlen, const struct item *it, struct extraction *out)
+/* Both robust extractors start alike: nothing found yet, the patterns
+ * compiled, the text after any <think> block in *s, *len. */
+static int robust_begin(const char *text, size_t tlen, struct extraction *out, const char **s,
+			size_t *len)
 {
-	struct optinfo *oi = NULL;
-	struct rx_match m;
-	size_t noi, tb, te, b, e, from, len;
-	const char *s;
-	char c = 0, decl = 0, last = 0, t[2];
-	size_t nmarked = 0;
-	int how, rule = -1, rc = 0;
+	size_t tb, te;
 
 	free(out->value);
 	out->value = xstrdup("");
@@ -909,8 +906,23 @@ int extract_robust_letter(const char *text, size_t tlen, const struct item *it, 
 	if (xpat_ready(&rb_set, rb_init) < 0)
 		return -1;
 	xthink_region(text, tlen, &tb, &te);
-	s = text + tb;
-	len = te - tb;
+	*s = text + tb;
+	*len = te - tb;
+	return 0;
+}
+
+int extract_robust_letter(const char *text, size_t tlen, const struct item *it, struct extraction *out)
+{
+	struct optinfo *oi = NULL;
+	struct rx_match m;
+	size_t noi, b, e, from, len;
+	const char *s;
+	char c = 0, decl = 0, last = 0, t[2];
+	size_t nmarked = 0;
+	int how, rule = -1, rc = 0;
+
+	if (robust_begin(text, tlen, out, &s, &len) < 0)
+		return -1;
 	noi = opts_prepare(it, &oi);
 
 	/* 0: the last <answer> tag */
@@ -1013,20 +1025,13 @@ int extract_robust_number(const char *text, size_t tlen, const struct item *it, 
 	struct buf v = BUF_INIT;
 	struct rx_match m;
 	struct num n;
-	size_t tb, te, b, e, from, len, i, w;
+	size_t b, e, from, len, i, w;
 	const char *s;
 	int rule = -1, rc = 0, got = 0;
 
 	(void)it;
-	free(out->value);
-	out->value = xstrdup("");
-	out->found = 0;
-	out->rule = -1;
-	if (xpat_ready(&rb_set, rb_init) < 0)
+	if (robust_begin(text, tlen, out, &s, &len) < 0)
 		return -1;
-	xthink_region(text, tlen, &tb, &te);
-	s = text + tb;
-	len = te - tb;
 
 	/* 0: the last <answer> tag; 1: the last \boxed{} */
 	if ((rc = xpat_last(rb_pats[RP_TAG].rx, s, len, &m)) > 0)
