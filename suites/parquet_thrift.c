@@ -801,7 +801,10 @@ void pq_meta_release(struct pq_meta *m)
 
 /* ---- PageHeader ---- */
 
-static void parse_data_header(struct tc *t, int type, struct pq_page_header *h)
+/* DataPageHeader (dict = 0) and DictionaryPageHeader (dict = 1): both
+ * begin with num_values (1) and encoding (2), required; a data page adds
+ * the level encodings (3, 4), a dictionary page is_sorted (3, skipped). */
+static void parse_v1_header(struct tc *t, int type, struct pq_page_header *h, int dict)
 {
 	int last = 0, id, ft, r, seen = 0;
 
@@ -814,9 +817,9 @@ static void parse_data_header(struct tc *t, int type, struct pq_page_header *h)
 		} else if (id == 2) {
 			h->encoding = tc_i32(t, ft);
 			seen |= 2;
-		} else if (id == 3) {
+		} else if (id == 3 && !dict) {
 			h->def_encoding = tc_i32(t, ft);
-		} else if (id == 4) {
+		} else if (id == 4 && !dict) {
 			h->rep_encoding = tc_i32(t, ft);
 		} else {
 			tc_skip(t, ft);
@@ -824,31 +827,12 @@ static void parse_data_header(struct tc *t, int type, struct pq_page_header *h)
 	}
 	t->depth--;
 	if (!t->err && seen != 3)
-		tc_fail(t, "data page header lacks a required field");
-	h->has_data = 1;
-}
-
-static void parse_dict_header(struct tc *t, int type, struct pq_page_header *h)
-{
-	int last = 0, id, ft, r, seen = 0;
-
-	if (tc_want_struct(t, type) < 0)
-		return;
-	while ((r = tc_field(t, &last, &id, &ft)) > 0) {
-		if (id == 1) {
-			h->num_values = tc_i32(t, ft);
-			seen |= 1;
-		} else if (id == 2) {
-			h->encoding = tc_i32(t, ft);
-			seen |= 2;
-		} else {
-			tc_skip(t, ft);
-		}
-	}
-	t->depth--;
-	if (!t->err && seen != 3)
-		tc_fail(t, "dictionary page header lacks a required field");
-	h->has_dict = 1;
+		tc_fail(t, dict ? "dictionary page header lacks a required field" :
+			"data page header lacks a required field");
+	if (dict)
+		h->has_dict = 1;
+	else
+		h->has_data = 1;
 }
 
 static void parse_v2_header(struct tc *t, int type, struct pq_page_header *h)
@@ -889,8 +873,8 @@ int pq_parse_page_header(const uint8_t *p, size_t n, struct pq_page_header *h, s
 		case 1: h->type = (int)tc_int(&t, ft, 0, INT32_MAX); seen |= 1; break;
 		case 2: h->uncompressed_size = tc_i32(&t, ft); seen |= 2; break;
 		case 3: h->compressed_size = tc_i32(&t, ft); seen |= 4; break;
-		case 5: if (!h->has_data) parse_data_header(&t, ft, h); else tc_skip(&t, ft); break;
-		case 7: if (!h->has_dict) parse_dict_header(&t, ft, h); else tc_skip(&t, ft); break;
+		case 5: if (!h->has_data) parse_v1_header(&t, ft, h, 0); else tc_skip(&t, ft); break;
+		case 7: if (!h->has_dict) parse_v1_header(&t, ft, h, 1); else tc_skip(&t, ft); break;
 		case 8: if (!h->has_v2) parse_v2_header(&t, ft, h); else tc_skip(&t, ft); break;
 		default: tc_skip(&t, ft);
 		}
