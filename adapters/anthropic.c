@@ -59,14 +59,6 @@ static void text_block(struct jw *w, const char *t, size_t n)
 	jw_end(w);
 }
 
-static void put(const struct model *m, struct jw *w, const char *key, const cJSON *v)
-{
-	if (!v || wire_extra_has(m, key))
-		return;
-	jw_key(w, key);
-	jw_value(w, v);
-}
-
 static int an_build(struct model *m, const struct request *rq, struct http_call *c)
 {
 	static const char *const sent[] = {
@@ -140,9 +132,9 @@ static int an_build(struct model *m, const struct request *rq, struct http_call 
 		jw_end(&w);
 		jw_end(&w);
 	}
-	put(m, &w, "temperature", g.temperature);
-	put(m, &w, "top_p", g.top_p);
-	put(m, &w, "top_k", g.top_k);
+	wire_put(m, &w, "temperature", g.temperature);
+	wire_put(m, &w, "top_p", g.top_p);
+	wire_put(m, &w, "top_k", g.top_k);
 	if (g.stop && !wire_extra_has(m, "stop_sequences"))
 		wire_stop_list(&w, "stop_sequences", g.stop);
 	if (stream && !wire_extra_has(m, "stream")) {

@@ -195,14 +195,6 @@ static void user_content(const struct model *m, const struct request *rq, struct
 	buf_release(&lab);
 }
 
-static void put(const struct model *m, struct jw *w, const char *key, const cJSON *v)
-{
-	if (!v || wire_extra_has(m, key))
-		return;
-	jw_key(w, key);
-	jw_value(w, v);
-}
-
 static int oa_build(struct model *m, const struct request *rq, struct http_call *c)
 {
 	static const char *const sent_official[] = {
@@ -242,20 +234,20 @@ static int oa_build(struct model *m, const struct request *rq, struct http_call 
 		jw_end(&w);
 		jw_end(&w);
 	}
-	put(m, &w, st->completion_field ? "max_completion_tokens" : "max_tokens", g.max_tokens);
+	wire_put(m, &w, st->completion_field ? "max_completion_tokens" : "max_tokens", g.max_tokens);
 	if (!st->reasoning) {
-		put(m, &w, "temperature", g.temperature);
-		put(m, &w, "top_p", g.top_p);
+		wire_put(m, &w, "temperature", g.temperature);
+		wire_put(m, &w, "top_p", g.top_p);
 	}
-	put(m, &w, "seed", g.seed);
-	put(m, &w, "stop", g.stop);
-	put(m, &w, "presence_penalty", g.presence_penalty);
-	put(m, &w, "frequency_penalty", g.frequency_penalty);
-	put(m, &w, "reasoning_effort", g.reasoning_effort);
+	wire_put(m, &w, "seed", g.seed);
+	wire_put(m, &w, "stop", g.stop);
+	wire_put(m, &w, "presence_penalty", g.presence_penalty);
+	wire_put(m, &w, "frequency_penalty", g.frequency_penalty);
+	wire_put(m, &w, "reasoning_effort", g.reasoning_effort);
 	if (!st->official) {
-		put(m, &w, "top_k", g.top_k);
-		put(m, &w, "min_p", g.min_p);
-		put(m, &w, "repetition_penalty", g.repetition_penalty);
+		wire_put(m, &w, "top_k", g.top_k);
+		wire_put(m, &w, "min_p", g.min_p);
+		wire_put(m, &w, "repetition_penalty", g.repetition_penalty);
 	}
 	if (stream && !wire_extra_has(m, "stream")) {
 		jw_key(&w, "stream");

@@ -666,6 +666,14 @@ void wire_put_str(const struct model *m, struct jw *w, const char *key, const ch
 	jw_str(w, s);
 }
 
+void wire_put(const struct model *m, struct jw *w, const char *key, const cJSON *v)
+{
+	if (!v || wire_extra_has(m, key))
+		return;
+	jw_key(w, key);
+	jw_value(w, v);
+}
+
 void wire_message(struct jw *w, const char *role, const char *text)
 {
 	jw_obj(w);

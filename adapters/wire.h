@@ -117,8 +117,10 @@ void wire_body_init(struct http_call *c, const struct request *rq);
  * sized (wire_body_init), w writing into it with the top object opened. */
 void wire_request_begin(const struct model *m, struct http_call *c, const struct request *rq,
 			struct jw *w);
-/* key: s unless the extra body fields define key. */
+/* key: s (key: v) unless the extra body fields define key; nothing when
+ * v is NULL. */
 void wire_put_str(const struct model *m, struct jw *w, const char *key, const char *s);
+void wire_put(const struct model *m, struct jw *w, const char *key, const cJSON *v);
 /* {"role": role, "content": text} (an array element). */
 void wire_message(struct jw *w, const char *role, const char *text);
 
