@@ -57,6 +57,17 @@ expect_eq "no progress line when stderr is not a terminal" "$(printf '%s' "$ERR"
 expect_match "--progress: done/total, counts, in flight, rate, ETA, tokens" "$(tr '\r' '\n' <"$TMP/progress")" \
     "3/3  ok 3  unparsed 0  error 0  \| 0 in flight \| [0-9.]+/s \| ETA [0-9ms]+ \| tokens [0-9]+ in, 3 out"
 
+# on a terminal (util-linux script(1) gives the run a pseudo-terminal) it
+# shows by itself
+if [ -x /usr/bin/script ]; then
+    /usr/bin/script -qec "'$STEVAL' run '$SPEC' --data '$DATA' --out '$TMP/runs' --model '$M_OAI' --blind --limit 3 >/dev/null" \
+        /dev/null >"$TMP/tty" 2>&1
+    expect_match "on a terminal the progress line shows without --progress" "$(tr '\r' '\n' <"$TMP/tty")" \
+        "3/3  ok 3  unparsed 0  error 0  \| 0 in flight"
+else
+    skip "progress on a terminal" "no script(1)"
+fi
+
 # --- generation overrides --------------------------------------------------
 : >"$REC"
 srun --model "$M_OAI" --limit 1 --max-tokens 5 --gen temperature=null --gen stop='["x"]' --body top_k=1
