@@ -58,4 +58,11 @@ D. down
 Answer with the option's letter from the given choices directly."
 out=$(STEVAL_SUITES=/nonexistent "$STEVAL" list 2>&1)
 expect_match "STEVAL_SUITES adds to the search path" "$out" "demo"
+# make deps is idempotent: with the build packages present (they are, or
+# nothing here would have built) a second call installs nothing, says
+# nothing and succeeds
+if command -v dpkg-query >/dev/null 2>&1; then
+    out=$(sh "$ROOT/tests/deps.sh" build 2>&1); rc=$?
+    expect_eq "tests/deps.sh build: a no-op when all is present (exit 0, silent)" "$rc:$out" "0:"
+fi
 finish
