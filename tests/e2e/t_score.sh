@@ -76,4 +76,39 @@ expect_rc "--out is required" 2 "$STEVAL" score --suite vlm4d --data "$V/data" "
 expect_rc "unknown protocol" 2 "$STEVAL" score --suite vlm4d --data "$V/data" --protocol nope --out "$TMP/x" "$COT"
 echo '{"id": "nothing"}' >"$TMP/nomatch.jsonl"
 expect_rc "nothing matches: exit 2" 2 "$STEVAL" score --suite vlm4d --data "$V/data" --out "$TMP/x" "$TMP/nomatch.jsonl"
+# R4D's official random fallback, made deterministic: an unparsed answer
+# gets a letter drawn from --seed and the item id (one of its options), the
+# official score counts it, and the "strict" variant counts it wrong.
+R4=$ROOT/fixtures/r4d-bench
+python3 - "$R4/test.json" "$TMP/r4d.jsonl" <<'PY'
+import json, sys
+items = json.load(open(sys.argv[1]))
+with open(sys.argv[2], "w") as f:
+    for i, x in enumerate(items):
+        f.write(json.dumps({"id": str(x["id"]), "response": "I cannot tell." if i % 2 == 0 else "(B)"}) + "\n")
+PY
+for s in 0 0b 7; do
+    "$STEVAL" score --suite r4d-bench --data "$R4" --out "$TMP/r4d-$s" --seed "${s%b}" "$TMP/r4d.jsonl" >/dev/null 2>&1
+done
+chk=$(python3 - "$TMP/r4d-0" "$TMP/r4d-0b" "$TMP/r4d-7" "$R4/test.json" <<'PY'
+import json, string, sys
+def load(d):
+    return {s["id"]: s for s in map(json.loads, open(d + "/samples.jsonl"))}
+a, b, c = load(sys.argv[1]), load(sys.argv[2]), load(sys.argv[3])
+nopts = {str(x["id"]): len(x["options"]) for x in json.load(open(sys.argv[4]))}
+un = [k for k, s in a.items() if s["status"] == "unparsed"]
+out = []
+out.append(len(un) == 7)
+out.append(all(a[k]["fallback"] in string.ascii_uppercase[:nopts[k]] for k in un))
+out.append(all(a[k]["score"] == float(a[k]["fallback"] == a[k]["accepted"]) for k in un))
+out.append(all(a[k]["variants"]["strict"]["score"] == 0.0 for k in un))
+out.append(all(a[k]["fallback"] == b[k]["fallback"] for k in un))
+out.append(any(a[k]["fallback"] != c[k]["fallback"] for k in un))
+ra = json.load(open(sys.argv[1] + "/results.json"))
+out.append("strict" in ra["variants"])
+print(" ".join("y" if x else "n" for x in out))
+PY
+)
+expect_eq "R4D fallback: 7 unparsed; letter among the options; counted by the official score, not by strict; same seed same letters; another seed others; strict reported" \
+    "$chk" "y y y y y y y"
 finish
