@@ -57,6 +57,23 @@ srun --model "openai@$BASE/v1:m" --protocol frames --limit 1 --no-thumbnails
 expect_eq "--no-thumbnails: none written, the page shows frame numbers" \
     "$([ -e "$RUN/frames" ] && echo dir; grep -o 'class="frame"' "$RUN/report.html" | wc -l | tr -d ' ')" 4
 
+# extra images (R4D's Set-of-Mark PNG) keep their place beside the frames:
+# a protocol laid out images, frames, text sends the item's two images, then
+# the labelled frames, then the text
+$PY - "$SPEC" "$TMP/som.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["protocols"]["som"] = {"inherit": "frames", "description": "images, then frames, then text",
+                         "layout": ["images", "frames", "text"]}
+json.dump(d, open(sys.argv[2], "w"))
+EOF
+: >"$REC"
+"$STEVAL" run "$TMP/som.json" --data "$DATA" --out "$TMP/runs" --no-progress --model "openai@$BASE/v1:m" \
+    --protocol som --limit 1 >/dev/null 2>&1
+expect_eq "extra images first, then the labelled frames, then the text" \
+    "$(R '[p["type"] if p["type"] != "text" else p["text"][:6] for p in D[0]["body"]["messages"][1]["content"]]')" \
+    '["image_url", "image_url", "Frame ", "image_url", "Frame ", "image_url", "Frame ", "image_url", "Frame ", "image_url", "4 fram"]'
+
 # other dialects
 : >"$REC"
 srun --model "gemini@$BASE/v1beta:g" --protocol frames --limit 1
