@@ -65,4 +65,11 @@ if command -v dpkg-query >/dev/null 2>&1; then
     out=$(sh "$ROOT/tests/deps.sh" build 2>&1); rc=$?
     expect_eq "tests/deps.sh build: a no-op when all is present (exit 0, silent)" "$rc:$out" "0:"
 fi
+# STEVAL_DATA stands in for --data: the suite's own directory, or one that
+# holds suites' directories by name
+want=$("$STEVAL" show r4d-bench --data "$ROOT/fixtures/r4d-bench" --item 12 --raw)
+expect_eq "STEVAL_DATA=DIR/SUITE gives what --data gives" \
+    "$(STEVAL_DATA=$ROOT/fixtures/r4d-bench "$STEVAL" show r4d-bench --item 12 --raw)" "$want"
+expect_eq "STEVAL_DATA=DIR holding SUITE/ gives what --data gives" \
+    "$(STEVAL_DATA=$ROOT/fixtures "$STEVAL" show r4d-bench --item 12 --raw)" "$want"
 finish
