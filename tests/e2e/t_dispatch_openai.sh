@@ -170,6 +170,9 @@ fake_start
 "$STEVAL" run "$SPEC" --data "$TMP/big" --out "$TMP/runs" --no-progress --model "openai@$BASE/v1:m" >/dev/null 2>&1
 expect_eq "large bodies (> 1 MiB) sent" "$(R 'all(r["raw_len"] > 2000000 for r in D)')" true
 expect_eq "no Expect header" "$(R '[r["headers"].get("expect") for r in D]')" '[null, null]'
+expect_eq "plain http: HTTP/1.1 (no h2c upgrade), gzip accepted" \
+    "$(R '[(r["version"], "upgrade" in r["headers"], "gzip" in r["headers"].get("accept-encoding", "")) for r in D]')" \
+    '[["HTTP/1.1", false, true], ["HTTP/1.1", false, true]]'
 
 # --- HTTPS: the CA bundle; a certificate that is not trusted stops the run ------
 if command -v openssl >/dev/null 2>&1; then

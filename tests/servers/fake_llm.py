@@ -358,7 +358,7 @@ class Handler(BaseHTTPRequestHandler):
                     hdrs[lk] = "<set>"
                 else:
                     hdrs[lk] = v
-            entry = {"n": nth, "t": time.monotonic(), "t_arrival": self.t_arrival,
+            entry = {"n": nth, "t": time.monotonic(), "t_arrival": self.t_arrival, "version": self.request_version,
                      "port": self.client_address[1], "path": self.path, "dialect": d,
                      "attempt": attempt, "key": key[:12], "text": text[:2000], "headers": hdrs,
                      "auth_ok": auth_ok, "raw_len": len(raw), "images": len(imgs),
