@@ -39,12 +39,16 @@ ifdef WERROR
 WARN      += -Werror
 endif
 
-MODDIRS   := harness suites scorers adapters reports
-SRC       := $(foreach d,$(MODDIRS),$(wildcard $(d)/*.c))
+# Every .c under the layer folders (and their sub-folders) is compiled;
+# docs/HACKING.md gives the layers and what each may include.
+MODDIRS   := lib suites scorers adapters reports harness
+SRC       := $(sort $(shell find $(MODDIRS) -name '*.c'))
 OBJ       := $(patsubst %.c,$(B)/%.o,$(SRC))
-LIBOBJ    := $(filter-out $(B)/harness/main.o,$(OBJ))
-UNITSRC   := $(wildcard tests/unit/test_*.c)
-UNIT      := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNITSRC))
+LIBOBJ    := $(filter-out $(B)/harness/cli/main.o,$(OBJ))
+# Unit tests mirror the source folders (tests/unit/suites/parquet/test_parquet.c);
+# each builds to $(B)/tests/test_NAME, so names are unique.
+UNITSRC   := $(sort $(shell find tests/unit -name 'test_*.c'))
+UNIT      := $(foreach t,$(UNITSRC),$(B)/tests/$(basename $(notdir $(t))))
 BENCHSRC  := $(wildcard tests/bench/*.c)
 BENCHBIN  := $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCHSRC))
 V         ?= 0
@@ -71,17 +75,21 @@ $(B)/gen/steval_version.h: FORCE
 	@mkdir -p $(dir $@)
 	@printf '#define STEVAL_VERSION "%s"\n#define STEVAL_GIT "%s"\n' '$(VERSION)' '$(GIT_HASH)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
-$(B)/harness/version.o: $(B)/gen/steval_version.h
-$(B)/harness/version.o: CPPFLAGS += -I$(B)/gen
+$(B)/harness/cli/version.o: $(B)/gen/steval_version.h
+$(B)/harness/cli/version.o: CPPFLAGS += -I$(B)/gen
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/tests/test_%: tests/unit/test_%.c $(LIBOBJ)
-	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -o $@ $< $(LIBOBJ) \
-		$(LDFLAGS) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+# One rule per unit test (its source sits in the folder of the module it tests).
+define unit_rule
+$(B)/tests/$(basename $(notdir $(1))): $(1) $$(LIBOBJ)
+	@mkdir -p $$(dir $$@)
+	$$(call say,CC,$$<)$$(CC) $$(CPPFLAGS) $$(PKG_CFLAGS) $$(WARN) $$(CFLAGS) -MMD -MP -o $$@ $$< $$(LIBOBJ) \
+		$$(LDFLAGS) $$(PKG_LIBS) $$(shell pkg-config --libs cmocka)
+endef
+$(foreach t,$(UNITSRC),$(eval $(call unit_rule,$(t))))
 
 units: $(UNIT)
 

@@ -30,9 +30,9 @@
 #ifndef STEVAL_ADAPTER_H
 #define STEVAL_ADAPTER_H
 
-#include "harness/common.h"
-#include "harness/buf.h"
-#include "harness/json.h"
+#include "lib/common.h"
+#include "lib/buf.h"
+#include "lib/json.h"
 
 struct item;
 struct protocol;

@@ -10,11 +10,11 @@
  * API: when the protocol sets none, 4096 is sent. No seed (the API has
  * none). Thinking blocks come back as a <think> block before the answer.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "adapters/adapter.h"
 #include "adapters/wire.h"
-#include "harness/log.h"
-#include "harness/xalloc.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
 
 #define ANTHROPIC_BASE "https://api.anthropic.com/v1"
 #define ANTHROPIC_VERSION "2023-06-01"

@@ -16,13 +16,13 @@
  * reference line, not a model. Baseline answers are the answer itself
  * (struct answer.direct): they are scored without an extractor.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "adapters/adapter.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "harness/pystr.h"
-#include "harness/rng.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/pystr.h"
+#include "lib/rng.h"
+#include "lib/xalloc.h"
 #include "suites/suite.h"
 
 #include <math.h>

@@ -28,12 +28,12 @@
  * Signals go to the worker's whole process group, so the program a shell
  * started (`command:python3 w.py` runs through sh -c) goes with it.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "adapters/adapter.h"
 #include "adapters/wire.h"
-#include "harness/log.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 #include "suites/suite.h"
 
 #include <curl/curl.h>

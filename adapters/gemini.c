@@ -13,11 +13,11 @@
  * window. Thought parts ("thought": true) come back as a <think> block;
  * output tokens include thoughtsTokenCount (reported apart as reasoning).
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "adapters/adapter.h"
 #include "adapters/wire.h"
-#include "harness/log.h"
-#include "harness/xalloc.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
 
 #include <stdlib.h>
 

@@ -1,12 +1,12 @@
 /*
  * model.c: model specs, the models file, keys and secrets.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "adapters/adapter.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 #include <ctype.h>
 #include <strings.h>

@@ -13,11 +13,11 @@
  * Durations in the reply are nanoseconds; "thinking" comes back as a
  * <think> block.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "adapters/adapter.h"
 #include "adapters/wire.h"
-#include "harness/log.h"
-#include "harness/xalloc.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
 
 #include <strings.h>
 

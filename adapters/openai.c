@@ -21,11 +21,11 @@
  * "unsupported_value" for temperature/top_p, the adapter switches (once,
  * with a warning) and retries at once.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "adapters/adapter.h"
 #include "adapters/wire.h"
-#include "harness/log.h"
-#include "harness/xalloc.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
 #include "suites/suite.h"
 
 #include <strings.h>

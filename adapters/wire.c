@@ -1,10 +1,10 @@
-#include "harness/common.h"
+#include "lib/common.h"
 #include "adapters/wire.h"
-#include "harness/httpq.h"
-#include "harness/log.h"
-#include "harness/ratelimit.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "adapters/http/httpq.h"
+#include "lib/log.h"
+#include "adapters/http/ratelimit.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 #include <ctype.h>
 #include <curl/curl.h>

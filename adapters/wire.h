@@ -22,7 +22,7 @@
 #ifndef STEVAL_WIRE_H
 #define STEVAL_WIRE_H
 
-#include "harness/common.h"
+#include "lib/common.h"
 #include "adapters/adapter.h"
 
 struct wire_err {

@@ -1,13 +1,13 @@
 /*
  * compare.c: `steval compare BASE NEW`, the paired comparison of two runs.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "reports/compare.h"
 #include "reports/table.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 #include "scorers/aggregate.h"
 #include "suites/cond.h"
 #include "suites/suite.h"

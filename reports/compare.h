@@ -17,7 +17,7 @@
 #ifndef STEVAL_COMPARE_H
 #define STEVAL_COMPARE_H
 
-#include "harness/common.h"
+#include "lib/common.h"
 #include "reports/report.h"
 #include "scorers/stats.h"
 

@@ -2,10 +2,10 @@
  * csv.c: report.csv (RFC 4180), one row per group of the run and of each
  * variant.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "reports/report.h"
 #include "reports/table.h"
-#include "harness/buf.h"
+#include "lib/buf.h"
 
 #include <math.h>
 

@@ -1,10 +1,10 @@
 /*
  * escape.c: untrusted text into Markdown, HTML, LaTeX, CSV and gnuplot.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "reports/report.h"
-#include "harness/buf.h"
-#include "harness/pystr.h"
+#include "lib/buf.h"
+#include "lib/pystr.h"
 
 void report_md_cell(struct buf *out, const char *s)
 {

@@ -17,13 +17,13 @@
  * origin, and nothing else: no external loads, no inline event handlers.
  * No element uses a style attribute (the policy would block it).
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "reports/report.h"
 #include "reports/table.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 #include <math.h>
 

@@ -4,10 +4,10 @@
  * "columns": [{"kind", "name", "label", "score", "exact", "ci", "se", "n",
  * "ok", "unparsed", "error"}]}.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "reports/report.h"
 #include "reports/table.h"
-#include "harness/buf.h"
+#include "lib/buf.h"
 
 #include <math.h>
 

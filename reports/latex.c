@@ -5,10 +5,10 @@
  * \usepackage[T1]{fontenc} (utf8 input is LaTeX's default since 2018).
  * Every text from the run goes through report_esc_latex().
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "reports/report.h"
 #include "reports/table.h"
-#include "harness/buf.h"
+#include "lib/buf.h"
 
 #include <math.h>
 

@@ -4,13 +4,13 @@
  * each column marked, published reference rows (the spec's "reference")
  * beside them with their sources as numbered notes.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "reports/report.h"
 #include "reports/table.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 #include <math.h>
 

@@ -1,11 +1,11 @@
 /*
  * md.c: report.md, the scores for people (and for pull requests).
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "reports/report.h"
 #include "reports/table.h"
-#include "harness/buf.h"
-#include "harness/pystr.h"
+#include "lib/buf.h"
+#include "lib/pystr.h"
 
 #include <math.h>
 

@@ -14,13 +14,13 @@
  *   latency  histogram of seconds per item (frames + queue + network)
  *   tokens   histograms of output and input tokens per item
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "reports/report.h"
 #include "reports/table.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 #include <math.h>
 #include <sys/wait.h>

@@ -21,8 +21,8 @@
 #ifndef STEVAL_REPORT_H
 #define STEVAL_REPORT_H
 
-#include "harness/common.h"
-#include "harness/json.h"
+#include "lib/common.h"
+#include "lib/json.h"
 
 struct buf;
 

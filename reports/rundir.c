@@ -1,13 +1,13 @@
 /*
  * rundir.c: a run directory as the reports read it.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "reports/report.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "harness/store.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/store.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 #include <math.h>
 

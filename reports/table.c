@@ -1,9 +1,9 @@
-#include "harness/common.h"
+#include "lib/common.h"
 #include "reports/table.h"
 #include "reports/report.h"
-#include "harness/buf.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 #include <math.h>
 

@@ -4,8 +4,8 @@
 #ifndef STEVAL_REPORTS_TABLE_H
 #define STEVAL_REPORTS_TABLE_H
 
-#include "harness/common.h"
-#include "harness/json.h"
+#include "lib/common.h"
+#include "lib/json.h"
 
 struct buf;
 

@@ -1,12 +1,12 @@
-#include "harness/common.h"
+#include "lib/common.h"
 #include "scorers/aggregate.h"
 #include "scorers/grade.h"
 #include "suites/cond.h"
 #include "suites/suite.h"
-#include "harness/buf.h"
-#include "harness/json.h"
-#include "harness/log.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
 
 #include <math.h>
 

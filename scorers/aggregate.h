@@ -29,7 +29,7 @@
 #ifndef STEVAL_AGGREGATE_H
 #define STEVAL_AGGREGATE_H
 
-#include "harness/common.h"
+#include "lib/common.h"
 #include "scorers/stats.h"
 
 struct suite;

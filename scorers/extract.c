@@ -9,14 +9,14 @@
  * the cases and tests/golden/check_official.py re-derives the official ones
  * with CPython.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "scorers/extract.h"
 #include "scorers/xpy.h"
 #include "suites/suite.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "harness/pystr.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/pystr.h"
+#include "lib/xalloc.h"
 
 /* ---- pattern sets ------------------------------------------------------ */
 

@@ -41,7 +41,7 @@
 #ifndef STEVAL_EXTRACT_H
 #define STEVAL_EXTRACT_H
 
-#include "harness/common.h"
+#include "lib/common.h"
 
 struct item;
 struct buf;

@@ -1,12 +1,12 @@
-#include "harness/common.h"
+#include "lib/common.h"
 #include "scorers/grade.h"
 #include "scorers/extract.h"
 #include "scorers/metric.h"
 #include "suites/suite.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "harness/rng.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/rng.h"
+#include "lib/xalloc.h"
 
 const char *grade_status_name(enum grade_status s)
 {

@@ -22,7 +22,7 @@
 #ifndef STEVAL_GRADE_H
 #define STEVAL_GRADE_H
 
-#include "harness/common.h"
+#include "lib/common.h"
 
 struct item;
 struct protocol;

@@ -7,12 +7,12 @@
  * text or value equals the truth). Numeric metrics take the item's
  * answer_num, or float(answer) when that is not set.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "scorers/metric.h"
 #include "scorers/extract.h"
 #include "suites/suite.h"
-#include "harness/buf.h"
-#include "harness/pystr.h"
+#include "lib/buf.h"
+#include "lib/pystr.h"
 
 #include <math.h>
 

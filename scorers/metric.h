@@ -28,7 +28,7 @@
 #ifndef STEVAL_METRIC_H
 #define STEVAL_METRIC_H
 
-#include "harness/common.h"
+#include "lib/common.h"
 
 struct item;
 struct extraction;

@@ -1,7 +1,7 @@
-#include "harness/common.h"
+#include "lib/common.h"
 #include "scorers/results.h"
-#include "harness/buf.h"
-#include "harness/json.h"
+#include "lib/buf.h"
+#include "lib/json.h"
 #include "suites/suite.h"
 
 static void column(struct jw *w, const char *kind, const char *name, const char *label)

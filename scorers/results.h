@@ -22,7 +22,7 @@
 #ifndef STEVAL_RESULTS_H
 #define STEVAL_RESULTS_H
 
-#include "harness/common.h"
+#include "lib/common.h"
 #include "scorers/aggregate.h"
 
 struct buf;

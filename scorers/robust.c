@@ -7,13 +7,13 @@
  * Both are deterministic, read only the text after the last </think>, and
  * bound the work done per candidate so any input runs in linear time.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "scorers/extract.h"
 #include "scorers/xpy.h"
 #include "suites/suite.h"
-#include "harness/buf.h"
-#include "harness/pystr.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/pystr.h"
+#include "lib/xalloc.h"
 
 #include <math.h>
 

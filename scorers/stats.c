@@ -1,8 +1,8 @@
-#include "harness/common.h"
+#include "lib/common.h"
 #include "scorers/stats.h"
-#include "harness/log.h"
-#include "harness/rng.h"
-#include "harness/xalloc.h"
+#include "lib/log.h"
+#include "lib/rng.h"
+#include "lib/xalloc.h"
 
 #include <math.h>
 #include <pthread.h>

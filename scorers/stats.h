@@ -35,7 +35,7 @@
 #ifndef STEVAL_STATS_H
 #define STEVAL_STATS_H
 
-#include "harness/common.h"
+#include "lib/common.h"
 
 #define STATS_RESAMPLES 10000
 #define STATS_LEVEL 0.95

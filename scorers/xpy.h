@@ -21,8 +21,8 @@
 #ifndef STEVAL_XPY_H
 #define STEVAL_XPY_H
 
-#include "harness/common.h"
-#include "harness/rx.h"
+#include "lib/common.h"
+#include "lib/rx.h"
 
 #include <pthread.h>
 

@@ -1,12 +1,12 @@
-#include "harness/common.h"
+#include "lib/common.h"
 #include "suites/cond.h"
 #include "suites/suite.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "harness/pystr.h"
-#include "harness/rx.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/pystr.h"
+#include "lib/rx.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 #include <math.h>
 

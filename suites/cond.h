@@ -32,8 +32,8 @@
 #ifndef STEVAL_COND_H
 #define STEVAL_COND_H
 
-#include "harness/common.h"
-#include "harness/json.h"
+#include "lib/common.h"
+#include "lib/json.h"
 
 struct item;
 struct cond;

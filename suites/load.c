@@ -1,17 +1,17 @@
 /*
  * load.c: suite spec + data directory -> items.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "suites/suite.h"
 #include "suites/cond.h"
 #include "suites/reader.h"
 #include "suites/render.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "harness/pystr.h"
-#include "harness/rx.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/pystr.h"
+#include "lib/rx.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 #include <glob.h>
 #include <math.h>

@@ -20,8 +20,8 @@
 #ifndef STEVAL_READER_H
 #define STEVAL_READER_H
 
-#include "harness/common.h"
-#include "harness/json.h"
+#include "lib/common.h"
+#include "lib/json.h"
 
 typedef int (*record_fn)(cJSON *rec, size_t where, void *ctx);
 

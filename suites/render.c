@@ -1,11 +1,11 @@
-#include "harness/common.h"
+#include "lib/common.h"
 #include "suites/render.h"
 #include "suites/suite.h"
 #include "suites/cond.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "harness/pystr.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/pystr.h"
+#include "lib/xalloc.h"
 
 #include <math.h>
 

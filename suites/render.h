@@ -22,7 +22,7 @@
 #ifndef STEVAL_RENDER_H
 #define STEVAL_RENDER_H
 
-#include "harness/common.h"
+#include "lib/common.h"
 
 struct buf;
 struct item;

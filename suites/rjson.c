@@ -1,9 +1,9 @@
-#include "harness/common.h"
+#include "lib/common.h"
 #include "suites/reader.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 #define SOURCE_MAX ((size_t)2 << 30)   /* 2 GiB */
 

@@ -1,6 +1,6 @@
-#include "harness/common.h"
+#include "lib/common.h"
 #include "suites/reader.h"
-#include "suites/parquet.h"
+#include "suites/parquet/parquet.h"
 
 /* Parquet sources: rows streamed one row group at a time (suites/parquet.h). */
 int reader_parquet(const char *path, record_fn cb, void *ctx)

@@ -1,10 +1,10 @@
-#include "harness/common.h"
+#include "lib/common.h"
 #include "suites/reader.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "harness/pystr.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/pystr.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 #include <math.h>
 

@@ -2,13 +2,13 @@
  * spec.c: find, parse and check a suite spec (suites/NAME.json).
  * The format is documented in docs/suite-spec.md.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "suites/suite.h"
 #include "suites/cond.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 #include "scorers/extract.h"
 #include "scorers/metric.h"
 

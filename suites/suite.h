@@ -13,8 +13,8 @@
 #ifndef STEVAL_SUITE_H
 #define STEVAL_SUITE_H
 
-#include "harness/common.h"
-#include "harness/json.h"
+#include "lib/common.h"
+#include "lib/json.h"
 
 struct buf;
 struct cond;

@@ -12,12 +12,12 @@
  *           way harnesses that decode inside the model call work.
  * Prints "frames=F seconds=S".
  */
-#include "harness/common.h"
-#include "harness/fpool.h"
-#include "harness/frames.h"
-#include "harness/log.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/common.h"
+#include "harness/frames/pool.h"
+#include "harness/frames/frames.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 int main(int argc, char **argv)
 {

@@ -16,9 +16,9 @@
  * epoll, non-blocking sockets; answers leave in the order they fall due.
  * Runs until killed.
  */
-#include "harness/common.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/common.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>

@@ -8,13 +8,13 @@
  * the rest is the model's answer. Every extractor runs on it (and on its
  * think-stripped form), then every metric; the invariants below abort.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "scorers/extract.h"
 #include "scorers/metric.h"
 #include "suites/suite.h"
-#include "harness/buf.h"
-#include "harness/pystr.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/pystr.h"
+#include "lib/xalloc.h"
 
 #include <math.h>
 

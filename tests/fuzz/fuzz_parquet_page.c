@@ -10,10 +10,10 @@
  * fuzz-sources: suites/parquet*.c harness/buf.c harness/json.c harness/log.c harness/pystr.c harness/pycase.c harness/util.c harness/xalloc.c
  * fuzz-seeds: ../shared/data/parquet .parquet
  */
-#include "harness/common.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "suites/parquet_int.h"
+#include "lib/common.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "suites/parquet/parquet_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,12 +10,12 @@
  * rest); then header lines up to an empty line; the rest is the body. The
  * invariants below abort.
  */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "adapters/adapter.h"
 #include "adapters/wire.h"
-#include "harness/buf.h"
-#include "harness/log.h"
-#include "harness/ratelimit.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "adapters/http/ratelimit.h"
 
 #include <math.h>
 

@@ -1,13 +1,13 @@
 /* Unit tests: model specs, the seven error body shapes, the retry
  * classification, server delays, SSE framing, request bodies and response
  * parsing for each dialect, secret scrubbing. */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "adapters/adapter.h"
 #include "adapters/wire.h"
-#include "harness/buf.h"
-#include "harness/json.h"
-#include "harness/log.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
 
 #include <curl/curl.h>
 #include <math.h>

@@ -1,13 +1,13 @@
 /* Unit tests: buf, pystr (Python semantics, against golden files made with
  * CPython), json (spellings, writer, escaping). */
-#include "harness/common.h"
-#include "harness/buf.h"
-#include "harness/json.h"
-#include "harness/log.h"
-#include "harness/pystr.h"
-#include "harness/rx.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/common.h"
+#include "lib/buf.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/pystr.h"
+#include "lib/rx.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 #include <math.h>
 #include <setjmp.h>

@@ -4,14 +4,14 @@
  * stripping, ownership and bad input. STEVAL_GOLDEN_EXTRA names one more
  * golden file whose lines carry the extractor in "x" (the e2e test passes
  * random cases computed by Python). */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "scorers/extract.h"
 #include "suites/suite.h"
-#include "harness/buf.h"
-#include "harness/json.h"
-#include "harness/log.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/buf.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 #include <pthread.h>
 #include <setjmp.h>

@@ -1,14 +1,14 @@
 /* Unit tests: the frame pool and the frame cache API on real clips from
  * ../shared/data/video: one extraction shared by many requests, results
  * through the eventfd, errors as results, disk hits in a new pool. */
-#include "harness/common.h"
-#include "harness/buf.h"
-#include "harness/fcache.h"
-#include "harness/fpool.h"
-#include "harness/frames.h"
-#include "harness/log.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/common.h"
+#include "lib/buf.h"
+#include "harness/frames/cache.h"
+#include "harness/frames/pool.h"
+#include "harness/frames/frames.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 #include <poll.h>
 #include <unistd.h>

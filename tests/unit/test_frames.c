@@ -1,13 +1,13 @@
 /* Unit tests: frame plans (parse, canonical text, hash), the samplers
  * (numpy linspace golden values, STI-Bench's interval rule, time-based
  * selection, windows), frame sets (base64, hashes, JSON). */
-#include "harness/common.h"
-#include "harness/buf.h"
-#include "harness/frames.h"
-#include "harness/json.h"
-#include "harness/log.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/common.h"
+#include "lib/buf.h"
+#include "harness/frames/frames.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 
 #include <fcntl.h>
 #include <math.h>

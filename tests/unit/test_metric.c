@@ -1,14 +1,14 @@
 /* Unit tests: metrics, through tests/golden/metric.jsonl (the mra lines are
  * re-derived with CPython by tests/golden/check_official.py), and the MRA
  * threshold table recomputed the way numpy computes it. */
-#include "harness/common.h"
+#include "lib/common.h"
 #include "scorers/metric.h"
 #include "scorers/extract.h"
 #include "suites/suite.h"
-#include "harness/buf.h"
-#include "harness/json.h"
-#include "harness/pystr.h"
-#include "harness/util.h"
+#include "lib/buf.h"
+#include "lib/json.h"
+#include "lib/pystr.h"
+#include "lib/util.h"
 
 #include <math.h>
 #include <setjmp.h>

@@ -3,16 +3,16 @@
  * corpus, and robustness against truncated and bit-flipped files (every
  * mutation is read in memory: it must fail with a message naming the file,
  * or succeed; never crash, leak or hang). */
-#include "harness/common.h"
-#include "harness/buf.h"
-#include "harness/json.h"
-#include "harness/log.h"
-#include "harness/pystr.h"
-#include "harness/rng.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
-#include "suites/parquet.h"
-#include "suites/parquet_int.h"
+#include "lib/common.h"
+#include "lib/buf.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/pystr.h"
+#include "lib/rng.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
+#include "suites/parquet/parquet.h"
+#include "suites/parquet/parquet_int.h"
 
 #include <math.h>
 #include <setjmp.h>

@@ -1,12 +1,12 @@
 /* Unit tests: token buckets and the limiter on a fake clock, backoff,
  * duration / HTTP-date / RFC 3339 / Retry-After parsing, header lookup,
  * base64 and MIME sniffing. */
-#include "harness/common.h"
-#include "harness/buf.h"
-#include "harness/httpq.h"
-#include "harness/media.h"
-#include "harness/ratelimit.h"
-#include "harness/rng.h"
+#include "lib/common.h"
+#include "lib/buf.h"
+#include "adapters/http/httpq.h"
+#include "harness/frames/media.h"
+#include "adapters/http/ratelimit.h"
+#include "lib/rng.h"
 
 #include <math.h>
 #include <setjmp.h>

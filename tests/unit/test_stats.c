@@ -2,9 +2,9 @@
  * aggregate bootstrap layout. Exact values come from Python (math.comb,
  * math.erfc; tests/e2e/stats_ref.py); the full cross-check against an
  * independent bootstrap is tests/e2e/t_bootstrap.sh. */
-#include "harness/common.h"
-#include "harness/rng.h"
-#include "harness/util.h"
+#include "lib/common.h"
+#include "lib/rng.h"
+#include "lib/util.h"
 #include "scorers/aggregate.h"
 #include "scorers/stats.h"
 

@@ -1,13 +1,13 @@
 /* Unit tests: readers, Python literals, conditions, templates, spec loading,
  * aggregation, the run store. Specs and data are written to a temporary
  * directory. */
-#include "harness/common.h"
-#include "harness/buf.h"
-#include "harness/json.h"
-#include "harness/log.h"
-#include "harness/store.h"
-#include "harness/util.h"
-#include "harness/xalloc.h"
+#include "lib/common.h"
+#include "lib/buf.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/store.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
 #include "scorers/aggregate.h"
 #include "scorers/grade.h"
 #include "suites/cond.h"

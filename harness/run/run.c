@@ -1,0 +1,1643 @@
+#include "lib/common.h"
+#include "harness/run/run.h"
+#include "adapters/adapter.h"
+#include "lib/buf.h"
+#include "harness/frames/cache.h"
+#include "harness/frames/pool.h"
+#include "harness/frames/frames.h"
+#include "adapters/http/httpq.h"
+#include "lib/log.h"
+#include "harness/frames/media.h"
+#include "adapters/http/ratelimit.h"
+#include "lib/rng.h"
+#include "harness/run/sample.h"
+#include "lib/store.h"
+#include "harness/run/summary.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
+#include "scorers/grade.h"
+#include "suites/render.h"
+#include "suites/suite.h"
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <math.h>
+#include <signal.h>
+#include <unistd.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#define IMAGE_TOKENS 300     /* rough per-image estimate for --tpm before usage is known */
+#define MAX_WAITFDS 64
+
+/* ---- signals: a self-pipe wakes the poll ---- */
+
+static volatile sig_atomic_t interrupted;
+static int sigpipe_fd[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+
+	interrupted = 1;
+	if (sigpipe_fd[1] >= 0 && write(sigpipe_fd[1], &c, 1) < 0) {
+		/* nothing to do: the flag is set */
+	}
+	errno = saved;
+}
+
+void run_opts_init(struct run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->stream = -1;
+	o->rpm = o->tpm = -1;
+	o->timeout = 600;
+	o->connect_timeout = 30;
+	o->idle_timeout = 120;
+	o->retries = 4;
+	o->max_retry_wait = 120;
+	o->max_response = 64 << 20;
+	o->progress = -1;
+	o->limit = -1;
+}
+
+/* ---- jobs ---- */
+
+/* a job: waiting for its frames, ready to send, in flight, waiting to retry */
+enum jstate { J_FREE, J_MEDIA, J_READY, J_FLIGHT, J_WAIT };
+
+struct job {
+	enum jstate state;
+	const struct item *it;
+	size_t seq;
+	int attempts;
+	double t_admit, t_ready, t_start, t_net, due;
+	double est_tokens;
+	struct buf prompt;
+	char sha[65];
+	struct part *parts;
+	size_t nparts;
+	struct media_entry **held;
+	size_t nheld;
+	struct http_call call;
+	struct httpq_xfer x;
+	char tag[48];
+	char *error;
+	int placeholders;
+	char *video;              /* the video's path (frames) */
+	struct frameset *fs;      /* its frames (a reference), or NULL */
+	char *frames_json;        /* what the sample records of them */
+};
+
+struct run_state {
+	const struct run_opts *o;
+	struct suite s;
+	const struct protocol *p;
+	struct model *m;
+	struct model_opts mo;
+	struct store st;
+	cJSON *generation;        /* merged: protocol settings + overrides */
+	cJSON *resume_manifest;
+	char started[32];
+	unsigned char *done;      /* per item: finished (ok or unparsed) before this run */
+	size_t *todo_idx, ntodo, next_todo;
+	size_t todo, finished, ok, unparsed, errors;
+	long max_errors;          /* absolute; -1 none */
+	double max_errors_frac;   /* < 0 none */
+	uint64_t seed;
+	int blind, media;         /* media: send frames/images */
+	long conc;
+	long limit;
+	struct httpq q;
+	int q_ok;
+	struct limiter lim;
+	struct rng rng;
+	struct media_cache mc;
+	struct job *jobs;
+	size_t njobs, active, inflight, seq;
+	int stop;                 /* 1 interrupted, 2 fatal, 3 max-errors, 4 breaker */
+	char *stop_reason;
+	int usage_error;
+	size_t consec_errors;
+	size_t requests, retries, placeholders;
+	double busy;              /* seconds requests were in flight, summed */
+	double t_loop;            /* seconds the dispatch loop ran */
+	long long tok_in, tok_out;
+	double t0;
+	int progress;
+	double last_progress;
+	const char *layout[8];
+	size_t nlayout;
+	int layout_frames;        /* the layout sends frames */
+	struct frame_plan plan;
+	char plan_hash[65];
+	struct fcache fc;
+	int fc_ok;
+	struct fpool *pool;
+	int want_pool;               /* some item needs frames */
+	char *thumb_dir;             /* RUN_DIR/frames, or NULL */
+	size_t frames_pending;
+	size_t fsets, fdecoded, fdisk, fmemory;   /* frame sets by where they came from */
+	double fseconds;          /* summed pool time */
+};
+
+static void write_libs(struct jw *w)
+{
+	const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+	char pcre[64] = "";
+
+	pcre2_config(PCRE2_CONFIG_VERSION, pcre);
+	jw_key(w, "libraries");
+	jw_obj(w);
+	jw_key(w, "libcurl");
+	jw_str(w, cv->version);
+	jw_key(w, "libavformat");
+	jw_str(w, AV_STRINGIFY(LIBAVFORMAT_VERSION));
+	jw_key(w, "libavcodec");
+	jw_str(w, AV_STRINGIFY(LIBAVCODEC_VERSION));
+	jw_key(w, "pcre2");
+	jw_str(w, pcre);
+	jw_key(w, "cjson");
+	jw_str(w, cJSON_Version());
+	jw_end(w);
+}
+
+static int write_manifest(struct run_state *r, const char *status)
+{
+	struct buf b = BUF_INIT;
+	struct jw w;
+	char ended[32];
+	size_t i;
+	int rc;
+
+	jw_init(&w, &b, 1);
+	jw_obj(&w);
+	jw_key(&w, "steval");
+	jw_obj(&w);
+	jw_key(&w, "version");
+	jw_str(&w, steval_version());
+	jw_key(&w, "git");
+	jw_str(&w, steval_git());
+	jw_end(&w);
+	write_libs(&w);
+	jw_key(&w, "argv");
+	jw_arr(&w);
+	for (i = 0; i < (size_t)r->o->argc; i++)
+		jw_str(&w, r->o->argv[i]);
+	jw_end(&w);
+	jw_key(&w, "status");
+	jw_str(&w, status);
+	if (r->stop_reason) {
+		jw_key(&w, "stopped");
+		jw_str(&w, r->stop_reason);
+	}
+	jw_key(&w, "started");
+	jw_str(&w, r->started);
+	utc_stamp(ended, wall_now());
+	jw_key(&w, "updated");
+	jw_str(&w, ended);
+	jw_key(&w, "suite");
+	jw_obj(&w);
+	jw_key(&w, "name");
+	jw_str(&w, r->s.name);
+	jw_key(&w, "spec");
+	jw_str(&w, r->s.spec_path);
+	jw_key(&w, "spec_sha256");
+	jw_str(&w, r->s.spec_sha256);
+	jw_key(&w, "data_dir");
+	jw_str(&w, r->s.data_dir);
+	jw_key(&w, "items");
+	jw_int(&w, (long long)r->s.nitems);
+	jw_key(&w, "files");
+	jw_arr(&w);
+	for (i = 0; i < r->s.nfiles; i++) {
+		jw_obj(&w);
+		jw_key(&w, "path");
+		jw_str(&w, r->s.files[i].path);
+		jw_key(&w, "sha256");
+		jw_str(&w, r->s.files[i].sha256);
+		jw_key(&w, "items");
+		jw_int(&w, (long long)r->s.files[i].items);
+		jw_end(&w);
+	}
+	jw_end(&w);
+	jw_end(&w);
+	jw_key(&w, "protocol");
+	jw_str(&w, r->p->name);
+	jw_key(&w, "protocol_spec");
+	jw_value(&w, r->p->json);
+	jw_key(&w, "frames");
+	jw_value(&w, r->p->frames);
+	if (r->plan_hash[0]) {
+		struct buf cp = BUF_INIT;
+		frame_plan_canonical(&r->plan, &cp);
+		jw_key(&w, "frame_plan");
+		jw_obj(&w);
+		jw_key(&w, "canonical");
+		jw_strn(&w, buf_cstr(&cp), cp.len);
+		jw_key(&w, "sha256");
+		jw_str(&w, r->plan_hash);
+		jw_key(&w, "sent");
+		jw_bool(&w, r->pool != NULL);
+		if (r->pool) {
+			jw_key(&w, "sets");
+			jw_int(&w, (long long)r->fsets);
+			jw_key(&w, "decoded");
+			jw_int(&w, (long long)r->fdecoded);
+			jw_key(&w, "from_disk");
+			jw_int(&w, (long long)r->fdisk);
+			jw_key(&w, "from_memory");
+			jw_int(&w, (long long)r->fmemory);
+			jw_key(&w, "seconds");
+			jw_num(&w, round(r->fseconds * 1000) / 1000);
+			jw_key(&w, "cache");
+			jw_str(&w, r->fc.dir);
+			jw_key(&w, "ffmpeg");
+			jw_str(&w, frames_lib_versions());
+		}
+		jw_end(&w);
+		buf_release(&cp);
+	}
+	jw_key(&w, "generation");
+	jw_value(&w, r->generation);
+	jw_key(&w, "model");
+	jw_str(&w, r->m->spec);
+	if (r->mo.models_file) {
+		char *abs = realpath(r->mo.models_file, NULL);
+		jw_key(&w, "models_file");
+		jw_str(&w, abs ? abs : r->mo.models_file);
+		free(abs);
+	}
+	jw_key(&w, "endpoint");
+	model_describe(r->m, &w);
+	jw_key(&w, "dispatch");
+	jw_obj(&w);
+	jw_key(&w, "concurrency");
+	jw_int(&w, r->conc);
+	jw_key(&w, "timeout");
+	jw_num(&w, r->o->timeout);
+	jw_key(&w, "connect_timeout");
+	jw_num(&w, r->o->connect_timeout);
+	jw_key(&w, "idle_timeout");
+	jw_num(&w, r->o->idle_timeout);
+	jw_key(&w, "retries");
+	jw_int(&w, r->o->retries);
+	jw_key(&w, "max_retry_wait");
+	jw_num(&w, r->o->max_retry_wait);
+	jw_key(&w, "requests");
+	jw_int(&w, (long long)r->requests);
+	jw_key(&w, "retried");
+	jw_int(&w, (long long)r->retries);
+	jw_key(&w, "connections");
+	jw_int(&w, r->q_ok ? r->q.conns_opened : 0);
+	jw_key(&w, "seconds");
+	jw_num(&w, round(r->t_loop * 1000) / 1000);
+	jw_key(&w, "busy_seconds");
+	jw_num(&w, round(r->busy * 1000) / 1000);
+	/* the share of the time the --concurrency slots held a request */
+	jw_key(&w, "occupancy");
+	jw_num(&w, r->t_loop > 0 && r->conc ? round(r->busy / (r->t_loop * (double)r->conc) * 1e4) / 1e4 : 0);
+	jw_end(&w);
+	jw_key(&w, "seed");
+	jw_int(&w, (long long)r->seed);
+	jw_key(&w, "limit");
+	jw_int(&w, r->limit);
+	jw_key(&w, "blind");
+	jw_bool(&w, r->blind);
+	if (r->placeholders) {
+		jw_key(&w, "video_facts_placeholders");
+		jw_int(&w, (long long)r->placeholders);
+	}
+	jw_key(&w, "counts");
+	jw_obj(&w);
+	jw_key(&w, "todo");
+	jw_int(&w, (long long)r->todo);
+	jw_key(&w, "finished");
+	jw_int(&w, (long long)r->finished);
+	jw_key(&w, "ok");
+	jw_int(&w, (long long)r->ok);
+	jw_key(&w, "unparsed");
+	jw_int(&w, (long long)r->unparsed);
+	jw_key(&w, "error");
+	jw_int(&w, (long long)r->errors);
+	jw_end(&w);
+	jw_key(&w, "usage");
+	jw_obj(&w);
+	jw_key(&w, "input");
+	jw_int(&w, r->tok_in);
+	jw_key(&w, "output");
+	jw_int(&w, r->tok_out);
+	jw_end(&w);
+	jw_end(&w);
+	buf_addch(&b, '\n');
+	secret_scrub(&b);
+	rc = store_write(&r->st, "manifest.json", buf_cstr(&b), b.len);
+	buf_release(&b);
+	return rc;
+}
+
+static int parse_max_errors(struct run_state *r, const char *s)
+{
+	double d;
+	size_t n;
+
+	r->max_errors = -1;
+	r->max_errors_frac = -1;
+	if (!s)
+		return 0;
+	n = strlen(s);
+	if (n && s[n - 1] == '%') {
+		char *t = xstrndup(s, n - 1);
+		int rc = parse_double(t, &d);
+		free(t);
+		if (rc < 0 || d < 0 || d > 100)
+			return error("--max-errors: '%s' is not a percentage", s);
+		r->max_errors_frac = d / 100;
+		return 0;
+	}
+	if (parse_double(s, &d) < 0 || d < 0 || d != (long)d)
+		return error("--max-errors: '%s' is neither a count nor a percentage (N or P%%)", s);
+	r->max_errors = (long)d;
+	return 0;
+}
+
+static int too_many_errors(const struct run_state *r)
+{
+	if (r->max_errors >= 0 && (long)r->errors > r->max_errors)
+		return 1;
+	if (r->max_errors_frac >= 0 && r->todo &&
+	    (double)r->errors / (double)r->todo > r->max_errors_frac)
+		return 1;
+	return 0;
+}
+
+static cJSON *merged_generation(const struct protocol *p, const cJSON *over)
+{
+	cJSON *g = p->generation ? cJSON_Duplicate(p->generation, 1) : cJSON_CreateObject();
+	const cJSON *k;
+
+	cJSON_ArrayForEach(k, over) {
+		cJSON_DeleteItemFromObjectCaseSensitive(g, k->string);
+		cJSON_AddItemToObject(g, k->string, cJSON_Duplicate(k, 1));
+	}
+	return g;
+}
+
+/* ---- resume ---- */
+
+static int on_done(cJSON *rec, size_t line, void *vctx)
+{
+	struct run_state *r = vctx;
+	const char *id = json_get_str(rec, "id"), *st = json_get_str(rec, "status");
+	const struct item *it = id ? suite_item(&r->s, id) : NULL;
+
+	(void)line;
+	if (it) {
+		size_t k = (size_t)(it - r->s.items);
+		r->done[k] = st && strcmp(st, "error") != 0;
+	}
+	cJSON_Delete(rec);
+	return 0;
+}
+
+static int same_json(const cJSON *a, const cJSON *b)
+{
+	struct buf x = BUF_INIT, y = BUF_INIT;
+	struct jw w;
+	int eq;
+
+	jw_init(&w, &x, 0);
+	jw_value(&w, a);
+	jw_init(&w, &y, 0);
+	jw_value(&w, b);
+	eq = x.len == y.len && !memcmp(buf_cstr(&x), buf_cstr(&y), x.len);
+	buf_release(&x);
+	buf_release(&y);
+	return eq;
+}
+
+static int check_manifest(struct run_state *r)
+{
+	const cJSON *mf = r->resume_manifest;
+	const char *dir = r->o->resume_dir;
+	const cJSON *v;
+	const char *s;
+	const char *what_keys[] = { "system", "template", "templates", "option_format",
+				    "option_join", "layout", "media", "frame_labels", NULL };
+	size_t i;
+
+	s = json_get_str(json_get(mf, "suite"), "name");
+	if (s && strcmp(s, r->s.name))
+		return error("--resume '%s': the run is of suite '%s', not '%s'", dir, s, r->s.name);
+	s = json_get_str(mf, "protocol");
+	if (s && strcmp(s, r->p->name))
+		return error("--resume '%s': the run used protocol '%s', not '%s'", dir, s, r->p->name);
+	s = json_get_str(mf, "model");
+	if (s && strcmp(s, r->m->spec))
+		return error("--resume '%s': the run used model '%s', not '%s'", dir, s, r->m->spec);
+	v = json_get(mf, "frames");
+	if (v && !same_json(v, r->p->frames))
+		return error("--resume '%s': the frame plan differs from the run's (the suite spec "
+			     "changed?)", dir);
+	v = json_get(mf, "generation");
+	if (v && !same_json(v, r->generation))
+		return error("--resume '%s': the generation settings differ from the run's "
+			     "(--max-tokens, --temperature, --gen or the spec changed)", dir);
+	v = json_get(mf, "protocol_spec");
+	for (i = 0; v && what_keys[i]; i++)
+		if (!same_json(json_get(v, what_keys[i]), json_get(r->p->json, what_keys[i])))
+			return error("--resume '%s': the protocol's '%s' differs from the run's (the "
+				     "suite spec changed?)", dir, what_keys[i]);
+	v = json_get(mf, "blind");
+	if (v && cJSON_IsTrue(v) != r->blind)
+		return error("--resume '%s': the run was %sblind", dir, r->blind ? "not " : "");
+	v = json_get(mf, "seed");
+	if (v && cJSON_IsNumber(v) && (uint64_t)v->valuedouble != r->seed)
+		return error("--resume '%s': the run used --seed %.0f, not %llu", dir, v->valuedouble,
+			     (unsigned long long)r->seed);
+	s = json_get_str(json_get(mf, "suite"), "spec_sha256");
+	if (s && strcmp(s, r->s.spec_sha256))
+		warnf("--resume '%s': the suite spec changed since the run started", dir);
+	v = json_get(json_get(mf, "suite"), "files");
+	if (cJSON_IsArray(v)) {
+		const cJSON *f;
+		cJSON_ArrayForEach(f, v) {
+			const char *h = json_get_str(f, "sha256"), *path = json_get_str(f, "path");
+			for (i = 0; h && path && i < r->s.nfiles; i++)
+				if (!strcmp(path_base(path), path_base(r->s.files[i].path)) &&
+				    strcmp(h, r->s.files[i].sha256))
+					warnf("--resume '%s': data file '%s' changed since the run started",
+					      dir, path);
+		}
+	}
+	return 0;
+}
+
+/* ---- progress ---- */
+
+static void fmt_dur(char *out, size_t n, double s)
+{
+	if (s < 0 || !isfinite(s))
+		snprintf(out, n, "?");
+	else if (s < 60)
+		snprintf(out, n, "%.0fs", s);
+	else if (s < 3600)
+		snprintf(out, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+	else
+		snprintf(out, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+}
+
+static void fmt_count(char *out, size_t n, long long v)
+{
+	if (v >= 10000000)
+		snprintf(out, n, "%.0fM", (double)v / 1e6);
+	else if (v >= 1000000)
+		snprintf(out, n, "%.1fM", (double)v / 1e6);
+	else if (v >= 10000)
+		snprintf(out, n, "%.0fk", (double)v / 1e3);
+	else
+		snprintf(out, n, "%lld", v);
+}
+
+static void progress(struct run_state *r, int force)
+{
+	double now = mono_now(), el = now - r->t0, rate;
+	char eta[24], ti[32], to[32];
+
+	if (!r->progress || (!force && now - r->last_progress < 0.25))
+		return;
+	r->last_progress = now;
+	rate = el > 0 ? (double)r->finished / el : 0;
+	fmt_dur(eta, sizeof(eta), rate > 0 ? (double)(r->todo - r->finished) / rate : -1);
+	fmt_count(ti, sizeof(ti), r->tok_in);
+	fmt_count(to, sizeof(to), r->tok_out);
+	log_raw("\r\033[K%zu/%zu  ok %zu  unparsed %zu  error %zu  | %zu in flight | %.2f/s | "
+		"ETA %s | tokens %s in, %s out", r->finished, r->todo, r->ok, r->unparsed,
+		r->errors, r->inflight, rate, eta, ti, to);
+}
+
+/* the final counts stay on the screen */
+static void progress_end(struct run_state *r)
+{
+	if (!r->progress)
+		return;
+	progress(r, 1);
+	log_raw("\n");
+}
+
+/* ---- media ---- */
+
+static void job_release(struct run_state *r, struct job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->nheld; i++)
+		media_put(&r->mc, j->held[i]);
+	free(j->held);
+	free(j->parts);
+	frameset_unref(j->fs);
+	free(j->video);
+	free(j->frames_json);
+	buf_release(&j->prompt);
+	http_call_release(&j->call);
+	httpq_xfer_release(&j->x);
+	free(j->error);
+	memset(j, 0, sizeof(*j));
+	j->state = J_FREE;
+}
+
+static struct part *add_part(struct job *j, enum part_kind k)
+{
+	struct part *pt;
+
+	j->parts = xrealloc(j->parts, (j->nparts + 1) * sizeof(*j->parts));
+	pt = &j->parts[j->nparts++];
+	memset(pt, 0, sizeof(*pt));
+	pt->kind = k;
+	pt->pts = -1;
+	pt->frame_index = -1;
+	pt->frame_no = -1;
+	pt->t_start = pt->t_end = -1;
+	return pt;
+}
+
+static int hold(struct run_state *r, struct job *j, const char *path, struct media_entry **e)
+{
+	if (media_get(&r->mc, path, e) < 0)
+		return -1;
+	j->held = xrealloc(j->held, (j->nheld + 1) * sizeof(*j->held));
+	j->held[j->nheld++] = *e;
+	return 0;
+}
+
+/* The media path without complaining when it is missing. */
+static char *find_media_quiet(const struct suite *s, const char *rel)
+{
+	struct buf sink = BUF_INIT;
+	char *p;
+
+	log_capture(&sink);
+	p = suite_media_path(s, rel);
+	log_capture(NULL);
+	buf_release(&sink);
+	return p;
+}
+
+static double num_of(const char *s)
+{
+	double d;
+
+	return s && parse_double(s, &d) == 0 ? d : -1;
+}
+
+/* Blind runs: what a prompt prints about a video, read from its container
+ * (no decoding); the sampler's rate follows the frame plan. */
+static int blind_facts(struct run_state *r, const char *video, struct render_media *f)
+{
+	struct buf sink = BUF_INIT;
+	int rc;
+
+	log_capture(&sink);
+	rc = media_probe(video, f);
+	log_capture(NULL);
+	buf_release(&sink);
+	if (rc < 0) {
+		memset(f, 0, sizeof(*f));
+		return -1;
+	}
+	switch (r->plan.sampler) {
+	case FRAME_STI_INTERVAL: {
+		long interval = r->plan.count > 0 ? f->frame_count / r->plan.count : 1;
+		f->sample_fps = f->fps / (double)(interval > 1 ? interval : 1);
+		break;
+	}
+	case FRAME_FPS:
+		f->sample_fps = r->plan.fps;
+		break;
+	default:
+		f->sample_fps = f->duration > 0 ? (double)r->plan.count / f->duration : 0;
+		break;
+	}
+	f->nframes = 0;   /* none are sent */
+	return 0;
+}
+
+/* Does this item get sampled frames (rather than no video, or the clip)? */
+static int wants_frames(const struct run_state *r, const struct item *it)
+{
+	return r->media && r->layout_frames && it->video &&
+	       !(!strcmp(r->p->media, "clip") && model_takes_clip(r->m));
+}
+
+/*
+ * First half of preparing a job: when it needs frames, hand its video to
+ * the frame pool (returns 2: the job waits in J_MEDIA); else finish at once.
+ * Returns 0 ready, 1 the item fails (j->error), 2 waiting, -1 usage error.
+ */
+static int prepare_finish(struct run_state *r, struct job *j);
+
+static int prepare_begin(struct run_state *r, struct job *j)
+{
+	const struct item *it = j->it;
+	struct fpool_request rq;
+	struct frame_window w;
+
+	if (!wants_frames(r, it))
+		return prepare_finish(r, j);
+	j->video = suite_media_path(&r->s, it->video);
+	if (!j->video) {
+		j->error = xasprintf("the video '%s' is not found", it->video);
+		return 1;
+	}
+	memset(&w, 0, sizeof(w));
+	if (r->plan.window && it->t_start && it->t_end) {
+		w.has = 1;
+		w.t_start = num_of(it->t_start);
+		w.t_end = num_of(it->t_end);
+		if (w.t_start < 0 || w.t_end < 0) {
+			j->error = xasprintf("the time window '%s'..'%s' is not a pair of numbers",
+					     it->t_start, it->t_end);
+			return 1;
+		}
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.video = j->video;
+	rq.plan = &r->plan;
+	rq.window = w.has ? &w : NULL;
+	rq.tag = (void *)(uintptr_t)j->seq;
+	if (fpool_submit(r->pool, &rq) < 0) {
+		j->error = xstrdup("the frame pool is shutting down");
+		return 1;
+	}
+	j->state = J_MEDIA;
+	r->frames_pending++;
+	return 2;
+}
+
+static int prepare_finish(struct run_state *r, struct job *j)
+{
+	const struct item *it = j->it;
+	struct render_media facts;
+	char *video = NULL;
+	int want_facts = render_needs_media(r->p, it), rc = 1;
+	size_t li, k, nimg = 0;
+	long long maxt;
+
+	memset(&facts, 0, sizeof(facts));
+	if (j->fs) {
+		const struct frame_meta *m = &j->fs->meta;
+		facts.have = 1;
+		facts.duration = m->duration;
+		facts.fps = m->cv_fps;
+		facts.sample_fps = m->sample_fps;
+		facts.frame_count = m->frame_count;
+		facts.nframes = (int)j->fs->nframes;
+	} else if (it->video && (r->media || want_facts)) {
+		video = r->media ? suite_media_path(&r->s, it->video) : find_media_quiet(&r->s, it->video);
+		if (!video && r->media) {
+			j->error = xasprintf("the video '%s' is not found", it->video);
+			return 1;
+		}
+		if (want_facts && video) {
+			if (r->media) {
+				if (media_probe(video, &facts) < 0) {
+					j->error = xasprintf("cannot read the video '%s'", it->video);
+					goto out;
+				}
+			} else {
+				blind_facts(r, video, &facts);
+			}
+		}
+	}
+	if (want_facts && !facts.have) {
+		j->placeholders = 1;
+		r->placeholders++;
+	}
+	if (render_prompt(r->p, it, facts.have ? &facts : NULL, !facts.have, &j->prompt) < 0) {
+		rc = -1;
+		goto out;
+	}
+	sha256_hex(buf_cstr(&j->prompt), j->prompt.len, j->sha);
+	for (li = 0; li < r->nlayout; li++) {
+		const char *what = r->layout[li];
+		if (!strcmp(what, "text")) {
+			struct part *pt = add_part(j, PART_TEXT);
+			pt->text = buf_cstr(&j->prompt);
+			pt->len = j->prompt.len;
+		} else if (!strcmp(what, "images") && r->media) {
+			for (k = 0; k < it->nimages; k++) {
+				struct media_entry *e;
+				char *path = suite_media_path(&r->s, it->images[k]);
+				struct part *pt;
+				if (!path) {
+					j->error = xasprintf("the image '%s' is not found", it->images[k]);
+					goto out;
+				}
+				if (hold(r, j, path, &e) < 0) {
+					j->error = xasprintf("cannot read the image '%s'", it->images[k]);
+					free(path);
+					goto out;
+				}
+				free(path);
+				pt = add_part(j, PART_IMAGE);
+				pt->b64 = e->b64;
+				pt->b64_len = e->b64_len;
+				pt->mime = e->mime;
+				pt->path = e->path;
+				pt->size = e->size;
+				nimg++;
+			}
+		} else if (!strcmp(what, "frames") && j->fs) {
+			for (k = 0; k < j->fs->nframes; k++) {
+				const struct frame_image *img = frameset_image(j->fs, k);
+				struct part *pt = add_part(j, PART_IMAGE);
+				pt->b64 = img->b64;
+				pt->b64_len = img->b64_len;
+				pt->mime = img->mime;
+				pt->size = img->size;
+				pt->pts = j->fs->frames[k].pts;
+				pt->frame_index = j->fs->frames[k].index;
+				pt->frame_no = (int)k;
+				nimg++;
+			}
+		} else if (!strcmp(what, "frames") && r->media && it->video) {
+			/* the whole clip, for a model that takes video */
+			struct media_entry *e;
+			struct part *pt;
+			if (hold(r, j, video, &e) < 0) {
+				j->error = xasprintf("cannot read the video '%s'", it->video);
+				goto out;
+			}
+			pt = add_part(j, PART_VIDEO);
+			pt->b64 = e->b64;
+			pt->b64_len = e->b64_len;
+			pt->mime = e->mime;
+			pt->path = e->path;
+			pt->size = e->size;
+			pt->t_start = num_of(it->t_start);
+			pt->t_end = num_of(it->t_end);
+		}
+	}
+	if (j->fs) {
+		struct buf fj = BUF_INIT;
+		frames_json(j->fs, &fj);
+		j->frames_json = buf_detach(&fj, NULL);
+	}
+	maxt = 512;
+	if (json_get(r->generation, "max_tokens") && cJSON_IsNumber(json_get(r->generation, "max_tokens")))
+		maxt = (long long)json_get(r->generation, "max_tokens")->valuedouble;
+	j->est_tokens = (double)j->prompt.len / 4.0 + (double)nimg * IMAGE_TOKENS + (double)maxt +
+			(r->p->system ? (double)strlen(r->p->system) / 4.0 : 0);
+	j->state = J_READY;
+	rc = 0;
+out:
+	free(video);
+	return rc;
+}
+
+/* ---- finishing ---- */
+
+static int finish(struct run_state *r, struct job *j, struct answer *ans, const char *err)
+{
+	struct graded gr;
+	struct sample smp;
+	struct buf line = BUF_INIT;
+	double now = mono_now(), frames, total;
+	size_t k;
+	int rc = -1;
+
+	memset(&gr, 0, sizeof(gr));
+	if (grade_all(r->p, j->it, ans ? ans->text : NULL,
+		      ans && ans->text ? strlen(ans->text) : 0, r->seed, ans ? ans->direct : 0,
+		      &gr) < 0)
+		goto out;
+	sample_init(&smp, j->it);
+	smp.response = ans ? ans->text : NULL;
+	smp.response_len = smp.response ? strlen(smp.response) : 0;
+	smp.error = smp.response ? NULL : (err ? err : "no answer");
+	smp.g = &gr.main;
+	for (k = 0; k < gr.nv && k < SAMPLE_MAX_VARIANTS; k++) {
+		smp.vnames[k] = gr.vnames[k];
+		smp.vg[k] = &gr.var[k];
+	}
+	smp.nv = k;
+	smp.prompt_sha256 = j->prompt.len ? j->sha : NULL;
+	smp.frames_json = j->frames_json;
+	if (ans) {
+		smp.in_tokens = ans->in_tokens;
+		smp.out_tokens = ans->out_tokens;
+		smp.reasoning_tokens = ans->reasoning_tokens;
+		smp.finish_reason = ans->finish_reason;
+	}
+	smp.attempts = j->attempts;
+	frames = j->t_ready > 0 ? j->t_ready - j->t_admit : 0;
+	total = now - j->t_admit;
+	smp.t_frames = round(frames * 1e6) / 1e6;
+	smp.t_network = round(j->t_net * 1e6) / 1e6;
+	smp.t_queue = round((total - frames - j->t_net) * 1e6) / 1e6;
+	if (smp.t_queue < 0)
+		smp.t_queue = 0;
+	sample_to_json(&smp, &line);
+	secret_scrub_values(&line);
+	if (store_append(&r->st, buf_cstr(&line), line.len) < 0)
+		goto out;
+	r->finished++;
+	if (smp.response && ans->in_tokens > 0)
+		r->tok_in += ans->in_tokens;
+	if (smp.response && ans->out_tokens > 0)
+		r->tok_out += ans->out_tokens;
+	if (gr.main.status == GRADE_OK)
+		r->ok++;
+	else if (gr.main.status == GRADE_UNPARSED)
+		r->unparsed++;
+	else
+		r->errors++;
+	if (gr.main.status == GRADE_ERROR) {
+		r->consec_errors++;
+		notef("item '%s': error: %s", j->it->id, smp.error);
+	} else {
+		r->consec_errors = 0;
+	}
+	rc = 0;
+out:
+	graded_release(&gr);
+	buf_release(&line);
+	return rc;
+}
+
+static void set_stop(struct run_state *r, int why, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+static void set_stop(struct run_state *r, int why, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	if (r->stop)
+		return;
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	secret_scrub(&b);
+	r->stop = why;
+	r->stop_reason = buf_detach(&b, NULL);
+}
+
+static void end_job(struct run_state *r, struct job *j)
+{
+	if (j->state == J_FLIGHT)
+		r->inflight--;
+	job_release(r, j);
+	r->active--;
+}
+
+/* The item is over, one way or the other. */
+static void complete(struct run_state *r, struct job *j, struct answer *ans, const char *err)
+{
+	if (finish(r, j, ans, err) < 0)
+		set_stop(r, 2, "cannot write '%s/samples.jsonl'", r->st.dir);
+	end_job(r, j);
+	if (!r->stop && r->o->max_errors && too_many_errors(r))
+		set_stop(r, 3, "%zu errors, more than --max-errors %s", r->errors, r->o->max_errors);
+	if (!r->stop && !r->o->max_errors && r->ok + r->unparsed == 0 &&
+	    r->consec_errors >= (size_t)(r->conc * 2 > 8 ? r->conc * 2 : 8))
+		set_stop(r, 4, "the first %zu items all failed (the last: %s); stopping: check the "
+			 "model and the endpoint (or set --max-errors to go on)", r->consec_errors,
+			 err ? err : "error");
+}
+
+static void outcome(struct run_state *r, struct job *j, enum outcome o, struct answer *ans,
+		    const struct verdict *v)
+{
+	double now = mono_now(), delay;
+	char *msg;
+
+	if (o == OUT_OK) {
+		if (r->lim.tok.rate > 0 && ans->in_tokens >= 0)
+			limiter_settle(&r->lim, j->est_tokens,
+				       (double)ans->in_tokens + (double)(ans->out_tokens > 0 ? ans->out_tokens : 0),
+				       now);
+		complete(r, j, ans, NULL);
+		return;
+	}
+	msg = xstrdup(v && v->message ? v->message : "failed");
+	free(j->error);
+	j->error = msg;
+	if (o == OUT_FATAL) {
+		struct buf e = BUF_INIT;
+		buf_addf(&e, "%s (the run is stopped)", msg);
+		set_stop(r, 2, "item '%s': %s", j->it->id, msg);
+		complete(r, j, NULL, buf_cstr(&e));
+		buf_release(&e);
+		return;
+	}
+	if (o == OUT_RETRY && j->attempts > r->o->retries) {
+		struct buf e = BUF_INIT;
+		buf_addf(&e, "%s (gave up after %d attempts)", msg, j->attempts);
+		complete(r, j, NULL, buf_cstr(&e));
+		buf_release(&e);
+		return;
+	}
+	if (o == OUT_RETRY && v && v->delay > r->o->max_retry_wait) {
+		struct buf e = BUF_INIT;
+		buf_addf(&e, "%s (the server asks to wait %.0f s, more than --max-retry-wait %.0f s)",
+			 msg, v->delay, r->o->max_retry_wait);
+		complete(r, j, NULL, buf_cstr(&e));
+		buf_release(&e);
+		return;
+	}
+	if (o != OUT_RETRY) {
+		complete(r, j, NULL, msg);
+		return;
+	}
+	delay = v && v->delay >= 0 ? v->delay : rl_backoff(j->attempts, v && v->overload, &r->rng);
+	if (v && v->rate_limited)
+		limiter_pause(&r->lim, now + delay);
+	if (j->state == J_FLIGHT)
+		r->inflight--;
+	j->state = J_WAIT;
+	j->due = now + delay;
+	r->retries++;
+	notef("item '%s': attempt %d failed, retrying in %.2f s: %s", j->it->id, j->attempts,
+	      delay, msg);
+}
+
+/* ---- starting ---- */
+
+static void build_request(struct run_state *r, struct job *j, struct request *rq)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->it = j->it;
+	rq->p = r->p;
+	rq->system = r->p->system;
+	rq->text = buf_cstr(&j->prompt);
+	rq->text_len = j->prompt.len;
+	rq->parts = j->parts;
+	rq->nparts = j->nparts;
+	rq->generation = r->generation;
+	rq->frame_labels = cJSON_IsTrue(json_get(r->p->json, "frame_labels"));
+	rq->seed = r->seed;
+	rq->attempt = j->attempts;
+	rq->tag = j->tag;
+}
+
+static void start(struct run_state *r, struct job *j)
+{
+	struct request rq;
+	double now = mono_now();
+
+	j->attempts++;
+	snprintf(j->tag, sizeof(j->tag), "%zu-%d", j->seq, j->attempts);
+	build_request(r, j, &rq);
+	limiter_take(&r->lim, j->est_tokens, now);
+	r->requests++;
+	j->t_start = now;
+	if (r->m->ops->answer) {
+		struct answer a;
+		answer_init(&a);
+		j->state = J_FLIGHT;
+		r->inflight++;
+		if (r->m->ops->answer(r->m, &rq, &a) < 0) {
+			struct verdict v;
+			memset(&v, 0, sizeof(v));
+			v.outcome = OUT_ITEM;
+			v.message = xstrdup(a.error ? a.error : "the adapter failed");
+			outcome(r, j, OUT_ITEM, NULL, &v);
+			verdict_release(&v);
+		} else {
+			outcome(r, j, OUT_OK, &a, NULL);
+		}
+		answer_release(&a);
+		return;
+	}
+	if (r->m->ops->build) {
+		http_call_release(&j->call);
+		if (r->m->ops->build(r->m, &rq, &j->call) < 0) {
+			j->state = J_FLIGHT;
+			r->inflight++;
+			free(j->error);
+			j->error = xstrdup("cannot build the request");
+			complete(r, j, NULL, "cannot build the request");
+			return;
+		}
+		j->x.url = j->call.url;
+		j->x.headers = j->call.headers;
+		j->x.nheaders = j->call.nheaders;
+		j->x.body = buf_cstr(&j->call.body);
+		j->x.body_len = j->call.body.len;
+		j->x.stream = j->call.stream;
+		j->x.ctx = j;
+		httpq_submit(&r->q, &j->x);
+		j->state = J_FLIGHT;
+		r->inflight++;
+		return;
+	}
+	j->state = J_FLIGHT;
+	r->inflight++;
+	if (r->m->ops->submit(r->m, &rq) < 0) {
+		struct verdict v;
+		memset(&v, 0, sizeof(v));
+		v.delay = -1;
+		v.message = xstrdup("cannot hand the request to the worker");
+		outcome(r, j, OUT_RETRY, NULL, &v);
+		verdict_release(&v);
+	}
+}
+
+static struct job *job_by_tag(struct run_state *r, const char *tag)
+{
+	size_t i;
+
+	for (i = 0; i < r->njobs; i++)
+		if (r->jobs[i].state == J_FLIGHT && !strcmp(r->jobs[i].tag, tag))
+			return &r->jobs[i];
+	return NULL;
+}
+
+static void on_worker_done(void *ctx, const char *tag, struct answer *a, const struct verdict *v)
+{
+	struct run_state *r = ctx;
+	struct job *j = job_by_tag(r, tag);
+	double d;
+
+	if (!j)
+		return;
+	d = mono_now() - j->t_start;
+	j->t_net += d;
+	r->busy += d;
+	if (a)
+		outcome(r, j, OUT_OK, a, NULL);
+	else
+		outcome(r, j, v->outcome, NULL, v);
+}
+
+static void on_http_done(struct run_state *r, struct httpq_xfer *x)
+{
+	struct job *j = x->ctx;
+	struct http_reply rep;
+	struct answer a;
+	struct verdict v;
+	enum outcome o;
+
+	j->t_net += x->t_done - x->t_start;
+	r->busy += x->t_done - x->t_submit;
+	memset(&rep, 0, sizeof(rep));
+	rep.status = x->status;
+	rep.curl_code = x->curl_code;
+	rep.curl_error = x->errmsg;
+	rep.too_large = x->too_large;
+	rep.body = buf_cstr(&x->resp);
+	rep.len = x->resp.len;
+	rep.hdrs = &x->hdrs;
+	rep.now_wall = wall_now();
+	answer_init(&a);
+	memset(&v, 0, sizeof(v));
+	v.delay = -1;
+	debugf("item '%s' attempt %d: HTTP %ld, curl %d, %.3f s (%s connection), %zu bytes",
+	       j->it->id, j->attempts, x->status, x->curl_code, x->t_done - x->t_start,
+	       x->new_conns ? "new" : "reused", x->resp.len);
+	o = r->m->ops->parse(r->m, &rep, &a, &v);
+	/* the request body is not needed any more (a retry rebuilds it) */
+	http_call_release(&j->call);
+	httpq_xfer_release(&j->x);
+	outcome(r, j, o, &a, &v);
+	answer_release(&a);
+	verdict_release(&v);
+}
+
+/* ---- the loop ---- */
+
+/*
+ * What preparing a job gave: < 0 a prompt that cannot be rendered stops the
+ * run (returns -1); > 0 the item fails with the job's error; 0 it is ready
+ * to send. Returns rc.
+ */
+static int after_prepare(struct run_state *r, struct job *j, int rc)
+{
+	if (rc < 0) {
+		r->usage_error = 1;
+		set_stop(r, 2, "item '%s': cannot render the prompt", j->it->id);
+		end_job(r, j);
+		return -1;
+	}
+	if (rc > 0) {
+		char *e = xstrdup(j->error ? j->error : "cannot prepare the request");
+		complete(r, j, NULL, e);
+		free(e);
+	}
+	return rc;
+}
+
+static struct job *free_slot(struct run_state *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->njobs; i++)
+		if (r->jobs[i].state == J_FREE)
+			return &r->jobs[i];
+	return NULL;
+}
+
+/* Start what may start; returns seconds until something else may (or 1). */
+static double dispatch(struct run_state *r)
+{
+	double next = 1.0;
+
+	while (!r->stop && (long)r->inflight < r->conc) {
+		struct job *best = NULL;
+		double now = mono_now(), w;
+		size_t i;
+		for (i = 0; i < r->njobs; i++) {
+			struct job *j = &r->jobs[i];
+			if (j->state == J_READY || (j->state == J_WAIT && j->due <= now)) {
+				if (!best || j->seq < best->seq)
+					best = j;
+			} else if (j->state == J_WAIT && j->due - now < next) {
+				next = j->due - now;
+			}
+		}
+		if (!best)
+			break;
+		w = limiter_wait(&r->lim, best->est_tokens, now);
+		if (w > 0) {
+			if (w < next)
+				next = w;
+			break;
+		}
+		start(r, best);
+		next = 0;
+	}
+	return next < 0 ? 0 : next;
+}
+
+static void admit(struct run_state *r)
+{
+	while (!r->stop && r->next_todo < r->ntodo && r->active < r->njobs) {
+		struct job *j = free_slot(r);
+		int rc;
+		if (!j || interrupted)
+			break;
+		progress(r, 0);
+		memset(j, 0, sizeof(*j));
+		j->it = &r->s.items[r->todo_idx[r->next_todo++]];
+		j->seq = ++r->seq;
+		j->t_admit = mono_now();
+		buf_init(&j->prompt, BUF_MAX_DEFAULT);
+		j->state = J_READY;
+		r->active++;
+		rc = prepare_begin(r, j);
+		if (rc == 2)
+			continue;   /* its frames are on the way */
+		j->t_ready = mono_now();
+		rc = after_prepare(r, j, rc);
+		if (rc < 0)
+			return;
+		if (rc == 0 && (long)r->inflight < r->conc)
+			dispatch(r);   /* a free slot: send it now, before preparing the rest of the window */
+	}
+}
+
+static struct job *job_by_seq(struct run_state *r, size_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < r->njobs; i++)
+		if (r->jobs[i].state == J_MEDIA && r->jobs[i].seq == seq)
+			return &r->jobs[i];
+	return NULL;
+}
+
+/* Frame sets from the pool: finish preparing their jobs. */
+static void take_frames(struct run_state *r)
+{
+	struct fpool_result res;
+
+	while (r->pool && fpool_take(r->pool, &res)) {
+		struct job *j = job_by_seq(r, (size_t)(uintptr_t)res.tag);
+		int rc;
+		r->frames_pending--;
+		if (!j || r->stop) {
+			fpool_result_release(&res);   /* its job is gone */
+			continue;
+		}
+		r->fsets++;
+		r->fseconds += res.seconds;
+		if (res.source == FCACHE_DECODED)
+			r->fdecoded++;
+		else if (res.source == FCACHE_DISK)
+			r->fdisk++;
+		else
+			r->fmemory++;
+		if (!res.fs) {
+			char *e = xasprintf("frames: %s", res.error ? res.error : "extraction failed");
+			fpool_result_release(&res);
+			j->state = J_READY;
+			j->t_ready = mono_now();
+			complete(r, j, NULL, e);
+			free(e);
+			continue;
+		}
+		j->fs = res.fs;
+		res.fs = NULL;
+		fpool_result_release(&res);
+		rc = prepare_finish(r, j);
+		j->state = J_READY;
+		j->t_ready = mono_now();
+		if (after_prepare(r, j, rc) < 0)
+			return;
+	}
+}
+
+static void cancel_all(struct run_state *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->njobs; i++) {
+		struct job *j = &r->jobs[i];
+		if (j->state == J_FREE)
+			continue;
+		if (j->state == J_FLIGHT) {
+			if (r->m->ops->build)
+				httpq_cancel(&r->q, &j->x);
+			else if (r->m->ops->cancel)
+				r->m->ops->cancel(r->m, j->tag);
+		}
+		end_job(r, j);
+	}
+}
+
+static void drain_signals(void)
+{
+	char b[64];
+
+	while (sigpipe_fd[0] >= 0 && read(sigpipe_fd[0], b, sizeof(b)) > 0)
+		;
+}
+
+static int loop(struct run_state *r)
+{
+	struct curl_waitfd fds[MAX_WAITFDS];
+
+	r->t0 = mono_now();
+	for (;;) {
+		unsigned nfds = 0;
+		double wait;
+		int timeout_ms;
+		struct httpq_xfer *x;
+
+		if (interrupted)
+			set_stop(r, 1, "interrupted");
+		if (r->stop)
+			break;
+		admit(r);
+		if (r->stop)
+			break;
+		if (!r->active && r->next_todo >= r->ntodo)
+			break;
+		wait = dispatch(r);
+		progress(r, 0);
+		if (r->stop)
+			break;
+		if (!r->active && r->next_todo >= r->ntodo)
+			break;
+		timeout_ms = (int)(wait * 1000) + (wait > 0 ? 1 : 0);
+		if (timeout_ms > 1000)
+			timeout_ms = 1000;
+		if (r->progress && timeout_ms > 250)
+			timeout_ms = 250;
+		if (sigpipe_fd[0] >= 0) {
+			fds[nfds].fd = sigpipe_fd[0];
+			fds[nfds].events = CURL_WAIT_POLLIN;
+			fds[nfds].revents = 0;
+			nfds++;
+		}
+		if (r->pool) {
+			fds[nfds].fd = fpool_fd(r->pool);
+			fds[nfds].events = CURL_WAIT_POLLIN;
+			fds[nfds].revents = 0;
+			nfds++;
+		}
+		if (r->m->ops->waitfds)
+			nfds += (unsigned)r->m->ops->waitfds(r->m, fds + nfds, MAX_WAITFDS - nfds);
+		if (httpq_poll(&r->q, timeout_ms, fds, nfds) < 0) {
+			set_stop(r, 2, "the HTTP queue failed");
+			break;
+		}
+		drain_signals();
+		take_frames(r);
+		while ((x = httpq_done(&r->q)))
+			on_http_done(r, x);
+		if (r->m->ops->service)
+			r->m->ops->service(r->m, mono_now(), on_worker_done, r);
+	}
+	r->t_loop = mono_now() - r->t0;
+	cancel_all(r);
+	progress_end(r);
+	return 0;
+}
+
+/* ---- setup ---- */
+
+static int resolve_from_manifest(struct run_state *r, const char **suite, const char **model,
+				 const char **protocol, const char **data)
+{
+	const struct run_opts *o = r->o;
+	char *mp = path_join(o->resume_dir, "manifest.json");
+	const cJSON *mf;
+
+	if (!file_exists(mp)) {
+		error("--resume '%s': no manifest.json there (not a run directory?)", o->resume_dir);
+		free(mp);
+		return -1;
+	}
+	r->resume_manifest = json_parse_file(mp, (size_t)64 << 20);
+	free(mp);
+	if (!r->resume_manifest)
+		return -1;
+	mf = r->resume_manifest;
+	if (!*suite) {
+		*suite = json_get_str(json_get(mf, "suite"), "spec");
+		if (!*suite || !file_exists(*suite))
+			*suite = json_get_str(json_get(mf, "suite"), "name");
+	}
+	if (!*model)
+		*model = json_get_str(mf, "model");
+	if (!*protocol)
+		*protocol = json_get_str(mf, "protocol");
+	if (!*data)
+		*data = json_get_str(json_get(mf, "suite"), "data_dir");
+	if (!*suite || !*model)
+		return error("--resume '%s': the manifest names no suite or model", o->resume_dir);
+	return 0;
+}
+
+static void set_layout(struct run_state *r)
+{
+	const cJSON *e;
+
+	r->nlayout = 0;
+	cJSON_ArrayForEach(e, r->p->layout)
+		if (cJSON_IsString(e) && r->nlayout < ARRAY_SIZE(r->layout))
+			r->layout[r->nlayout++] = e->valuestring;
+	if (!r->nlayout) {
+		r->layout[0] = "images";
+		r->layout[1] = "frames";
+		r->layout[2] = "text";
+		r->nlayout = 3;
+	}
+	for (size_t i = 0; i < r->nlayout; i++)
+		if (!strcmp(r->layout[i], "frames"))
+			r->layout_frames = 1;
+}
+
+/* The protocol's frame plan, and whether any item needs frames. */
+static int setup_frames(struct run_state *r)
+{
+	char where[512];
+	size_t i;
+	int any = 0;
+
+	snprintf(where, sizeof(where), "'%s': protocol '%s'", r->s.spec_path, r->p->name);
+	frame_plan_init(&r->plan);
+	if (frame_plan_parse(&r->plan, r->p->frames, where) < 0)
+		return -1;
+	frame_plan_hash(&r->plan, r->plan_hash);
+	for (i = 0; i < r->s.nitems && !any; i++)
+		any = wants_frames(r, &r->s.items[i]);
+	r->want_pool = any;
+	return 0;
+}
+
+/* The frame cache and pool, once the run directory exists (thumbnails go
+ * into RUN_DIR/frames). */
+static int start_pool(struct run_state *r)
+{
+	struct fpool_opts po;
+
+	if (!r->want_pool)
+		return 0;
+	fcache_init(&r->fc, r->o->cache_dir, r->o->no_cache);
+	r->fc_ok = 1;
+	memset(&po, 0, sizeof(po));
+	po.cache = &r->fc;
+	po.workers = (int)r->o->frame_workers;
+	if (!r->o->no_thumbnails && r->media) {
+		r->thumb_dir = path_join(r->st.dir, "frames");
+		if (mkdir_p(r->thumb_dir) < 0) {
+			warnf("no thumbnails for report.html");
+			free(r->thumb_dir);
+			r->thumb_dir = NULL;
+		}
+		po.thumb_dir = r->thumb_dir;
+	}
+	r->pool = fpool_new(&po);
+	if (!r->pool)
+		return error("cannot start the frame extraction threads");
+	return 0;
+}
+
+int run_execute(const struct run_opts *o)
+{
+	struct run_state r;
+	struct sigaction sa, old_int, old_term, old_pipe;
+	struct httpq_opts qo;
+	const char *suite = o->suite, *model = o->model, *protocol = o->protocol, *data = o->data;
+	size_t i, n;
+	int rc = EXIT_USAGE, signals_set = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	r.st.fd = -1;
+	utc_stamp(r.started, wall_now());
+	media_cache_init(&r.mc, (size_t)256 << 20);
+	if (parse_max_errors(&r, o->max_errors) < 0)
+		goto out;
+	if (o->resume_dir && resolve_from_manifest(&r, &suite, &model, &protocol, &data) < 0)
+		goto out;
+	if (!suite || !model) {
+		error("run: a SUITE and --model are needed (or --resume RUN_DIR)");
+		goto out;
+	}
+	r.seed = (uint64_t)o->seed;
+	if (r.resume_manifest && !o->seed_set && cJSON_IsNumber(json_get(r.resume_manifest, "seed")))
+		r.seed = (uint64_t)json_get(r.resume_manifest, "seed")->valuedouble;
+	r.blind = o->blind;
+	if (r.resume_manifest && !o->blind && cJSON_IsTrue(json_get(r.resume_manifest, "blind")))
+		r.blind = 1;
+	if (suite_open(&r.s, suite) < 0 || suite_load(&r.s, data) < 0)
+		goto out;
+	r.p = suite_protocol(&r.s, protocol);
+	if (!r.p) {
+		error("suite '%s' has no protocol '%s'", r.s.name, protocol);
+		goto out;
+	}
+	r.mo.models_file = o->models_file ? o->models_file : getenv("STEVAL_MODELS");
+	r.mo.key_env = o->key_env;
+	r.mo.stream = o->stream;
+	if (r.resume_manifest) {
+		/* resuming: how the run reached its model, unless given again */
+		const cJSON *ep = json_get(r.resume_manifest, "endpoint");
+		if (!r.mo.models_file)
+			r.mo.models_file = json_get_str(r.resume_manifest, "models_file");
+		if (!r.mo.key_env && !json_get_str(ep, "name"))
+			r.mo.key_env = json_get_str(ep, "key_env");
+		if (r.mo.stream < 0 && cJSON_IsBool(json_get(ep, "stream")))
+			r.mo.stream = cJSON_IsTrue(json_get(ep, "stream"));
+	}
+	r.mo.concurrency = o->concurrency;
+	r.mo.rpm = o->rpm;
+	r.mo.tpm = o->tpm;
+	r.mo.body = o->body;
+	r.mo.timeout_ms = (long)(o->timeout * 1000);
+	if (model_open(&r.m, model, &r.s, &r.mo) < 0)
+		goto out;
+	r.generation = merged_generation(r.p, o->generation);
+	if (r.resume_manifest && o->generation && !cJSON_GetArraySize(o->generation) &&
+	    cJSON_IsObject(json_get(r.resume_manifest, "generation"))) {
+		/* resuming without overrides: the run's own settings */
+		cJSON_Delete(r.generation);
+		r.generation = cJSON_Duplicate(json_get(r.resume_manifest, "generation"), 1);
+	}
+	r.media = model_needs_media(r.m) && !r.blind;
+	r.conc = model_concurrency(r.m);
+	set_layout(&r);
+	if (setup_frames(&r) < 0)
+		goto out;
+	rng_seed_str(&r.rng, r.seed, "dispatch-backoff");
+	r.done = xcalloc(r.s.nitems ? r.s.nitems : 1, 1);
+	if (o->resume_dir) {
+		char *sp;
+		if (check_manifest(&r) < 0)
+			goto out;
+		if (store_open_dir(&r.st, o->resume_dir, 0) < 0)
+			goto out;
+		sp = path_join(o->resume_dir, "samples.jsonl");
+		if (store_read_jsonl(sp, on_done, &r, NULL) < 0) {
+			free(sp);
+			goto out;
+		}
+		free(sp);
+	} else if (store_create(&r.st, o->out_root ? o->out_root : "runs", r.s.name,
+				r.m->spec) < 0) {
+		goto out;
+	}
+	if (start_pool(&r) < 0)
+		goto out;
+	n = r.s.nitems;
+	r.limit = o->limit;
+	if (r.limit < 0)
+		r.limit = r.resume_manifest && cJSON_IsNumber(json_get(r.resume_manifest, "limit")) ?
+			  (long)json_get(r.resume_manifest, "limit")->valuedouble : 0;
+	if (r.limit > 0 && (size_t)r.limit < n)
+		n = (size_t)r.limit;
+	r.todo_idx = xcalloc(n ? n : 1, sizeof(*r.todo_idx));
+	for (i = 0; i < n; i++)
+		if (!r.done[i])
+			r.todo_idx[r.ntodo++] = i;
+	r.todo = r.ntodo;
+
+	memset(&qo, 0, sizeof(qo));
+	qo.connect_timeout_ms = (long)(o->connect_timeout * 1000);
+	qo.timeout_ms = (long)(o->timeout * 1000);
+	qo.idle_timeout_ms = (long)(o->idle_timeout * 1000);
+	qo.max_response = (size_t)o->max_response;
+	qo.max_inflight = r.conc;
+	qo.cainfo = getenv("STEVAL_CA_BUNDLE");
+	if (httpq_init(&r.q, &qo) < 0)
+		goto out;
+	r.q_ok = 1;
+	limiter_init(&r.lim, r.m->ep.rpm, r.m->ep.tpm, mono_now());
+	r.njobs = (size_t)r.conc * 2 + 8;
+	r.jobs = xcalloc(r.njobs, sizeof(*r.jobs));
+	r.progress = o->progress >= 0 ? o->progress :
+		     (isatty(2) && log_get_level() >= LOG_WARN);
+	if (write_manifest(&r, "running") < 0)
+		goto out;
+
+	if (pipe(sigpipe_fd) == 0) {
+		for (i = 0; i < 2; i++) {
+			fcntl(sigpipe_fd[i], F_SETFL, fcntl(sigpipe_fd[i], F_GETFL) | O_NONBLOCK);
+			fcntl(sigpipe_fd[i], F_SETFD, FD_CLOEXEC);
+		}
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &old_pipe);
+	signals_set = 1;
+	interrupted = 0;
+
+	loop(&r);
+
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	signals_set = 0;
+	store_sync(&r.st);
+	if (r.placeholders)
+		warnf("%zu items' prompts print video facts but their videos are not at hand: the "
+		      "facts were sent as placeholders (<video.duration>, ...)", r.placeholders);
+	rc = EXIT_OK;
+	if (r.usage_error) {
+		rc = EXIT_USAGE;
+	} else if (r.stop == 1) {
+		warnf("interrupted: %zu of %zu items finished and saved; continue with "
+		      "'steval run --resume %s'", r.finished, r.todo, r.st.dir);
+		rc = EXIT_INCOMPLETE;
+	} else if (r.stop) {
+		error("%s; %zu of %zu items finished and saved; continue with 'steval run --resume "
+		      "%s'", r.stop_reason, r.finished, r.todo, r.st.dir);
+		rc = EXIT_INCOMPLETE;
+	} else if (r.errors && (o->max_errors ? too_many_errors(&r) : 1)) {
+		error("%zu of %zu items failed (no answer); 'steval run --resume %s' retries them",
+		      r.errors, r.todo, r.st.dir);
+		rc = EXIT_INCOMPLETE;
+	}
+	/* the final status first, so the reports show it */
+	write_manifest(&r, rc == EXIT_OK ? (r.errors ? "finished-with-errors" : "finished") :
+		       r.stop == 1 ? "interrupted" : rc == EXIT_INCOMPLETE ? "incomplete" : "failed");
+	if (summary_write(r.st.dir, &r.s, r.p, r.m->spec, "official", NULL) < 0 && rc == EXIT_OK)
+		rc = EXIT_USAGE;
+	if (rc == EXIT_OK || rc == EXIT_INCOMPLETE)
+		printf("%s\n", r.st.dir);
+out:
+	if (signals_set) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+		sigaction(SIGPIPE, &old_pipe, NULL);
+	}
+	for (i = 0; i < 2; i++)
+		if (sigpipe_fd[i] >= 0) {
+			close(sigpipe_fd[i]);
+			sigpipe_fd[i] = -1;
+		}
+	if (r.jobs) {
+		for (i = 0; i < r.njobs; i++)
+			if (r.jobs[i].state != J_FREE)
+				job_release(&r, &r.jobs[i]);
+		free(r.jobs);
+	}
+	if (r.q_ok)
+		httpq_release(&r.q);
+	if (r.pool)
+		fpool_free(r.pool);
+	if (r.fc_ok)
+		fcache_release(&r.fc);
+	free(r.thumb_dir);
+	store_close(&r.st);
+	cJSON_Delete(r.generation);
+	cJSON_Delete(r.resume_manifest);
+	free(r.done);
+	free(r.todo_idx);
+	free(r.stop_reason);
+	model_close(r.m);
+	media_cache_release(&r.mc);
+	suite_release(&r.s);
+	secret_clear();
+	return rc;
+}

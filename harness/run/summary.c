@@ -1,0 +1,261 @@
+#include "lib/common.h"
+#include "harness/run/summary.h"
+#include "lib/buf.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/store.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
+#include "reports/report.h"
+#include "scorers/grade.h"
+#include "scorers/results.h"
+#include "suites/cond.h"
+#include "suites/render.h"
+#include "suites/suite.h"
+
+#include <math.h>
+
+struct collect {
+	const struct suite *s;
+	const char *path;
+	long *last;             /* per suite item: index into rows, or -1 */
+	struct row {
+		const struct item *it;
+		int status[RESULTS_MAX_VARIANTS + 1];
+		double score[RESULTS_MAX_VARIANTS + 1];
+	} *rows;
+	size_t nrows, alloc;
+	const char *vnames[RESULTS_MAX_VARIANTS];
+	size_t nv;
+	size_t unknown;
+};
+
+static void read_grade(const cJSON *obj, int *status, double *score)
+{
+	const char *st = json_get_str(obj, "status");
+	const cJSON *sc = json_get(obj, "score");
+	enum grade_status g = GRADE_ERROR;
+
+	if (!st || grade_status_parse(st, &g) < 0)
+		g = GRADE_ERROR;
+	*status = (int)g;
+	*score = cJSON_IsNumber(sc) ? sc->valuedouble : 0;
+}
+
+static int on_sample(cJSON *rec, size_t line, void *vctx)
+{
+	struct collect *c = vctx;
+	const char *id = json_get_str(rec, "id");
+	const struct item *it = id ? suite_item(c->s, id) : NULL;
+	const cJSON *vars = json_get(rec, "variants"), *v;
+	struct row *r;
+	size_t k;
+
+	if (!it) {
+		if (c->unknown++ < 5)
+			warnf("'%s': line %zu: item '%s' is not in suite '%s' (skipped)", c->path, line,
+			      id ? id : "(no id)", c->s->name);
+		cJSON_Delete(rec);
+		return 0;
+	}
+	ALLOC_GROW(c->rows, c->nrows + 1, c->alloc);
+	r = &c->rows[c->nrows];
+	memset(r, 0, sizeof(*r));
+	r->it = it;
+	read_grade(rec, &r->status[0], &r->score[0]);
+	cJSON_ArrayForEach(v, vars) {
+		for (k = 0; k < c->nv; k++)
+			if (!strcmp(c->vnames[k], v->string))
+				break;
+		if (k == c->nv) {
+			if (c->nv >= RESULTS_MAX_VARIANTS)
+				continue;
+			c->vnames[c->nv++] = xstrdup(v->string);
+		}
+		read_grade(v, &r->status[k + 1], &r->score[k + 1]);
+	}
+	for (k = 0; k < c->nv; k++)
+		if (!json_get(vars, c->vnames[k]))
+			r->status[k + 1] = GRADE_ERROR;
+	c->last[it - c->s->items] = (long)c->nrows;
+	c->nrows++;
+	cJSON_Delete(rec);
+	return 0;
+}
+
+void summary_opts_default(struct summary_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	stats_opts_default(&o->boot);
+	o->html = 1;
+}
+
+/* Confidence intervals for the official scores and every variant, from one
+ * set of resamples (harness-wide: scorers/stats.h). */
+static int bootstrap(const struct suite *s, struct results *res, struct agg_sample *const *v, size_t nv,
+		     size_t n, const struct stats_opts *o)
+{
+	struct agg_boot ab;
+	unsigned char *in = xcalloc(s->nsplits + 1, 1);
+	double vals[RESULTS_MAX_VARIANTS + 1];
+	size_t i, j, k;
+	int rc;
+
+	agg_boot_init(&ab, &res->main, nv);
+	for (i = 0; i < n; i++) {
+		const struct item *it = v[0][i].it;
+		int c = agg_find_cat(&res->main, it->category);
+		for (j = 0; j < s->nsplits; j++)
+			in[j] = cond_eval(s->splits[j].where, it) != 0;
+		for (k = 0; k < nv; k++)
+			vals[k] = v[k][i].status == GRADE_ERROR ? NAN : v[k][i].score;
+		agg_boot_add(&ab, it->video, c < 0 ? SIZE_MAX : (size_t)c, in, vals);
+	}
+	rc = agg_boot_run(&ab, o, s->scale);
+	if (!rc) {
+		agg_boot_fill(&ab, &res->main, 0, o->level);
+		for (k = 1; k < nv; k++)
+			agg_boot_fill(&ab, &res->var[k - 1], k, o->level);
+		res->boot = o;
+		res->clusters = ab.b.nclusters;
+	}
+	agg_boot_release(&ab);
+	free(in);
+	return rc;
+}
+
+struct prompt_ctx {
+	const struct suite *s;
+	const struct protocol *p;
+};
+
+/* The exact prompt of a sample, re-rendered from the spec (report.html). */
+static int prompt_of(void *vctx, const cJSON *sample, struct buf *sys, struct buf *user, int *verified)
+{
+	struct prompt_ctx *pc = vctx;
+	const char *id = json_get_str(sample, "id"), *sha = json_get_str(sample, "prompt_sha256");
+	const struct item *it = id ? suite_item(pc->s, id) : NULL;
+	struct buf quiet = BUF_INIT;
+	char hex[65];
+	int rc;
+
+	*verified = 0;
+	if (!it)
+		return -1;
+	log_capture(&quiet);   /* an item needing video facts renders with placeholders */
+	rc = render_prompt(pc->p, it, NULL, 0, user);
+	if (rc < 0) {
+		buf_reset(user);
+		rc = render_prompt(pc->p, it, NULL, 1, user);
+	}
+	log_capture(NULL);
+	buf_release(&quiet);
+	if (rc < 0)
+		return -1;
+	if (pc->p->system)
+		buf_adds(sys, pc->p->system);
+	if (sha) {
+		sha256_hex(buf_cstr(user), user->len, hex);
+		*verified = !strcmp(hex, sha);
+	}
+	return 0;
+}
+
+int summary_write(const char *dir, const struct suite *s, const struct protocol *p,
+		  const char *model, const char *scoring, struct buf *results_out)
+{
+	struct summary_opts o;
+
+	summary_opts_default(&o);
+	return summary_write_opts(dir, s, p, model, scoring, &o, results_out);
+}
+
+int summary_write_opts(const char *dir, const struct suite *s, const struct protocol *p,
+		       const char *model, const char *scoring, const struct summary_opts *o,
+		       struct buf *results_out)
+{
+	struct collect c;
+	struct results res;
+	struct agg_sample *v[RESULTS_MAX_VARIANTS + 1];
+	struct buf json = BUF_INIT;
+	struct report_run rr;
+	struct prompt_ctx pc = { s, p };
+	struct report_html_opts ho;
+	char *path = path_join(dir, "samples.jsonl");
+	size_t i, k, n = 0, torn;
+	cJSON *tree = NULL;
+	int rc = -1;
+
+	memset(&c, 0, sizeof(c));
+	memset(&res, 0, sizeof(res));
+	memset(&rr, 0, sizeof(rr));
+	memset(&ho, 0, sizeof(ho));
+	memset(v, 0, sizeof(v));
+	c.s = s;
+	c.path = path;
+	c.last = xmalloc((s->nitems ? s->nitems : 1) * sizeof(*c.last));
+	for (i = 0; i < s->nitems; i++)
+		c.last[i] = -1;
+	if (store_read_jsonl(path, on_sample, &c, &torn) < 0)
+		goto out;
+	for (k = 0; k <= c.nv; k++)
+		v[k] = xcalloc(s->nitems ? s->nitems : 1, sizeof(*v[k]));
+	for (i = 0; i < s->nitems; i++) {
+		const struct row *r;
+		if (c.last[i] < 0)
+			continue;
+		r = &c.rows[c.last[i]];
+		for (k = 0; k <= c.nv; k++) {
+			v[k][n].it = r->it;
+			v[k][n].status = r->status[k];
+			v[k][n].score = r->score[k];
+		}
+		n++;
+	}
+	res.s = s;
+	res.p = p;
+	res.model = model;
+	res.scoring = scoring;
+	res.nsamples = n;
+	if (agg_compute(s, v[0], n, &res.main) < 0)
+		goto out;
+	for (k = 0; k < c.nv; k++) {
+		res.vnames[k] = c.vnames[k];
+		if (agg_compute(s, v[k + 1], n, &res.var[k]) < 0)
+			goto out;
+		res.nv++;
+	}
+	if (o->boot.resamples && bootstrap(s, &res, v, c.nv + 1, n, &o->boot) < 0)
+		goto out;
+	results_to_json(&res, &json);
+	tree = json_parse(buf_cstr(&json), json.len, "results.json", 0);
+	if (!tree)
+		goto out;
+	{
+		struct store st = { (char *)dir, -1, 0, 0 };
+		if (store_write(&st, "results.json", buf_cstr(&json), json.len) < 0)
+			goto out;
+	}
+	report_run_adopt(&rr, dir, tree);
+	tree = NULL;
+	ho.prompt = prompt_of;
+	ho.ctx = &pc;
+	if (report_write_all(&rr, o->html, &ho) < 0)
+		goto out;
+	if (results_out)
+		buf_addbuf(results_out, &json);
+	rc = 0;
+out:
+	cJSON_Delete(tree);
+	report_run_release(&rr);
+	results_release(&res);
+	for (k = 0; k <= RESULTS_MAX_VARIANTS; k++)
+		free(v[k]);
+	for (k = 0; k < c.nv; k++)
+		free((char *)c.vnames[k]);
+	free(c.rows);
+	free(c.last);
+	free(path);
+	buf_release(&json);
+	return rc;
+}

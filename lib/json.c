@@ -1,0 +1,478 @@
+#include "lib/common.h"
+#include "lib/json.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/pystr.h"
+#include "lib/util.h"
+#include "lib/xalloc.h"
+
+#include <math.h>
+
+struct numtok {
+	const char *p;
+	size_t n;
+};
+
+/*
+ * Collect the number tokens of a JSON text in document order. For text that
+ * cJSON accepted, the numbers in the tree, walked depth-first in order, are
+ * exactly these tokens.
+ */
+static void scan_numbers(const char *s, size_t len, struct numtok **out, size_t *nr)
+{
+	size_t i = 0, alloc = 0;
+
+	*out = NULL;
+	*nr = 0;
+	while (i < len) {
+		char c = s[i];
+		if (c == '"') {
+			for (i++; i < len && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+			i++;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t b = i;
+			while (i < len && s[i] && strchr("0123456789+-.eE", s[i]))
+				i++;
+			ALLOC_GROW(*out, *nr + 1, alloc);
+			(*out)[*nr].p = s + b;
+			(*out)[*nr].n = i - b;
+			(*nr)++;
+		} else {
+			i++;
+		}
+	}
+}
+
+static int is_int_literal(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] == '.' || p[i] == 'e' || p[i] == 'E')
+			return 0;
+	return 1;
+}
+
+/* The Python str() of the value json.load gives for this literal. */
+static char *spell_literal(const char *p, size_t n, double v)
+{
+	if (is_int_literal(p, n)) {
+		if (n == 2 && p[0] == '-' && p[1] == '0')
+			return xstrdup("0");
+		return xmemdup(p, n);
+	} else {
+		struct buf b = BUF_INIT;
+		py_float_repr(v, &b);
+		return buf_detach(&b, NULL);
+	}
+}
+
+static int attach(cJSON *node, struct numtok *toks, size_t nr, size_t *at)
+{
+	for (; node; node = node->next) {
+		if (cJSON_IsNumber(node)) {
+			if (*at >= nr)
+				return -1;
+			free(node->valuestring);
+			node->valuestring = spell_literal(toks[*at].p, toks[*at].n,
+							  node->valuedouble);
+			(*at)++;
+		} else if (node->child) {
+			if (attach(node->child, toks, nr, at) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+cJSON *json_parse(const char *text, size_t len, const char *name, size_t line_base)
+{
+	const char *end = NULL;
+	cJSON *root;
+	struct numtok *toks;
+	size_t nr, at = 0;
+
+	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (!root) {
+		size_t off = end ? (size_t)(end - text) : 0, line = 1, col = 1, i;
+		if (off > len)
+			off = len;
+		for (i = 0; i < off; i++) {
+			if (text[i] == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col++;
+			}
+		}
+		error("'%s': line %zu, column %zu: invalid JSON", name, line + line_base, col);
+		return NULL;
+	}
+	/* Only white space may follow the value. */
+	if (end) {
+		const char *p = end, *e = text + len;
+		while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+			p++;
+		if (p < e) {
+			size_t line = 1, i;
+			for (i = 0; i < (size_t)(p - text); i++)
+				line += text[i] == '\n';
+			error("'%s': line %zu: unexpected text after the JSON value",
+			      name, line + line_base);
+			cJSON_Delete(root);
+			return NULL;
+		}
+	}
+	scan_numbers(text, end ? (size_t)(end - text) : len, &toks, &nr);
+	if (attach(root, toks, nr, &at) < 0 || at != nr) {
+		free(toks);
+		error("'%s': cannot match the numbers of this JSON text", name);
+		cJSON_Delete(root);
+		return NULL;
+	}
+	free(toks);
+	return root;
+}
+
+cJSON *json_parse_file(const char *path, size_t max)
+{
+	struct buf b = BUF_INIT_MAX(max);
+	cJSON *root;
+
+	if (read_file(path, &b) < 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	root = json_parse(buf_cstr(&b), b.len, path, 0);
+	buf_release(&b);
+	return root;
+}
+
+cJSON *json_num_new(double v, const char *spelling)
+{
+	cJSON *n = cJSON_CreateNumber(v);
+
+	if (!n) {
+		fprintf(stderr, "steval: out of memory\n");
+		abort();
+	}
+	if (spelling)
+		n->valuestring = xstrdup(spelling);
+	return n;
+}
+
+cJSON *json_int_new(long long v)
+{
+	char t[32];
+
+	snprintf(t, sizeof(t), "%lld", v);
+	return json_num_new((double)v, t);
+}
+
+cJSON *json_float_new(double v)
+{
+	struct buf b = BUF_INIT;
+	cJSON *n;
+
+	py_float_repr(v, &b);
+	n = json_num_new(v, buf_cstr(&b));
+	buf_release(&b);
+	return n;
+}
+
+const char *json_spelling(const cJSON *num)
+{
+	return cJSON_IsNumber(num) ? num->valuestring : NULL;
+}
+
+int json_is_int(const cJSON *num)
+{
+	const char *s = json_spelling(num);
+
+	if (!cJSON_IsNumber(num))
+		return 0;
+	if (!s)
+		return num->valuedouble == floor(num->valuedouble) && fabs(num->valuedouble) < 9e15;
+	return is_int_literal(s, strlen(s)) && !strstr(s, "inf") && !strstr(s, "nan");
+}
+
+const cJSON *json_get(const cJSON *obj, const char *key)
+{
+	if (!cJSON_IsObject(obj))
+		return NULL;
+	return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+const char *json_get_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = json_get(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void pyrepr(const cJSON *v, struct buf *out, int top);
+
+void json_pystr(const cJSON *v, struct buf *out)
+{
+	pyrepr(v, out, 1);
+}
+
+void json_pyrepr(const cJSON *v, struct buf *out)
+{
+	pyrepr(v, out, 0);
+}
+
+static void pyrepr(const cJSON *v, struct buf *out, int top)
+{
+	const cJSON *c;
+
+	if (!v || cJSON_IsNull(v)) {
+		buf_adds(out, "None");
+	} else if (cJSON_IsTrue(v)) {
+		buf_adds(out, "True");
+	} else if (cJSON_IsFalse(v)) {
+		buf_adds(out, "False");
+	} else if (cJSON_IsNumber(v)) {
+		if (v->valuestring)
+			buf_adds(out, v->valuestring);
+		else
+			py_float_repr(v->valuedouble, out);
+	} else if (cJSON_IsString(v)) {
+		const char *s = v->valuestring ? v->valuestring : "";
+		if (top)
+			buf_adds(out, s);
+		else
+			py_str_repr(s, strlen(s), out);
+	} else if (cJSON_IsArray(v)) {
+		buf_addch(out, '[');
+		for (c = v->child; c; c = c->next) {
+			pyrepr(c, out, 0);
+			if (c->next)
+				buf_adds(out, ", ");
+		}
+		buf_addch(out, ']');
+	} else if (cJSON_IsObject(v)) {
+		buf_addch(out, '{');
+		for (c = v->child; c; c = c->next) {
+			const char *k = c->string ? c->string : "";
+			py_str_repr(k, strlen(k), out);
+			buf_adds(out, ": ");
+			pyrepr(c, out, 0);
+			if (c->next)
+				buf_adds(out, ", ");
+		}
+		buf_addch(out, '}');
+	} else if (cJSON_IsRaw(v)) {
+		buf_adds(out, v->valuestring ? v->valuestring : "");
+	}
+}
+
+/* ---- writer ---- */
+
+void json_escape(struct buf *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, run = 0;
+	uint32_t c;
+
+	while (i < n) {
+		unsigned char ch = (unsigned char)s[i];
+		size_t w = 1;
+		const char *esc = NULL;
+		char u[7];
+
+		if (ch >= 0x80) {
+			w = utf8_decode(s, n, i, &c);
+			if (!(c == 0xFFFD && w == 1)) {
+				i += w;
+				continue;
+			}
+			buf_add(out, s + run, i - run);
+			utf8_put(out, 0xFFFD);
+			i += 1;
+			run = i;
+			continue;
+		}
+		switch (ch) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		default:
+			if (ch < 0x20 || ch == 0x7F) {
+				u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
+				u[4] = hex[ch >> 4]; u[5] = hex[ch & 15]; u[6] = 0;
+				esc = u;
+			}
+		}
+		if (esc) {
+			buf_add(out, s + run, i - run);
+			buf_adds(out, esc);
+			run = i + 1;
+		}
+		i++;
+	}
+	buf_add(out, s + run, n - run);
+}
+
+void jw_init(struct jw *w, struct buf *out, int pretty)
+{
+	memset(w, 0, sizeof(*w));
+	w->out = out;
+	w->pretty = pretty;
+	w->first[0] = 1;
+}
+
+static void indent(struct jw *w)
+{
+	int i;
+
+	buf_addch(w->out, '\n');
+	for (i = 0; i < w->depth; i++)
+		buf_adds(w->out, "  ");
+}
+
+static void before_value(struct jw *w)
+{
+	if (w->after_key) {
+		w->after_key = 0;
+		return;
+	}
+	if (w->depth > 0) {
+		if (!w->first[w->depth])
+			buf_addch(w->out, ',');
+		if (w->pretty)
+			indent(w);
+	}
+	w->first[w->depth] = 0;
+}
+
+static void open_container(struct jw *w, char ch)
+{
+	before_value(w);
+	buf_addch(w->out, ch);
+	if (w->depth + 1 < (int)sizeof(w->first))
+		w->depth++;
+	w->first[w->depth] = 1;
+	w->is_arr[w->depth] = ch == '[';
+}
+
+void jw_obj(struct jw *w)
+{
+	open_container(w, '{');
+}
+
+void jw_arr(struct jw *w)
+{
+	open_container(w, '[');
+}
+
+void jw_end(struct jw *w)
+{
+	int empty = w->first[w->depth];
+	int arr = w->is_arr[w->depth];
+
+	if (w->depth > 0)
+		w->depth--;
+	if (w->pretty && !empty)
+		indent(w);
+	buf_addch(w->out, arr ? ']' : '}');
+}
+
+void jw_key(struct jw *w, const char *key)
+{
+	before_value(w);
+	buf_addch(w->out, '"');
+	json_escape(w->out, key, strlen(key));
+	buf_adds(w->out, w->pretty ? "\": " : "\":");
+	w->after_key = 1;
+}
+
+void jw_strn(struct jw *w, const char *s, size_t n)
+{
+	before_value(w);
+	buf_addch(w->out, '"');
+	json_escape(w->out, s, n);
+	buf_addch(w->out, '"');
+}
+
+void jw_str(struct jw *w, const char *s)
+{
+	if (!s) {
+		jw_null(w);
+		return;
+	}
+	jw_strn(w, s, strlen(s));
+}
+
+void jw_num(struct jw *w, double v)
+{
+	before_value(w);
+	if (isnan(v) || isinf(v))
+		buf_adds(w->out, "null");
+	else
+		py_float_repr(v, w->out);
+}
+
+void jw_int(struct jw *w, long long v)
+{
+	before_value(w);
+	buf_addf(w->out, "%lld", v);
+}
+
+void jw_bool(struct jw *w, int v)
+{
+	before_value(w);
+	buf_adds(w->out, v ? "true" : "false");
+}
+
+void jw_null(struct jw *w)
+{
+	before_value(w);
+	buf_adds(w->out, "null");
+}
+
+void jw_raw(struct jw *w, const char *json)
+{
+	before_value(w);
+	buf_adds(w->out, json);
+}
+
+void jw_value(struct jw *w, const cJSON *v)
+{
+	const cJSON *c;
+
+	if (!v || cJSON_IsNull(v)) {
+		jw_null(w);
+	} else if (cJSON_IsTrue(v)) {
+		jw_bool(w, 1);
+	} else if (cJSON_IsFalse(v)) {
+		jw_bool(w, 0);
+	} else if (cJSON_IsNumber(v)) {
+		const char *s = v->valuestring;
+		if (s && strcmp(s, "nan") && strcmp(s, "inf") && strcmp(s, "-inf"))
+			jw_raw(w, s);
+		else
+			jw_num(w, v->valuedouble);
+	} else if (cJSON_IsString(v)) {
+		jw_str(w, v->valuestring ? v->valuestring : "");
+	} else if (cJSON_IsArray(v)) {
+		jw_arr(w);
+		for (c = v->child; c; c = c->next)
+			jw_value(w, c);
+		jw_end(w);
+	} else if (cJSON_IsObject(v)) {
+		jw_obj(w);
+		for (c = v->child; c; c = c->next) {
+			jw_key(w, c->string ? c->string : "");
+			jw_value(w, c);
+		}
+		jw_end(w);
+	} else if (cJSON_IsRaw(v)) {
+		jw_raw(w, v->valuestring ? v->valuestring : "null");
+	}
+}

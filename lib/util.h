@@ -1,0 +1,51 @@
+/*
+ * util.h: files, paths, hashing and time.
+ *
+ * Functions that can fail report through error() and return -1. Strings
+ * returned as char * are owned by the caller (free()).
+ */
+#ifndef STEVAL_UTIL_H
+#define STEVAL_UTIL_H
+
+#include "lib/common.h"
+
+struct buf;
+
+/* Append the whole file to out (its cap limits the size). */
+int read_file(const char *path, struct buf *out);
+/* Write data to path through a temporary file and rename(): readers see
+ * the old file or the new one, never a partial one. */
+int write_file_atomic(const char *path, const void *data, size_t len);
+/* The same, reporting nothing: -1 with errno set. Thread-safe. */
+int write_file_atomic_quiet(const char *path, const void *data, size_t len);
+/* Standard base64 with padding, appended to out (-1: out's cap). */
+int b64_encode(const void *data, size_t n, struct buf *out);
+int mkdir_p(const char *path);            /* like mkdir -p, mode 0777 & ~umask */
+int file_exists(const char *path);        /* a regular file */
+int dir_exists(const char *path);
+char *path_join(const char *a, const char *b);   /* b absolute: copy of b */
+const char *path_base(const char *path);         /* borrowed: after the last '/' */
+char *path_stem(const char *path);               /* base name without extension */
+char *path_dir(const char *path);                /* "." when none */
+
+/* SHA-256 */
+struct sha256 {
+	void *ctx;
+};
+void sha256_init(struct sha256 *h);
+void sha256_update(struct sha256 *h, const void *p, size_t n);
+void sha256_final(struct sha256 *h, char hex[65]);   /* releases the context */
+void sha256_hex(const void *p, size_t n, char hex[65]);
+int sha256_file(const char *path, char hex[65]);
+
+/* Time */
+double mono_now(void);                       /* seconds, monotonic clock */
+double wall_now(void);                       /* seconds since the epoch */
+void utc_stamp(char out[32], double t);      /* 2026-11-22T10:04:05Z */
+void utc_dirname(char out[32], double t);    /* 20261122T100405Z */
+
+/* Integers and doubles from text, whole string or fail. */
+int parse_long(const char *s, long *out);
+int parse_double(const char *s, double *out);
+
+#endif
