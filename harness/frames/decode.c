@@ -1,7 +1,9 @@
 /*
- * frames.c: decoding the frames of a plan with libavformat/libavcodec,
- * scaling with libswscale, encoding with libavcodec (mjpeg, png). Every
- * FFmpeg call of steval lives in this file.
+ * decode.c: the decode stage -- the frames of a plan, read with
+ * libavformat/libavcodec and handed one by one to the encode stage
+ * (encode.c). The plan (plan.c) has already said which frames from the
+ * stream facts; this file only finds and decodes them. FFmpeg is called
+ * here, in encode.c and in av.c, nowhere else.
  *
  * An extraction runs in four steps:
  *
@@ -28,14 +30,15 @@
  * timestamp, then a rewind and a plain sequential pass.
  */
 #include "lib/common.h"
-#include "harness/frames/frames.h"
+#include "harness/frames/decode.h"
+#include "harness/frames/av.h"
+#include "harness/frames/encode.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xalloc.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <unistd.h>
 
 #include <libavcodec/avcodec.h>
@@ -45,48 +48,6 @@
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
-
-/* ------------------------------------------------------------ logging */
-
-static void av_log_cb(void *avcl, int level, const char *fmt, va_list vl)
-{
-	char line[1024];
-	int prefix = 1;
-	size_t n;
-
-	if (level > AV_LOG_WARNING || log_get_level() < LOG_DEBUG)
-		return;
-	av_log_format_line2(avcl, level, fmt, vl, line, sizeof(line), &prefix);
-	n = strlen(line);
-	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	if (n)
-		debugf("ffmpeg: %s", line);
-}
-
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-
-static void global_init(void)
-{
-	av_log_set_callback(av_log_cb);
-}
-
-void frames_global_init(void)
-{
-	pthread_once(&init_once, global_init);
-}
-
-const char *frames_lib_versions(void)
-{
-	static char s[160];
-
-	if (!s[0])
-		snprintf(s, sizeof(s), "libavformat %s, libavcodec %s, libswscale %s, libavutil %s",
-			 AV_STRINGIFY(LIBAVFORMAT_VERSION), AV_STRINGIFY(LIBAVCODEC_VERSION),
-			 AV_STRINGIFY(LIBSWSCALE_VERSION), AV_STRINGIFY(LIBAVUTIL_VERSION));
-	return s;
-}
-
 /* ------------------------------------------------------------ context */
 
 enum { PK_KEY = 1, PK_DISCARD = 2 };
@@ -139,13 +100,7 @@ struct vctx {
 	/* orientation */
 	int transpose, hflip, vflip, rotation;
 
-	/* output */
-	struct SwsContext *sws, *sws2;
-	int sws_key[7], sws2_key[7];
-	AVFrame *conv, *conv2, *rot;
-	AVCodecContext *enc;
-	int enc_w, enc_h;
-	AVPacket *epkt;
+	struct frame_encoder enc;   /* the encode stage (encode.c) */
 
 	struct tgt *tg;
 	size_t ntg;
@@ -176,13 +131,7 @@ static int fail(struct vctx *v, const char *fmt, ...)
 	return -1;
 }
 
-static const char *averr(int rc, char *buf, size_t n)
-{
-	av_strerror(rc, buf, n);
-	return buf;
-}
-
-#define AVERR(rc) averr((rc), (char[AV_ERROR_MAX_STRING_SIZE]){0}, AV_ERROR_MAX_STRING_SIZE)
+#define AVERR(rc) FRAMES_AVERR(rc)
 
 static double ts_sec(const struct vctx *v, int64_t ts)
 {
@@ -514,370 +463,6 @@ static void fill_meta(struct vctx *v, struct frame_meta *m)
 	m->cv_frame_count = nb < 0 ? 0 : nb > LONG_MAX ? LONG_MAX : (long)nb;
 	m->cv_duration = m->cv_fps > 0 ? m->cv_frame_count / m->cv_fps : 0;
 }
-
-/* ------------------------------------------------------------ output */
-
-/* JPEG Annex K tables, natural order, scaled as libjpeg's jpeg_set_quality. */
-static const uint8_t std_luma[64] = {
-	16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
-	14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
-	18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
-	49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
-};
-static const uint8_t std_chroma[64] = {
-	17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99,
-	24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99,
-	99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
-	99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
-};
-
-static uint16_t *quant_table(const uint8_t *base, int quality)
-{
-	uint16_t *m = av_malloc(64 * sizeof(*m));
-	long scale = quality < 50 ? 5000 / quality : 200 - quality * 2;
-	int i;
-
-	if (!m)
-		return NULL;
-	for (i = 0; i < 64; i++) {
-		long t = (base[i] * scale + 50) / 100;
-		m[i] = (uint16_t)(t < 1 ? 1 : t > 255 ? 255 : t);
-	}
-	return m;
-}
-
-static void close_encoder(struct vctx *v)
-{
-	if (v->enc) {
-		av_freep(&v->enc->intra_matrix);
-		av_freep(&v->enc->chroma_intra_matrix);
-	}
-	avcodec_free_context(&v->enc);
-}
-
-/* mjpeg: qscale 8 with these matrices writes them as they are
- * (the encoder folds qscale into the matrix: (m * qscale) >> 3). */
-#define MJPEG_QSCALE 8
-
-static int open_encoder(struct vctx *v, int w, int h)
-{
-	int jpeg = v->plan->format == FRAME_JPEG, rc;
-	const AVCodec *c = avcodec_find_encoder(jpeg ? AV_CODEC_ID_MJPEG : AV_CODEC_ID_PNG);
-
-	close_encoder(v);
-	if (!c)
-		return fail(v, "no %s encoder in this libavcodec", jpeg ? "mjpeg" : "png");
-	v->enc = avcodec_alloc_context3(c);
-	if (!v->enc)
-		return fail(v, "out of memory");
-	v->enc->width = w;
-	v->enc->height = h;
-	v->enc->time_base = (AVRational){ 1, 25 };
-	v->enc->flags |= AV_CODEC_FLAG_BITEXACT;
-	v->enc->thread_count = 1;
-	if (jpeg) {
-		v->enc->pix_fmt = AV_PIX_FMT_YUVJ420P;
-		v->enc->color_range = AVCOL_RANGE_JPEG;
-		v->enc->sample_aspect_ratio = (AVRational){ 1, 1 };   /* makes it write JFIF */
-		v->enc->flags |= AV_CODEC_FLAG_QSCALE;
-		v->enc->global_quality = FF_QP2LAMBDA * MJPEG_QSCALE;
-		v->enc->intra_matrix = quant_table(std_luma, v->plan->quality);
-		v->enc->chroma_intra_matrix = quant_table(std_chroma, v->plan->quality);
-		if (!v->enc->intra_matrix || !v->enc->chroma_intra_matrix)
-			return fail(v, "out of memory");
-	} else {
-		v->enc->pix_fmt = AV_PIX_FMT_RGB24;
-	}
-	rc = avcodec_open2(v->enc, c, NULL);
-	if (rc < 0)
-		return fail(v, "cannot open the %s encoder for %dx%d: %s", c->name, w, h, AVERR(rc));
-	v->enc_w = w;
-	v->enc_h = h;
-	return 0;
-}
-
-/* Output size: fit inside max_side and max_pixels, aspect kept, never larger. */
-static void fit_size(int w, int h, int max_side, long max_pixels, int *ow, int *oh)
-{
-	double s = 1;
-	long rw, rh;
-
-	if (max_side > 0 && (w > max_side || h > max_side))
-		s = (double)max_side / (w > h ? w : h);
-	if (max_pixels > 0 && (double)w * h * s * s > (double)max_pixels)
-		s = sqrt((double)max_pixels / ((double)w * h));
-	if (s >= 1) {
-		*ow = w;
-		*oh = h;
-		return;
-	}
-	rw = (long)floor(w * s + 0.5);
-	rh = (long)floor(h * s + 0.5);
-	if (max_pixels > 0 && rw * rh > max_pixels) {
-		rw = (long)floor(w * s);
-		rh = (long)floor(h * s);
-	}
-	if (max_side > 0) {
-		if (rw > max_side)
-			rw = max_side;
-		if (rh > max_side)
-			rh = max_side;
-	}
-	*ow = rw < 1 ? 1 : (int)rw;
-	*oh = rh < 1 ? 1 : (int)rh;
-}
-
-static enum AVPixelFormat plain_format(enum AVPixelFormat f, int *full)
-{
-	switch (f) {
-	case AV_PIX_FMT_YUVJ420P: *full = 1; return AV_PIX_FMT_YUV420P;
-	case AV_PIX_FMT_YUVJ422P: *full = 1; return AV_PIX_FMT_YUV422P;
-	case AV_PIX_FMT_YUVJ444P: *full = 1; return AV_PIX_FMT_YUV444P;
-	case AV_PIX_FMT_YUVJ440P: *full = 1; return AV_PIX_FMT_YUV440P;
-	case AV_PIX_FMT_YUVJ411P: *full = 1; return AV_PIX_FMT_YUV411P;
-	default: return f;
-	}
-}
-
-static int alloc_frame(struct vctx *v, AVFrame **f, enum AVPixelFormat fmt, int w, int h)
-{
-	if (*f && (*f)->format == fmt && (*f)->width == w && (*f)->height == h)
-		return 0;
-	av_frame_free(f);
-	*f = av_frame_alloc();
-	if (!*f)
-		return fail(v, "out of memory");
-	(*f)->format = fmt;
-	(*f)->width = w;
-	(*f)->height = h;
-	if (av_frame_get_buffer(*f, 0) < 0)
-		return fail(v, "out of memory for a %dx%d picture", w, h);
-	return 0;
-}
-
-/*
- * A scaler for one conversion, made again when anything changes. The
- * ranges are set before sws_init_context(): set afterwards, an unscaled
- * YUV to YUV copy ignores them. RGB output uses plain SWS_BICUBIC, the
- * flags OpenCV's FFmpeg backend uses, so unscaled RGB pixels are OpenCV's.
- * The matrix stays swscale's default BT.601, as OpenCV, PyAV and PIL
- * convert (docs/frames.md).
- */
-/* A scaler with explicit ranges (set before sws_init_context(): set
- * afterwards, an unscaled YUV to YUV copy ignores them); the output range
- * is full. NULL when swscale refuses the conversion. */
-static struct SwsContext *make_sws(int sw, int sh, enum AVPixelFormat sf, int sfull,
-				   int dw, int dh, enum AVPixelFormat df, int flags)
-{
-	struct SwsContext *c = sws_alloc_context();
-
-	if (!c)
-		return NULL;
-	av_opt_set_int(c, "srcw", sw, 0);
-	av_opt_set_int(c, "srch", sh, 0);
-	av_opt_set_int(c, "src_format", sf, 0);
-	av_opt_set_int(c, "src_range", sfull, 0);
-	av_opt_set_int(c, "dstw", dw, 0);
-	av_opt_set_int(c, "dsth", dh, 0);
-	av_opt_set_int(c, "dst_format", df, 0);
-	av_opt_set_int(c, "dst_range", 1, 0);
-	av_opt_set_int(c, "sws_flags", flags, 0);
-	if (sws_init_context(c, NULL, NULL) < 0) {
-		sws_freeContext(c);
-		return NULL;
-	}
-	return c;
-}
-
-/*
- * A scaler for one conversion, made again when anything changes. RGB
- * output uses plain SWS_BICUBIC, the flags OpenCV's FFmpeg backend uses, so
- * unscaled RGB pixels are OpenCV's. The matrix stays swscale's default
- * BT.601, as OpenCV, PyAV and PIL convert (docs/frames.md).
- */
-static struct SwsContext *get_sws(struct vctx *v, struct SwsContext *old, int *key,
-				  int sw, int sh, enum AVPixelFormat sf, int sfull,
-				  int dw, int dh, enum AVPixelFormat df)
-{
-	int want[7] = { sw, sh, (int)sf, sfull, dw, dh, (int)df };
-	int flags = SWS_BICUBIC;
-	struct SwsContext *c;
-
-	if (old && !memcmp(want, key, sizeof(want)))
-		return old;
-	sws_freeContext(old);
-	if (df == AV_PIX_FMT_YUV420P)
-		flags |= SWS_ACCURATE_RND;
-	c = make_sws(sw, sh, sf, sfull, dw, dh, df, flags);
-	if (!c) {
-		memset(key, 0, sizeof(want));
-		fail(v, "cannot convert %dx%d %s to %dx%d %s", sw, sh, av_get_pix_fmt_name(sf),
-		     dw, dh, av_get_pix_fmt_name(df));
-		return NULL;
-	}
-	memcpy(key, want, sizeof(want));
-	return c;
-}
-
-static void transform_plane(const uint8_t *src, int sls, int sw, int sh, uint8_t *dst, int dls,
-			    int bpp, int tr, int hf, int vf)
-{
-	int dw = tr ? sh : sw, dh = tr ? sw : sh, x, y;
-
-	for (y = 0; y < dh; y++) {
-		uint8_t *d = dst + (size_t)y * dls;
-		int ty = vf ? dh - 1 - y : y;
-		for (x = 0; x < dw; x++) {
-			int tx = hf ? dw - 1 - x : x;
-			int sx = tr ? ty : tx, sy = tr ? tx : ty;
-			const uint8_t *s = src + (size_t)sy * sls + (size_t)sx * bpp;
-			if (bpp == 1)
-				d[x] = *s;
-			else
-				memcpy(d + (size_t)x * bpp, s, (size_t)bpp);
-		}
-	}
-}
-
-/*
- * A 64-bit hash of the picture as encoded (rows without padding): it names
- * the pixels in logs and lets runs be compared across encoders. Not
- * cryptographic; fast enough (several GB/s) to cost nothing next to
- * decoding, where sha256 of every raw 1080p picture cost 10 ms.
- */
-static uint64_t mix64(uint64_t h, uint64_t v)
-{
-	h ^= v * 0x9E3779B97F4A7C15ull;
-	h = (h << 31 | h >> 33) * 0xBF58476D1CE4E5B9ull;
-	return h;
-}
-
-static void pixel_hash(const AVFrame *f, char out[17])
-{
-	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
-	int planes = av_pix_fmt_count_planes(f->format), p, y;
-	uint64_t h = mix64(0x5354455641ull, (uint64_t)f->width << 32 | (uint32_t)f->height);
-
-	h = mix64(h, (uint64_t)f->format);
-	for (p = 0; p < planes; p++) {
-		int w = f->width, hh = f->height;
-		size_t bytes, i;
-		if (p == 1 || p == 2) {
-			w = AV_CEIL_RSHIFT(w, d->log2_chroma_w);
-			hh = AV_CEIL_RSHIFT(hh, d->log2_chroma_h);
-		}
-		bytes = (size_t)(d->nb_components >= 3 && planes == 1 ? w * 3 : w);
-		for (y = 0; y < hh; y++) {
-			const uint8_t *row = f->data[p] + (size_t)y * f->linesize[p];
-			uint64_t v;
-			for (i = 0; i + 8 <= bytes; i += 8) {
-				memcpy(&v, row + i, 8);
-				h = mix64(h, v);
-			}
-			v = 0;
-			memcpy(&v, row + i, bytes - i);
-			h = mix64(h, v ^ ((uint64_t)(bytes - i) << 56));
-		}
-	}
-	h ^= h >> 33;        /* splitmix64 finaliser */
-	h *= 0xFF51AFD7ED558CCDull;
-	h ^= h >> 33;
-	h *= 0xC4CEB9FE1A85EC53ull;
-	h ^= h >> 33;
-	snprintf(out, 17, "%016llx", (unsigned long long)h);
-}
-
-/* Convert, orient and encode one decoded frame into a new image. */
-static int encode_frame(struct vctx *v, const AVFrame *fr, long ord, double pts)
-{
-	const struct frame_plan *p = v->plan;
-	int sfull = 0, dw, dh, pw, ph, jpeg = p->format == FRAME_JPEG, rc, saved_fmt;
-	enum AVPixelFormat sf = plain_format((enum AVPixelFormat)fr->format, &sfull);
-	enum AVPixelFormat conv_fmt;
-	AVFrame *out;
-	struct frame_image *img;
-	unsigned char *data;
-
-	if (fr->color_range == AVCOL_RANGE_JPEG)
-		sfull = 1;
-	if (fr->width <= 0 || fr->height <= 0)
-		return fail(v, "frame %ld has no picture", ord);
-	fit_size(v->transpose ? fr->height : fr->width, v->transpose ? fr->width : fr->height,
-		 p->max_side, p->max_pixels, &dw, &dh);
-	pw = v->transpose ? dh : dw;       /* before orienting */
-	ph = v->transpose ? dw : dh;
-
-	if (jpeg && !p->rgb_swap)
-		conv_fmt = AV_PIX_FMT_YUV420P;
-	else
-		conv_fmt = p->rgb_swap ? AV_PIX_FMT_BGR24 : AV_PIX_FMT_RGB24;
-	v->sws = get_sws(v, v->sws, v->sws_key, fr->width, fr->height, sf, sfull, pw, ph, conv_fmt);
-	if (!v->sws || alloc_frame(v, &v->conv, conv_fmt, pw, ph) < 0)
-		return -1;
-	rc = sws_scale(v->sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height,
-		       v->conv->data, v->conv->linesize);
-	if (rc <= 0)
-		return fail(v, "cannot scale frame %ld", ord);
-	out = v->conv;
-	if (jpeg && p->rgb_swap) {
-		/* the picture now holds B,G,R in R,G,B order: encode it as RGB */
-		v->sws2 = get_sws(v, v->sws2, v->sws2_key, pw, ph, AV_PIX_FMT_RGB24, 1, pw, ph,
-				  AV_PIX_FMT_YUV420P);
-		if (!v->sws2 || alloc_frame(v, &v->conv2, AV_PIX_FMT_YUV420P, pw, ph) < 0)
-			return -1;
-		sws_scale(v->sws2, (const uint8_t *const *)v->conv->data, v->conv->linesize, 0, ph,
-			  v->conv2->data, v->conv2->linesize);
-		out = v->conv2;
-	}
-	if (v->transpose || v->hflip || v->vflip) {
-		int i, planes = av_pix_fmt_count_planes(out->format);
-
-		if (alloc_frame(v, &v->rot, (enum AVPixelFormat)out->format, dw, dh) < 0)
-			return -1;
-		for (i = 0; i < planes; i++) {
-			int sw = out->width, sh = out->height, bpp = planes == 1 ? 3 : 1;
-			if (i > 0) {
-				sw = (sw + 1) / 2;
-				sh = (sh + 1) / 2;
-			}
-			transform_plane(out->data[i], out->linesize[i], sw, sh, v->rot->data[i],
-					v->rot->linesize[i], bpp, v->transpose, v->hflip, v->vflip);
-		}
-		out = v->rot;
-	}
-	if (!v->enc || v->enc_w != dw || v->enc_h != dh)
-		if (open_encoder(v, dw, dh) < 0)
-			return -1;
-
-	ALLOC_GROW(v->images, v->nimages + 1, v->aimages);
-	img = &v->images[v->nimages];
-	memset(img, 0, sizeof(*img));
-	pixel_hash(out, img->pixels);
-
-	saved_fmt = out->format;
-	out->format = jpeg ? AV_PIX_FMT_YUVJ420P : AV_PIX_FMT_RGB24;
-	out->color_range = AVCOL_RANGE_JPEG;
-	out->quality = v->enc->global_quality;
-	out->pts = (int64_t)v->nimages;
-	out->pict_type = AV_PICTURE_TYPE_NONE;
-	rc = avcodec_send_frame(v->enc, out);
-	out->format = saved_fmt;
-	if (rc >= 0)
-		rc = avcodec_receive_packet(v->enc, v->epkt);
-	if (rc < 0)
-		return fail(v, "cannot encode frame %ld: %s", ord, AVERR(rc));
-	data = xmalloc((size_t)v->epkt->size);
-	memcpy(data, v->epkt->data, (size_t)v->epkt->size);
-	img->width = dw;
-	img->height = dh;
-	img->index = ord;
-	img->pts = pts;
-	frame_image_set(img, data, (size_t)v->epkt->size, jpeg ? "image/jpeg" : "image/png");
-	av_packet_unref(v->epkt);
-	v->nimages++;
-	return 0;
-}
-
 /* ------------------------------------------------------------ decode */
 
 struct dstate {
@@ -932,9 +517,10 @@ static int deliver(struct vctx *v, struct dstate *d, struct tgt *t, const AVFram
 	if (v->nimages && v->last_img_pts == key) {
 		t->img = v->last_img;
 	} else {
-		if (encode_frame(v, fr, ord, pts) < 0)
+		ALLOC_GROW(v->images, v->nimages + 1, v->aimages);
+		if (frame_encoder_encode(&v->enc, fr, ord, pts, &v->images[v->nimages]) < 0)
 			return -1;
-		t->img = (int)v->nimages - 1;
+		t->img = (int)v->nimages++;
 		v->last_img = t->img;
 		v->last_img_pts = key;
 	}
@@ -1091,9 +677,8 @@ static int decode_targets(struct vctx *v)
 	d.pkt = av_packet_alloc();
 	d.fr = av_frame_alloc();
 	d.last = av_frame_alloc();
-	v->epkt = av_packet_alloc();
 	d.last_seek_target = -1;
-	if (!d.pkt || !d.fr || !d.last || !v->epkt) {
+	if (!d.pkt || !d.fr || !d.last) {
 		rc = fail(v, "out of memory");
 		goto out;
 	}
@@ -1279,14 +864,8 @@ static void vctx_release(struct vctx *v)
 {
 	size_t i;
 
-	close_encoder(v);
+	frame_encoder_release(&v->enc);
 	close_input(v);
-	sws_freeContext(v->sws);
-	sws_freeContext(v->sws2);
-	av_frame_free(&v->conv);
-	av_frame_free(&v->conv2);
-	av_frame_free(&v->rot);
-	av_packet_free(&v->epkt);
 	for (i = 0; i < v->nimages; i++)
 		frame_image_release(&v->images[i]);
 	free(v->images);
@@ -1321,9 +900,11 @@ int frames_extract_e(const char *path, const struct frame_plan *p, const struct 
 	v.plan = p;
 	v.opts = o;
 	v.last_img = -1;
+	frame_encoder_init(&v.enc, path, p, err);
 	if (open_input(&v) < 0 || build_index(&v) < 0)
 		goto fail;
 	read_orientation(&v);
+	frame_encoder_orient(&v.enc, v.transpose, v.hflip, v.vflip);
 	fill_meta(&v, &meta);
 
 	tl.n = v.nf;
@@ -1428,116 +1009,4 @@ int frames_extract(const char *path, const struct frame_plan *p, const struct fr
 		error("%s", buf_cstr(&err));
 	buf_release(&err);
 	return rc;
-}
-
-/* ------------------------------------------------------------ thumbnails */
-
-static int thumb_fail(struct buf *err, const char *what, int rc)
-{
-	char e[AV_ERROR_MAX_STRING_SIZE];
-
-	if (err) {
-		buf_adds(err, what);
-		if (rc < 0)
-			buf_addf(err, ": %s", averr(rc, e, sizeof(e)));
-	}
-	return -1;
-}
-
-int frames_thumbnail_e(const struct frame_image *img, int max_side, struct buf *out, struct buf *err)
-{
-	int png = img->mime && !strcmp(img->mime, "image/png"), rc, w, h, sfull = 0;
-	const AVCodec *dc = avcodec_find_decoder(png ? AV_CODEC_ID_PNG : AV_CODEC_ID_MJPEG);
-	const AVCodec *ec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
-	AVCodecContext *dec = NULL, *enc = NULL;
-	AVPacket *pkt = NULL;
-	AVFrame *fr = NULL, *sm = NULL;
-	struct SwsContext *sws = NULL;
-	enum AVPixelFormat sf;
-	int ret = -1;
-
-	frames_global_init();
-	if (!dc || !ec)
-		return thumb_fail(err, "thumbnail: no decoder or mjpeg encoder in this libavcodec", 0);
-	if (!img->data || !img->size || img->size > INT_MAX - AV_INPUT_BUFFER_PADDING_SIZE)
-		return thumb_fail(err, "thumbnail: no image", 0);
-	dec = avcodec_alloc_context3(dc);
-	pkt = av_packet_alloc();
-	fr = av_frame_alloc();
-	sm = av_frame_alloc();
-	if (!dec || !pkt || !fr || !sm) {
-		thumb_fail(err, "thumbnail: out of memory", 0);
-		goto out;
-	}
-	dec->thread_count = 1;
-	if ((rc = avcodec_open2(dec, dc, NULL)) < 0) {
-		thumb_fail(err, "thumbnail: cannot open the decoder", rc);
-		goto out;
-	}
-	if ((rc = av_new_packet(pkt, (int)img->size)) < 0) {
-		thumb_fail(err, "thumbnail", rc);
-		goto out;
-	}
-	memcpy(pkt->data, img->data, img->size);
-	if ((rc = avcodec_send_packet(dec, pkt)) < 0 || (rc = avcodec_send_packet(dec, NULL)) < 0 ||
-	    (rc = avcodec_receive_frame(dec, fr)) < 0) {
-		thumb_fail(err, "thumbnail: cannot decode the image", rc);
-		goto out;
-	}
-	fit_size(fr->width, fr->height, max_side, 0, &w, &h);
-	sf = plain_format((enum AVPixelFormat)fr->format, &sfull);
-	if (fr->color_range == AVCOL_RANGE_JPEG)
-		sfull = 1;
-	sws = make_sws(fr->width, fr->height, sf, sfull, w, h, AV_PIX_FMT_YUV420P, SWS_AREA);
-	if (!sws) {
-		thumb_fail(err, "thumbnail: cannot scale the image", 0);
-		goto out;
-	}
-	sm->format = AV_PIX_FMT_YUVJ420P;
-	sm->width = w;
-	sm->height = h;
-	sm->color_range = AVCOL_RANGE_JPEG;
-	if ((rc = av_frame_get_buffer(sm, 0)) < 0) {
-		thumb_fail(err, "thumbnail", rc);
-		goto out;
-	}
-	sws_scale(sws, (const uint8_t *const *)fr->data, fr->linesize, 0, fr->height, sm->data,
-		  sm->linesize);
-
-	enc = avcodec_alloc_context3(ec);
-	if (!enc) {
-		thumb_fail(err, "thumbnail: out of memory", 0);
-		goto out;
-	}
-	enc->width = w;
-	enc->height = h;
-	enc->time_base = (AVRational){ 1, 25 };
-	enc->pix_fmt = AV_PIX_FMT_YUVJ420P;
-	enc->color_range = AVCOL_RANGE_JPEG;
-	enc->sample_aspect_ratio = (AVRational){ 1, 1 };
-	enc->flags |= AV_CODEC_FLAG_QSCALE | AV_CODEC_FLAG_BITEXACT;
-	enc->global_quality = FF_QP2LAMBDA * 4;
-	enc->thread_count = 1;
-	if ((rc = avcodec_open2(enc, ec, NULL)) < 0) {
-		thumb_fail(err, "thumbnail: cannot open the mjpeg encoder", rc);
-		goto out;
-	}
-	sm->quality = enc->global_quality;
-	sm->pts = 0;
-	av_packet_unref(pkt);
-	if ((rc = avcodec_send_frame(enc, sm)) < 0 || (rc = avcodec_receive_packet(enc, pkt)) < 0) {
-		thumb_fail(err, "thumbnail: cannot encode", rc);
-		goto out;
-	}
-	buf_reset(out);
-	buf_add(out, pkt->data, (size_t)pkt->size);
-	ret = 0;
-out:
-	sws_freeContext(sws);
-	av_frame_free(&fr);
-	av_frame_free(&sm);
-	av_packet_free(&pkt);
-	avcodec_free_context(&dec);
-	avcodec_free_context(&enc);
-	return ret;
 }
