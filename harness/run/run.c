@@ -1,37 +1,9 @@
+/*
+ * run.c: the dispatch loop of a run (run.h); the other parts are in job.c,
+ * manifest.c and progress.c (run_int.h).
+ */
 #include "lib/common.h"
-#include "harness/run/run.h"
-#include "adapters/adapter.h"
-#include "lib/buf.h"
-#include "harness/frames/cache.h"
-#include "harness/frames/pool.h"
-#include "harness/frames/frames.h"
-#include "adapters/http/httpq.h"
-#include "lib/log.h"
-#include "harness/frames/media.h"
-#include "adapters/http/ratelimit.h"
-#include "lib/rng.h"
-#include "harness/run/sample.h"
-#include "lib/store.h"
-#include "harness/run/summary.h"
-#include "lib/util.h"
-#include "lib/xalloc.h"
-#include "scorers/grade.h"
-#include "suites/render.h"
-#include "suites/suite.h"
-
-#include <curl/curl.h>
-#include <fcntl.h>
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <math.h>
-#include <signal.h>
-#include <unistd.h>
-
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
-#define IMAGE_TOKENS 300     /* rough per-image estimate for --tpm before usage is known */
-#define MAX_WAITFDS 64
+#include "harness/run/run_int.h"
 
 /* ---- signals: a self-pipe wakes the poll ---- */
 
@@ -63,281 +35,6 @@ void run_opts_init(struct run_opts *o)
 	o->max_response = 64 << 20;
 	o->progress = -1;
 	o->limit = -1;
-}
-
-/* ---- jobs ---- */
-
-/* a job: waiting for its frames, ready to send, in flight, waiting to retry */
-enum jstate { J_FREE, J_MEDIA, J_READY, J_FLIGHT, J_WAIT };
-
-struct job {
-	enum jstate state;
-	const struct item *it;
-	size_t seq;
-	int attempts;
-	double t_admit, t_ready, t_start, t_net, due;
-	double est_tokens;
-	struct buf prompt;
-	char sha[65];
-	struct part *parts;
-	size_t nparts;
-	struct media_entry **held;
-	size_t nheld;
-	struct http_call call;
-	struct httpq_xfer x;
-	char tag[48];
-	char *error;
-	int placeholders;
-	char *video;              /* the video's path (frames) */
-	struct frameset *fs;      /* its frames (a reference), or NULL */
-	char *frames_json;        /* what the sample records of them */
-};
-
-struct run_state {
-	const struct run_opts *o;
-	struct suite s;
-	const struct protocol *p;
-	struct model *m;
-	struct model_opts mo;
-	struct store st;
-	cJSON *generation;        /* merged: protocol settings + overrides */
-	cJSON *resume_manifest;
-	char started[32];
-	unsigned char *done;      /* per item: finished (ok or unparsed) before this run */
-	size_t *todo_idx, ntodo, next_todo;
-	size_t todo, finished, ok, unparsed, errors;
-	long max_errors;          /* absolute; -1 none */
-	double max_errors_frac;   /* < 0 none */
-	uint64_t seed;
-	int blind, media;         /* media: send frames/images */
-	long conc;
-	long limit;
-	struct httpq q;
-	int q_ok;
-	struct limiter lim;
-	struct rng rng;
-	struct media_cache mc;
-	struct job *jobs;
-	size_t njobs, active, inflight, seq;
-	int stop;                 /* 1 interrupted, 2 fatal, 3 max-errors, 4 breaker */
-	char *stop_reason;
-	int usage_error;
-	size_t consec_errors;
-	size_t requests, retries, placeholders;
-	double busy;              /* seconds requests were in flight, summed */
-	double t_loop;            /* seconds the dispatch loop ran */
-	long long tok_in, tok_out;
-	double t0;
-	int progress;
-	double last_progress;
-	const char *layout[8];
-	size_t nlayout;
-	int layout_frames;        /* the layout sends frames */
-	struct frame_plan plan;
-	char plan_hash[65];
-	struct fcache fc;
-	int fc_ok;
-	struct fpool *pool;
-	int want_pool;               /* some item needs frames */
-	char *thumb_dir;             /* RUN_DIR/frames, or NULL */
-	size_t frames_pending;
-	size_t fsets, fdecoded, fdisk, fmemory;   /* frame sets by where they came from */
-	double fseconds;          /* summed pool time */
-};
-
-static void write_libs(struct jw *w)
-{
-	const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
-	char pcre[64] = "";
-
-	pcre2_config(PCRE2_CONFIG_VERSION, pcre);
-	jw_key(w, "libraries");
-	jw_obj(w);
-	jw_key(w, "libcurl");
-	jw_str(w, cv->version);
-	jw_key(w, "libavformat");
-	jw_str(w, AV_STRINGIFY(LIBAVFORMAT_VERSION));
-	jw_key(w, "libavcodec");
-	jw_str(w, AV_STRINGIFY(LIBAVCODEC_VERSION));
-	jw_key(w, "pcre2");
-	jw_str(w, pcre);
-	jw_key(w, "cjson");
-	jw_str(w, cJSON_Version());
-	jw_end(w);
-}
-
-static int write_manifest(struct run_state *r, const char *status)
-{
-	struct buf b = BUF_INIT;
-	struct jw w;
-	char ended[32];
-	size_t i;
-	int rc;
-
-	jw_init(&w, &b, 1);
-	jw_obj(&w);
-	jw_key(&w, "steval");
-	jw_obj(&w);
-	jw_key(&w, "version");
-	jw_str(&w, steval_version());
-	jw_key(&w, "git");
-	jw_str(&w, steval_git());
-	jw_end(&w);
-	write_libs(&w);
-	jw_key(&w, "argv");
-	jw_arr(&w);
-	for (i = 0; i < (size_t)r->o->argc; i++)
-		jw_str(&w, r->o->argv[i]);
-	jw_end(&w);
-	jw_key(&w, "status");
-	jw_str(&w, status);
-	if (r->stop_reason) {
-		jw_key(&w, "stopped");
-		jw_str(&w, r->stop_reason);
-	}
-	jw_key(&w, "started");
-	jw_str(&w, r->started);
-	utc_stamp(ended, wall_now());
-	jw_key(&w, "updated");
-	jw_str(&w, ended);
-	jw_key(&w, "suite");
-	jw_obj(&w);
-	jw_key(&w, "name");
-	jw_str(&w, r->s.name);
-	jw_key(&w, "spec");
-	jw_str(&w, r->s.spec_path);
-	jw_key(&w, "spec_sha256");
-	jw_str(&w, r->s.spec_sha256);
-	jw_key(&w, "data_dir");
-	jw_str(&w, r->s.data_dir);
-	jw_key(&w, "items");
-	jw_int(&w, (long long)r->s.nitems);
-	jw_key(&w, "files");
-	jw_arr(&w);
-	for (i = 0; i < r->s.nfiles; i++) {
-		jw_obj(&w);
-		jw_key(&w, "path");
-		jw_str(&w, r->s.files[i].path);
-		jw_key(&w, "sha256");
-		jw_str(&w, r->s.files[i].sha256);
-		jw_key(&w, "items");
-		jw_int(&w, (long long)r->s.files[i].items);
-		jw_end(&w);
-	}
-	jw_end(&w);
-	jw_end(&w);
-	jw_key(&w, "protocol");
-	jw_str(&w, r->p->name);
-	jw_key(&w, "protocol_spec");
-	jw_value(&w, r->p->json);
-	jw_key(&w, "frames");
-	jw_value(&w, r->p->frames);
-	if (r->plan_hash[0]) {
-		struct buf cp = BUF_INIT;
-		frame_plan_canonical(&r->plan, &cp);
-		jw_key(&w, "frame_plan");
-		jw_obj(&w);
-		jw_key(&w, "canonical");
-		jw_strn(&w, buf_cstr(&cp), cp.len);
-		jw_key(&w, "sha256");
-		jw_str(&w, r->plan_hash);
-		jw_key(&w, "sent");
-		jw_bool(&w, r->pool != NULL);
-		if (r->pool) {
-			jw_key(&w, "sets");
-			jw_int(&w, (long long)r->fsets);
-			jw_key(&w, "decoded");
-			jw_int(&w, (long long)r->fdecoded);
-			jw_key(&w, "from_disk");
-			jw_int(&w, (long long)r->fdisk);
-			jw_key(&w, "from_memory");
-			jw_int(&w, (long long)r->fmemory);
-			jw_key(&w, "seconds");
-			jw_num(&w, round(r->fseconds * 1000) / 1000);
-			jw_key(&w, "cache");
-			jw_str(&w, r->fc.dir);
-			jw_key(&w, "ffmpeg");
-			jw_str(&w, frames_lib_versions());
-		}
-		jw_end(&w);
-		buf_release(&cp);
-	}
-	jw_key(&w, "generation");
-	jw_value(&w, r->generation);
-	jw_key(&w, "model");
-	jw_str(&w, r->m->spec);
-	if (r->mo.models_file) {
-		char *abs = realpath(r->mo.models_file, NULL);
-		jw_key(&w, "models_file");
-		jw_str(&w, abs ? abs : r->mo.models_file);
-		free(abs);
-	}
-	jw_key(&w, "endpoint");
-	model_describe(r->m, &w);
-	jw_key(&w, "dispatch");
-	jw_obj(&w);
-	jw_key(&w, "concurrency");
-	jw_int(&w, r->conc);
-	jw_key(&w, "timeout");
-	jw_num(&w, r->o->timeout);
-	jw_key(&w, "connect_timeout");
-	jw_num(&w, r->o->connect_timeout);
-	jw_key(&w, "idle_timeout");
-	jw_num(&w, r->o->idle_timeout);
-	jw_key(&w, "retries");
-	jw_int(&w, r->o->retries);
-	jw_key(&w, "max_retry_wait");
-	jw_num(&w, r->o->max_retry_wait);
-	jw_key(&w, "requests");
-	jw_int(&w, (long long)r->requests);
-	jw_key(&w, "retried");
-	jw_int(&w, (long long)r->retries);
-	jw_key(&w, "connections");
-	jw_int(&w, r->q_ok ? r->q.conns_opened : 0);
-	jw_key(&w, "seconds");
-	jw_num(&w, round(r->t_loop * 1000) / 1000);
-	jw_key(&w, "busy_seconds");
-	jw_num(&w, round(r->busy * 1000) / 1000);
-	/* the share of the time the --concurrency slots held a request */
-	jw_key(&w, "occupancy");
-	jw_num(&w, r->t_loop > 0 && r->conc ? round(r->busy / (r->t_loop * (double)r->conc) * 1e4) / 1e4 : 0);
-	jw_end(&w);
-	jw_key(&w, "seed");
-	jw_int(&w, (long long)r->seed);
-	jw_key(&w, "limit");
-	jw_int(&w, r->limit);
-	jw_key(&w, "blind");
-	jw_bool(&w, r->blind);
-	if (r->placeholders) {
-		jw_key(&w, "video_facts_placeholders");
-		jw_int(&w, (long long)r->placeholders);
-	}
-	jw_key(&w, "counts");
-	jw_obj(&w);
-	jw_key(&w, "todo");
-	jw_int(&w, (long long)r->todo);
-	jw_key(&w, "finished");
-	jw_int(&w, (long long)r->finished);
-	jw_key(&w, "ok");
-	jw_int(&w, (long long)r->ok);
-	jw_key(&w, "unparsed");
-	jw_int(&w, (long long)r->unparsed);
-	jw_key(&w, "error");
-	jw_int(&w, (long long)r->errors);
-	jw_end(&w);
-	jw_key(&w, "usage");
-	jw_obj(&w);
-	jw_key(&w, "input");
-	jw_int(&w, r->tok_in);
-	jw_key(&w, "output");
-	jw_int(&w, r->tok_out);
-	jw_end(&w);
-	jw_end(&w);
-	buf_addch(&b, '\n');
-	secret_scrub(&b);
-	rc = store_write(&r->st, "manifest.json", buf_cstr(&b), b.len);
-	buf_release(&b);
-	return rc;
 }
 
 static int parse_max_errors(struct run_state *r, const char *s)
@@ -404,400 +101,11 @@ static int on_done(cJSON *rec, size_t line, void *vctx)
 	return 0;
 }
 
-static int same_json(const cJSON *a, const cJSON *b)
-{
-	struct buf x = BUF_INIT, y = BUF_INIT;
-	struct jw w;
-	int eq;
-
-	jw_init(&w, &x, 0);
-	jw_value(&w, a);
-	jw_init(&w, &y, 0);
-	jw_value(&w, b);
-	eq = x.len == y.len && !memcmp(buf_cstr(&x), buf_cstr(&y), x.len);
-	buf_release(&x);
-	buf_release(&y);
-	return eq;
-}
-
-static int check_manifest(struct run_state *r)
-{
-	const cJSON *mf = r->resume_manifest;
-	const char *dir = r->o->resume_dir;
-	const cJSON *v;
-	const char *s;
-	const char *what_keys[] = { "system", "template", "templates", "option_format",
-				    "option_join", "layout", "media", "frame_labels", NULL };
-	size_t i;
-
-	s = json_get_str(json_get(mf, "suite"), "name");
-	if (s && strcmp(s, r->s.name))
-		return error("--resume '%s': the run is of suite '%s', not '%s'", dir, s, r->s.name);
-	s = json_get_str(mf, "protocol");
-	if (s && strcmp(s, r->p->name))
-		return error("--resume '%s': the run used protocol '%s', not '%s'", dir, s, r->p->name);
-	s = json_get_str(mf, "model");
-	if (s && strcmp(s, r->m->spec))
-		return error("--resume '%s': the run used model '%s', not '%s'", dir, s, r->m->spec);
-	v = json_get(mf, "frames");
-	if (v && !same_json(v, r->p->frames))
-		return error("--resume '%s': the frame plan differs from the run's (the suite spec "
-			     "changed?)", dir);
-	v = json_get(mf, "generation");
-	if (v && !same_json(v, r->generation))
-		return error("--resume '%s': the generation settings differ from the run's "
-			     "(--max-tokens, --temperature, --gen or the spec changed)", dir);
-	v = json_get(mf, "protocol_spec");
-	for (i = 0; v && what_keys[i]; i++)
-		if (!same_json(json_get(v, what_keys[i]), json_get(r->p->json, what_keys[i])))
-			return error("--resume '%s': the protocol's '%s' differs from the run's (the "
-				     "suite spec changed?)", dir, what_keys[i]);
-	v = json_get(mf, "blind");
-	if (v && cJSON_IsTrue(v) != r->blind)
-		return error("--resume '%s': the run was %sblind", dir, r->blind ? "not " : "");
-	v = json_get(mf, "seed");
-	if (v && cJSON_IsNumber(v) && (uint64_t)v->valuedouble != r->seed)
-		return error("--resume '%s': the run used --seed %.0f, not %llu", dir, v->valuedouble,
-			     (unsigned long long)r->seed);
-	s = json_get_str(json_get(mf, "suite"), "spec_sha256");
-	if (s && strcmp(s, r->s.spec_sha256))
-		warnf("--resume '%s': the suite spec changed since the run started", dir);
-	v = json_get(json_get(mf, "suite"), "files");
-	if (cJSON_IsArray(v)) {
-		const cJSON *f;
-		cJSON_ArrayForEach(f, v) {
-			const char *h = json_get_str(f, "sha256"), *path = json_get_str(f, "path");
-			for (i = 0; h && path && i < r->s.nfiles; i++)
-				if (!strcmp(path_base(path), path_base(r->s.files[i].path)) &&
-				    strcmp(h, r->s.files[i].sha256))
-					warnf("--resume '%s': data file '%s' changed since the run started",
-					      dir, path);
-		}
-	}
-	return 0;
-}
-
-/* ---- progress ---- */
-
-static void fmt_dur(char *out, size_t n, double s)
-{
-	if (s < 0 || !isfinite(s))
-		snprintf(out, n, "?");
-	else if (s < 60)
-		snprintf(out, n, "%.0fs", s);
-	else if (s < 3600)
-		snprintf(out, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
-	else
-		snprintf(out, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
-}
-
-static void fmt_count(char *out, size_t n, long long v)
-{
-	if (v >= 10000000)
-		snprintf(out, n, "%.0fM", (double)v / 1e6);
-	else if (v >= 1000000)
-		snprintf(out, n, "%.1fM", (double)v / 1e6);
-	else if (v >= 10000)
-		snprintf(out, n, "%.0fk", (double)v / 1e3);
-	else
-		snprintf(out, n, "%lld", v);
-}
-
-static void progress(struct run_state *r, int force)
-{
-	double now = mono_now(), el = now - r->t0, rate;
-	char eta[24], ti[32], to[32];
-
-	if (!r->progress || (!force && now - r->last_progress < 0.25))
-		return;
-	r->last_progress = now;
-	rate = el > 0 ? (double)r->finished / el : 0;
-	fmt_dur(eta, sizeof(eta), rate > 0 ? (double)(r->todo - r->finished) / rate : -1);
-	fmt_count(ti, sizeof(ti), r->tok_in);
-	fmt_count(to, sizeof(to), r->tok_out);
-	log_raw("\r\033[K%zu/%zu  ok %zu  unparsed %zu  error %zu  | %zu in flight | %.2f/s | "
-		"ETA %s | tokens %s in, %s out", r->finished, r->todo, r->ok, r->unparsed,
-		r->errors, r->inflight, rate, eta, ti, to);
-}
-
-/* the final counts stay on the screen */
-static void progress_end(struct run_state *r)
-{
-	if (!r->progress)
-		return;
-	progress(r, 1);
-	log_raw("\n");
-}
-
-/* ---- media ---- */
-
-static void job_release(struct run_state *r, struct job *j)
-{
-	size_t i;
-
-	for (i = 0; i < j->nheld; i++)
-		media_put(&r->mc, j->held[i]);
-	free(j->held);
-	free(j->parts);
-	frameset_unref(j->fs);
-	free(j->video);
-	free(j->frames_json);
-	buf_release(&j->prompt);
-	http_call_release(&j->call);
-	httpq_xfer_release(&j->x);
-	free(j->error);
-	memset(j, 0, sizeof(*j));
-	j->state = J_FREE;
-}
-
-static struct part *add_part(struct job *j, enum part_kind k)
-{
-	struct part *pt;
-
-	j->parts = xrealloc(j->parts, (j->nparts + 1) * sizeof(*j->parts));
-	pt = &j->parts[j->nparts++];
-	memset(pt, 0, sizeof(*pt));
-	pt->kind = k;
-	pt->pts = -1;
-	pt->frame_index = -1;
-	pt->frame_no = -1;
-	pt->t_start = pt->t_end = -1;
-	return pt;
-}
-
-static int hold(struct run_state *r, struct job *j, const char *path, struct media_entry **e)
-{
-	if (media_get(&r->mc, path, e) < 0)
-		return -1;
-	j->held = xrealloc(j->held, (j->nheld + 1) * sizeof(*j->held));
-	j->held[j->nheld++] = *e;
-	return 0;
-}
-
-/* The media path without complaining when it is missing. */
-static char *find_media_quiet(const struct suite *s, const char *rel)
-{
-	struct buf sink = BUF_INIT;
-	char *p;
-
-	log_capture(&sink);
-	p = suite_media_path(s, rel);
-	log_capture(NULL);
-	buf_release(&sink);
-	return p;
-}
-
-static double num_of(const char *s)
-{
-	double d;
-
-	return s && parse_double(s, &d) == 0 ? d : -1;
-}
-
-/* Blind runs: what a prompt prints about a video, read from its container
- * (no decoding); the sampler's rate follows the frame plan. */
-static int blind_facts(struct run_state *r, const char *video, struct render_media *f)
-{
-	struct buf sink = BUF_INIT;
-	int rc;
-
-	log_capture(&sink);
-	rc = media_probe(video, f);
-	log_capture(NULL);
-	buf_release(&sink);
-	if (rc < 0) {
-		memset(f, 0, sizeof(*f));
-		return -1;
-	}
-	switch (r->plan.sampler) {
-	case FRAME_STI_INTERVAL: {
-		long interval = r->plan.count > 0 ? f->frame_count / r->plan.count : 1;
-		f->sample_fps = f->fps / (double)(interval > 1 ? interval : 1);
-		break;
-	}
-	case FRAME_FPS:
-		f->sample_fps = r->plan.fps;
-		break;
-	default:
-		f->sample_fps = f->duration > 0 ? (double)r->plan.count / f->duration : 0;
-		break;
-	}
-	f->nframes = 0;   /* none are sent */
-	return 0;
-}
-
-/* Does this item get sampled frames (rather than no video, or the clip)? */
-static int wants_frames(const struct run_state *r, const struct item *it)
-{
-	return r->media && r->layout_frames && it->video &&
-	       !(!strcmp(r->p->media, "clip") && model_takes_clip(r->m));
-}
-
 /*
  * First half of preparing a job: when it needs frames, hand its video to
  * the frame pool (returns 2: the job waits in J_MEDIA); else finish at once.
  * Returns 0 ready, 1 the item fails (j->error), 2 waiting, -1 usage error.
  */
-static int prepare_finish(struct run_state *r, struct job *j);
-
-static int prepare_begin(struct run_state *r, struct job *j)
-{
-	const struct item *it = j->it;
-	struct fpool_request rq;
-	struct frame_window w;
-
-	if (!wants_frames(r, it))
-		return prepare_finish(r, j);
-	j->video = suite_media_path(&r->s, it->video);
-	if (!j->video) {
-		j->error = xasprintf("the video '%s' is not found", it->video);
-		return 1;
-	}
-	memset(&w, 0, sizeof(w));
-	if (r->plan.window && it->t_start && it->t_end) {
-		w.has = 1;
-		w.t_start = num_of(it->t_start);
-		w.t_end = num_of(it->t_end);
-		if (w.t_start < 0 || w.t_end < 0) {
-			j->error = xasprintf("the time window '%s'..'%s' is not a pair of numbers",
-					     it->t_start, it->t_end);
-			return 1;
-		}
-	}
-	memset(&rq, 0, sizeof(rq));
-	rq.video = j->video;
-	rq.plan = &r->plan;
-	rq.window = w.has ? &w : NULL;
-	rq.tag = (void *)(uintptr_t)j->seq;
-	if (fpool_submit(r->pool, &rq) < 0) {
-		j->error = xstrdup("the frame pool is shutting down");
-		return 1;
-	}
-	j->state = J_MEDIA;
-	r->frames_pending++;
-	return 2;
-}
-
-static int prepare_finish(struct run_state *r, struct job *j)
-{
-	const struct item *it = j->it;
-	struct render_media facts;
-	char *video = NULL;
-	int want_facts = render_needs_media(r->p, it), rc = 1;
-	size_t li, k, nimg = 0;
-	long long maxt;
-
-	memset(&facts, 0, sizeof(facts));
-	if (j->fs) {
-		const struct frame_meta *m = &j->fs->meta;
-		facts.have = 1;
-		facts.duration = m->duration;
-		facts.fps = m->cv_fps;
-		facts.sample_fps = m->sample_fps;
-		facts.frame_count = m->frame_count;
-		facts.nframes = (int)j->fs->nframes;
-	} else if (it->video && (r->media || want_facts)) {
-		video = r->media ? suite_media_path(&r->s, it->video) : find_media_quiet(&r->s, it->video);
-		if (!video && r->media) {
-			j->error = xasprintf("the video '%s' is not found", it->video);
-			return 1;
-		}
-		if (want_facts && video) {
-			if (r->media) {
-				if (media_probe(video, &facts) < 0) {
-					j->error = xasprintf("cannot read the video '%s'", it->video);
-					goto out;
-				}
-			} else {
-				blind_facts(r, video, &facts);
-			}
-		}
-	}
-	if (want_facts && !facts.have) {
-		j->placeholders = 1;
-		r->placeholders++;
-	}
-	if (render_prompt(r->p, it, facts.have ? &facts : NULL, !facts.have, &j->prompt) < 0) {
-		rc = -1;
-		goto out;
-	}
-	sha256_hex(buf_cstr(&j->prompt), j->prompt.len, j->sha);
-	for (li = 0; li < r->nlayout; li++) {
-		const char *what = r->layout[li];
-		if (!strcmp(what, "text")) {
-			struct part *pt = add_part(j, PART_TEXT);
-			pt->text = buf_cstr(&j->prompt);
-			pt->len = j->prompt.len;
-		} else if (!strcmp(what, "images") && r->media) {
-			for (k = 0; k < it->nimages; k++) {
-				struct media_entry *e;
-				char *path = suite_media_path(&r->s, it->images[k]);
-				struct part *pt;
-				if (!path) {
-					j->error = xasprintf("the image '%s' is not found", it->images[k]);
-					goto out;
-				}
-				if (hold(r, j, path, &e) < 0) {
-					j->error = xasprintf("cannot read the image '%s'", it->images[k]);
-					free(path);
-					goto out;
-				}
-				free(path);
-				pt = add_part(j, PART_IMAGE);
-				pt->b64 = e->b64;
-				pt->b64_len = e->b64_len;
-				pt->mime = e->mime;
-				pt->path = e->path;
-				pt->size = e->size;
-				nimg++;
-			}
-		} else if (!strcmp(what, "frames") && j->fs) {
-			for (k = 0; k < j->fs->nframes; k++) {
-				const struct frame_image *img = frameset_image(j->fs, k);
-				struct part *pt = add_part(j, PART_IMAGE);
-				pt->b64 = img->b64;
-				pt->b64_len = img->b64_len;
-				pt->mime = img->mime;
-				pt->size = img->size;
-				pt->pts = j->fs->frames[k].pts;
-				pt->frame_index = j->fs->frames[k].index;
-				pt->frame_no = (int)k;
-				nimg++;
-			}
-		} else if (!strcmp(what, "frames") && r->media && it->video) {
-			/* the whole clip, for a model that takes video */
-			struct media_entry *e;
-			struct part *pt;
-			if (hold(r, j, video, &e) < 0) {
-				j->error = xasprintf("cannot read the video '%s'", it->video);
-				goto out;
-			}
-			pt = add_part(j, PART_VIDEO);
-			pt->b64 = e->b64;
-			pt->b64_len = e->b64_len;
-			pt->mime = e->mime;
-			pt->path = e->path;
-			pt->size = e->size;
-			pt->t_start = num_of(it->t_start);
-			pt->t_end = num_of(it->t_end);
-		}
-	}
-	if (j->fs) {
-		struct buf fj = BUF_INIT;
-		frames_json(j->fs, &fj);
-		j->frames_json = buf_detach(&fj, NULL);
-	}
-	maxt = 512;
-	if (json_get(r->generation, "max_tokens") && cJSON_IsNumber(json_get(r->generation, "max_tokens")))
-		maxt = (long long)json_get(r->generation, "max_tokens")->valuedouble;
-	j->est_tokens = (double)j->prompt.len / 4.0 + (double)nimg * IMAGE_TOKENS + (double)maxt +
-			(r->p->system ? (double)strlen(r->p->system) / 4.0 : 0);
-	j->state = J_READY;
-	rc = 0;
-out:
-	free(video);
-	return rc;
-}
 
 /* ---- finishing ---- */
 
@@ -890,7 +198,7 @@ static void end_job(struct run_state *r, struct job *j)
 {
 	if (j->state == J_FLIGHT)
 		r->inflight--;
-	job_release(r, j);
+	run_job_release(r, j);
 	r->active--;
 }
 
@@ -967,23 +275,6 @@ static void outcome(struct run_state *r, struct job *j, enum outcome o, struct a
 
 /* ---- starting ---- */
 
-static void build_request(struct run_state *r, struct job *j, struct request *rq)
-{
-	memset(rq, 0, sizeof(*rq));
-	rq->it = j->it;
-	rq->p = r->p;
-	rq->system = r->p->system;
-	rq->text = buf_cstr(&j->prompt);
-	rq->text_len = j->prompt.len;
-	rq->parts = j->parts;
-	rq->nparts = j->nparts;
-	rq->generation = r->generation;
-	rq->frame_labels = cJSON_IsTrue(json_get(r->p->json, "frame_labels"));
-	rq->seed = r->seed;
-	rq->attempt = j->attempts;
-	rq->tag = j->tag;
-}
-
 static void start(struct run_state *r, struct job *j)
 {
 	struct request rq;
@@ -991,7 +282,7 @@ static void start(struct run_state *r, struct job *j)
 
 	j->attempts++;
 	snprintf(j->tag, sizeof(j->tag), "%zu-%d", j->seq, j->attempts);
-	build_request(r, j, &rq);
+	run_build_request(r, j, &rq);
 	limiter_take(&r->lim, j->est_tokens, now);
 	r->requests++;
 	j->t_start = now;
@@ -1180,7 +471,7 @@ static void admit(struct run_state *r)
 		int rc;
 		if (!j || interrupted)
 			break;
-		progress(r, 0);
+		run_progress(r, 0);
 		memset(j, 0, sizeof(*j));
 		j->it = &r->s.items[r->todo_idx[r->next_todo++]];
 		j->seq = ++r->seq;
@@ -1188,7 +479,7 @@ static void admit(struct run_state *r)
 		buf_init(&j->prompt, BUF_MAX_DEFAULT);
 		j->state = J_READY;
 		r->active++;
-		rc = prepare_begin(r, j);
+		rc = run_prepare_begin(r, j);
 		if (rc == 2)
 			continue;   /* its frames are on the way */
 		j->t_ready = mono_now();
@@ -1243,7 +534,7 @@ static void take_frames(struct run_state *r)
 		j->fs = res.fs;
 		res.fs = NULL;
 		fpool_result_release(&res);
-		rc = prepare_finish(r, j);
+		rc = run_prepare_finish(r, j);
 		j->state = J_READY;
 		j->t_ready = mono_now();
 		if (after_prepare(r, j, rc) < 0)
@@ -1298,7 +589,7 @@ static int loop(struct run_state *r)
 		if (!r->active && r->next_todo >= r->ntodo)
 			break;
 		wait = dispatch(r);
-		progress(r, 0);
+		run_progress(r, 0);
 		if (r->stop)
 			break;
 		if (!r->active && r->next_todo >= r->ntodo)
@@ -1335,44 +626,11 @@ static int loop(struct run_state *r)
 	}
 	r->t_loop = mono_now() - r->t0;
 	cancel_all(r);
-	progress_end(r);
+	run_progress_end(r);
 	return 0;
 }
 
 /* ---- setup ---- */
-
-static int resolve_from_manifest(struct run_state *r, const char **suite, const char **model,
-				 const char **protocol, const char **data)
-{
-	const struct run_opts *o = r->o;
-	char *mp = path_join(o->resume_dir, "manifest.json");
-	const cJSON *mf;
-
-	if (!file_exists(mp)) {
-		error("--resume '%s': no manifest.json there (not a run directory?)", o->resume_dir);
-		free(mp);
-		return -1;
-	}
-	r->resume_manifest = json_parse_file(mp, (size_t)64 << 20);
-	free(mp);
-	if (!r->resume_manifest)
-		return -1;
-	mf = r->resume_manifest;
-	if (!*suite) {
-		*suite = json_get_str(json_get(mf, "suite"), "spec");
-		if (!*suite || !file_exists(*suite))
-			*suite = json_get_str(json_get(mf, "suite"), "name");
-	}
-	if (!*model)
-		*model = json_get_str(mf, "model");
-	if (!*protocol)
-		*protocol = json_get_str(mf, "protocol");
-	if (!*data)
-		*data = json_get_str(json_get(mf, "suite"), "data_dir");
-	if (!*suite || !*model)
-		return error("--resume '%s': the manifest names no suite or model", o->resume_dir);
-	return 0;
-}
 
 static void set_layout(struct run_state *r)
 {
@@ -1406,7 +664,7 @@ static int setup_frames(struct run_state *r)
 		return -1;
 	frame_plan_hash(&r->plan, r->plan_hash);
 	for (i = 0; i < r->s.nitems && !any; i++)
-		any = wants_frames(r, &r->s.items[i]);
+		any = run_wants_frames(r, &r->s.items[i]);
 	r->want_pool = any;
 	return 0;
 }
@@ -1455,7 +713,7 @@ int run_execute(const struct run_opts *o)
 	media_cache_init(&r.mc, (size_t)256 << 20);
 	if (parse_max_errors(&r, o->max_errors) < 0)
 		goto out;
-	if (o->resume_dir && resolve_from_manifest(&r, &suite, &model, &protocol, &data) < 0)
+	if (o->resume_dir && run_resolve_from_manifest(&r, &suite, &model, &protocol, &data) < 0)
 		goto out;
 	if (!suite || !model) {
 		error("run: a SUITE and --model are needed (or --resume RUN_DIR)");
@@ -1510,7 +768,7 @@ int run_execute(const struct run_opts *o)
 	r.done = xcalloc(r.s.nitems ? r.s.nitems : 1, 1);
 	if (o->resume_dir) {
 		char *sp;
-		if (check_manifest(&r) < 0)
+		if (run_check_manifest(&r) < 0)
 			goto out;
 		if (store_open_dir(&r.st, o->resume_dir, 0) < 0)
 			goto out;
@@ -1554,7 +812,7 @@ int run_execute(const struct run_opts *o)
 	r.jobs = xcalloc(r.njobs, sizeof(*r.jobs));
 	r.progress = o->progress >= 0 ? o->progress :
 		     (isatty(2) && log_get_level() >= LOG_WARN);
-	if (write_manifest(&r, "running") < 0)
+	if (run_write_manifest(&r, "running") < 0)
 		goto out;
 
 	if (pipe(sigpipe_fd) == 0) {
@@ -1599,7 +857,7 @@ int run_execute(const struct run_opts *o)
 		rc = EXIT_INCOMPLETE;
 	}
 	/* the final status first, so the reports show it */
-	write_manifest(&r, rc == EXIT_OK ? (r.errors ? "finished-with-errors" : "finished") :
+	run_write_manifest(&r, rc == EXIT_OK ? (r.errors ? "finished-with-errors" : "finished") :
 		       r.stop == 1 ? "interrupted" : rc == EXIT_INCOMPLETE ? "incomplete" : "failed");
 	if (summary_write(r.st.dir, &r.s, r.p, r.m->spec, "official", NULL) < 0 && rc == EXIT_OK)
 		rc = EXIT_USAGE;
@@ -1619,7 +877,7 @@ out:
 	if (r.jobs) {
 		for (i = 0; i < r.njobs; i++)
 			if (r.jobs[i].state != J_FREE)
-				job_release(&r, &r.jobs[i]);
+				run_job_release(&r, &r.jobs[i]);
 		free(r.jobs);
 	}
 	if (r.q_ok)

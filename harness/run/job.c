@@ -1,0 +1,285 @@
+/*
+ * job.c: preparing one job of a run: its prompt, its media (frames from
+ * the pool, extra images, clips, or the facts a blind run prints) and the
+ * request it becomes.
+ */
+#include "lib/common.h"
+#include "harness/run/run_int.h"
+
+void run_job_release(struct run_state *r, struct job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->nheld; i++)
+		media_put(&r->mc, j->held[i]);
+	free(j->held);
+	free(j->parts);
+	frameset_unref(j->fs);
+	free(j->video);
+	free(j->frames_json);
+	buf_release(&j->prompt);
+	http_call_release(&j->call);
+	httpq_xfer_release(&j->x);
+	free(j->error);
+	memset(j, 0, sizeof(*j));
+	j->state = J_FREE;
+}
+
+static struct part *add_part(struct job *j, enum part_kind k)
+{
+	struct part *pt;
+
+	j->parts = xrealloc(j->parts, (j->nparts + 1) * sizeof(*j->parts));
+	pt = &j->parts[j->nparts++];
+	memset(pt, 0, sizeof(*pt));
+	pt->kind = k;
+	pt->pts = -1;
+	pt->frame_index = -1;
+	pt->frame_no = -1;
+	pt->t_start = pt->t_end = -1;
+	return pt;
+}
+
+static int hold(struct run_state *r, struct job *j, const char *path, struct media_entry **e)
+{
+	if (media_get(&r->mc, path, e) < 0)
+		return -1;
+	j->held = xrealloc(j->held, (j->nheld + 1) * sizeof(*j->held));
+	j->held[j->nheld++] = *e;
+	return 0;
+}
+
+/* The media path without complaining when it is missing. */
+static char *find_media_quiet(const struct suite *s, const char *rel)
+{
+	struct buf sink = BUF_INIT;
+	char *p;
+
+	log_capture(&sink);
+	p = suite_media_path(s, rel);
+	log_capture(NULL);
+	buf_release(&sink);
+	return p;
+}
+
+static double num_of(const char *s)
+{
+	double d;
+
+	return s && parse_double(s, &d) == 0 ? d : -1;
+}
+
+/* Blind runs: what a prompt prints about a video, read from its container
+ * (no decoding); the sampler's rate follows the frame plan. */
+static int blind_facts(struct run_state *r, const char *video, struct render_media *f)
+{
+	struct buf sink = BUF_INIT;
+	int rc;
+
+	log_capture(&sink);
+	rc = media_probe(video, f);
+	log_capture(NULL);
+	buf_release(&sink);
+	if (rc < 0) {
+		memset(f, 0, sizeof(*f));
+		return -1;
+	}
+	switch (r->plan.sampler) {
+	case FRAME_STI_INTERVAL: {
+		long interval = r->plan.count > 0 ? f->frame_count / r->plan.count : 1;
+		f->sample_fps = f->fps / (double)(interval > 1 ? interval : 1);
+		break;
+	}
+	case FRAME_FPS:
+		f->sample_fps = r->plan.fps;
+		break;
+	default:
+		f->sample_fps = f->duration > 0 ? (double)r->plan.count / f->duration : 0;
+		break;
+	}
+	f->nframes = 0;   /* none are sent */
+	return 0;
+}
+
+/* Does this item get sampled frames (rather than no video, or the clip)? */
+int run_wants_frames(const struct run_state *r, const struct item *it)
+{
+	return r->media && r->layout_frames && it->video &&
+	       !(!strcmp(r->p->media, "clip") && model_takes_clip(r->m));
+}
+
+int run_prepare_begin(struct run_state *r, struct job *j)
+{
+	const struct item *it = j->it;
+	struct fpool_request rq;
+	struct frame_window w;
+
+	if (!run_wants_frames(r, it))
+		return run_prepare_finish(r, j);
+	j->video = suite_media_path(&r->s, it->video);
+	if (!j->video) {
+		j->error = xasprintf("the video '%s' is not found", it->video);
+		return 1;
+	}
+	memset(&w, 0, sizeof(w));
+	if (r->plan.window && it->t_start && it->t_end) {
+		w.has = 1;
+		w.t_start = num_of(it->t_start);
+		w.t_end = num_of(it->t_end);
+		if (w.t_start < 0 || w.t_end < 0) {
+			j->error = xasprintf("the time window '%s'..'%s' is not a pair of numbers",
+					     it->t_start, it->t_end);
+			return 1;
+		}
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.video = j->video;
+	rq.plan = &r->plan;
+	rq.window = w.has ? &w : NULL;
+	rq.tag = (void *)(uintptr_t)j->seq;
+	if (fpool_submit(r->pool, &rq) < 0) {
+		j->error = xstrdup("the frame pool is shutting down");
+		return 1;
+	}
+	j->state = J_MEDIA;
+	r->frames_pending++;
+	return 2;
+}
+
+int run_prepare_finish(struct run_state *r, struct job *j)
+{
+	const struct item *it = j->it;
+	struct render_media facts;
+	char *video = NULL;
+	int want_facts = render_needs_media(r->p, it), rc = 1;
+	size_t li, k, nimg = 0;
+	long long maxt;
+
+	memset(&facts, 0, sizeof(facts));
+	if (j->fs) {
+		const struct frame_meta *m = &j->fs->meta;
+		facts.have = 1;
+		facts.duration = m->duration;
+		facts.fps = m->cv_fps;
+		facts.sample_fps = m->sample_fps;
+		facts.frame_count = m->frame_count;
+		facts.nframes = (int)j->fs->nframes;
+	} else if (it->video && (r->media || want_facts)) {
+		video = r->media ? suite_media_path(&r->s, it->video) : find_media_quiet(&r->s, it->video);
+		if (!video && r->media) {
+			j->error = xasprintf("the video '%s' is not found", it->video);
+			return 1;
+		}
+		if (want_facts && video) {
+			if (r->media) {
+				if (media_probe(video, &facts) < 0) {
+					j->error = xasprintf("cannot read the video '%s'", it->video);
+					goto out;
+				}
+			} else {
+				blind_facts(r, video, &facts);
+			}
+		}
+	}
+	if (want_facts && !facts.have) {
+		j->placeholders = 1;
+		r->placeholders++;
+	}
+	if (render_prompt(r->p, it, facts.have ? &facts : NULL, !facts.have, &j->prompt) < 0) {
+		rc = -1;
+		goto out;
+	}
+	sha256_hex(buf_cstr(&j->prompt), j->prompt.len, j->sha);
+	for (li = 0; li < r->nlayout; li++) {
+		const char *what = r->layout[li];
+		if (!strcmp(what, "text")) {
+			struct part *pt = add_part(j, PART_TEXT);
+			pt->text = buf_cstr(&j->prompt);
+			pt->len = j->prompt.len;
+		} else if (!strcmp(what, "images") && r->media) {
+			for (k = 0; k < it->nimages; k++) {
+				struct media_entry *e;
+				char *path = suite_media_path(&r->s, it->images[k]);
+				struct part *pt;
+				if (!path) {
+					j->error = xasprintf("the image '%s' is not found", it->images[k]);
+					goto out;
+				}
+				if (hold(r, j, path, &e) < 0) {
+					j->error = xasprintf("cannot read the image '%s'", it->images[k]);
+					free(path);
+					goto out;
+				}
+				free(path);
+				pt = add_part(j, PART_IMAGE);
+				pt->b64 = e->b64;
+				pt->b64_len = e->b64_len;
+				pt->mime = e->mime;
+				pt->path = e->path;
+				pt->size = e->size;
+				nimg++;
+			}
+		} else if (!strcmp(what, "frames") && j->fs) {
+			for (k = 0; k < j->fs->nframes; k++) {
+				const struct frame_image *img = frameset_image(j->fs, k);
+				struct part *pt = add_part(j, PART_IMAGE);
+				pt->b64 = img->b64;
+				pt->b64_len = img->b64_len;
+				pt->mime = img->mime;
+				pt->size = img->size;
+				pt->pts = j->fs->frames[k].pts;
+				pt->frame_index = j->fs->frames[k].index;
+				pt->frame_no = (int)k;
+				nimg++;
+			}
+		} else if (!strcmp(what, "frames") && r->media && it->video) {
+			/* the whole clip, for a model that takes video */
+			struct media_entry *e;
+			struct part *pt;
+			if (hold(r, j, video, &e) < 0) {
+				j->error = xasprintf("cannot read the video '%s'", it->video);
+				goto out;
+			}
+			pt = add_part(j, PART_VIDEO);
+			pt->b64 = e->b64;
+			pt->b64_len = e->b64_len;
+			pt->mime = e->mime;
+			pt->path = e->path;
+			pt->size = e->size;
+			pt->t_start = num_of(it->t_start);
+			pt->t_end = num_of(it->t_end);
+		}
+	}
+	if (j->fs) {
+		struct buf fj = BUF_INIT;
+		frames_json(j->fs, &fj);
+		j->frames_json = buf_detach(&fj, NULL);
+	}
+	maxt = 512;
+	if (json_get(r->generation, "max_tokens") && cJSON_IsNumber(json_get(r->generation, "max_tokens")))
+		maxt = (long long)json_get(r->generation, "max_tokens")->valuedouble;
+	j->est_tokens = (double)j->prompt.len / 4.0 + (double)nimg * IMAGE_TOKENS + (double)maxt +
+			(r->p->system ? (double)strlen(r->p->system) / 4.0 : 0);
+	j->state = J_READY;
+	rc = 0;
+out:
+	free(video);
+	return rc;
+}
+
+void run_build_request(struct run_state *r, struct job *j, struct request *rq)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->it = j->it;
+	rq->p = r->p;
+	rq->system = r->p->system;
+	rq->text = buf_cstr(&j->prompt);
+	rq->text_len = j->prompt.len;
+	rq->parts = j->parts;
+	rq->nparts = j->nparts;
+	rq->generation = r->generation;
+	rq->frame_labels = cJSON_IsTrue(json_get(r->p->json, "frame_labels"));
+	rq->seed = r->seed;
+	rq->attempt = j->attempts;
+	rq->tag = j->tag;
+}
