@@ -9,7 +9,7 @@
  * model_open() resolves the spec, merges the models-file entry and the run
  * options into a struct endpoint, and binds the adapter's table.
  *
- * Three kinds of adapters share one dispatcher (harness/run.c):
+ * Three kinds of adapters share one dispatcher (harness/run/run.c):
  *   - synchronous: answer() returns at once (the baselines);
  *   - HTTP: build() turns a request into URL, headers and JSON body;
  *     parse() turns the reply (or the transport failure) into an answer or

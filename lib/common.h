@@ -23,7 +23,7 @@
 #define NORETURN __attribute__((noreturn))
 #define MAYBE_UNUSED __attribute__((unused))
 
-/* Version and the git commit of this build (harness/version.c). */
+/* Version and the git commit of this build (harness/cli/version.c). */
 const char *steval_version(void);
 const char *steval_git(void);
 

@@ -6,7 +6,7 @@
  *
  * Modules report problems with error(), which prints and returns -1, so the
  * usual shape is `return error("cannot open '%s': %s", path, strerror(errno));`.
- * Only the CLI layer (harness/main.c, harness/cli.c) exits.
+ * Only the CLI layer (harness/cli/main.c, harness/cli/cli.c) exits.
  *
  * Thread-safe: one mutex serialises output. log_capture() sends every message
  * into a buffer instead of stderr (for tests).

@@ -1,6 +1,6 @@
 /*
  * pycase.h: Python's str.lower() and str.upper() mappings, as tables
- * generated from CPython (harness/gen_pycase.py writes harness/pycase.c).
+ * generated from CPython (lib/gen_pycase.py writes lib/pycase.c).
  */
 #ifndef STEVAL_PYCASE_H
 #define STEVAL_PYCASE_H

@@ -250,7 +250,7 @@ static void dl_item(struct buf *out, const char *name, const char *value)
 }
 
 /* The run's own thumbnail of a frame: RUN_DIR/frames/SHA256.jpg, written by
- * steval run (harness/fpool.c), linked relative to the page. */
+ * steval run (harness/frames/pool.c), linked relative to the page. */
 static int run_thumb(const char *dir, const cJSON *frame, struct buf *url)
 {
 	const char *sha = json_get_str(frame, "sha256");

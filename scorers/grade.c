@@ -8,6 +8,23 @@
 #include "lib/rng.h"
 #include "lib/xalloc.h"
 
+static int extractor_known(const char *name)
+{
+	return extract_find(name) != NULL;
+}
+
+static int metric_known(const char *name)
+{
+	return metric_find(name) != NULL;
+}
+
+void grade_register_names(void)
+{
+	static const struct suite_name_checks c = { extractor_known, metric_known };
+
+	suite_set_name_checks(&c);
+}
+
 const char *grade_status_name(enum grade_status s)
 {
 	switch (s) {

@@ -39,6 +39,11 @@ struct grade {
 	const char *metric;
 };
 
+/* Register the extractor and metric names with the suite loader
+ * (suite_set_name_checks), so specs naming unknown ones are refused at
+ * load. The CLI calls it once at start; so do tests that load specs. */
+void grade_register_names(void);
+
 const char *grade_status_name(enum grade_status s);
 int grade_status_parse(const char *name, enum grade_status *out);
 

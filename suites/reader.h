@@ -2,7 +2,7 @@
  * reader.h: source files to records.
  *
  * Every reader delivers records (cJSON objects following the convention of
- * harness/json.h: numbers carry their Python spelling) one at a time to a
+ * lib/json.h: numbers carry their Python spelling) one at a time to a
  * callback that takes ownership of the record. `where` is a 1-based line
  * number for JSONL, TSV and CSV, and a 0-based record index for JSON arrays
  * and Parquet, so that errors can name it.
@@ -12,7 +12,7 @@
  *   tsv/csv  a header line, then one record per line; RFC 4180 quoting
  *            (double quotes, "" inside quotes, newlines inside quotes);
  *            every cell is a string, an empty cell is null
- *   parquet  via suites/parquet.h
+ *   parquet  via suites/parquet/parquet.h
  *
  * A callback returning a negative value stops the read; that value is
  * returned. Readers report their own errors with error().

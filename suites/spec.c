@@ -9,8 +9,6 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "lib/xalloc.h"
-#include "scorers/extract.h"
-#include "scorers/metric.h"
 
 #include <dirent.h>
 #include <unistd.h>
@@ -149,6 +147,26 @@ static int check_keys(const cJSON *obj, const char *const *allowed, const char *
 	return 0;
 }
 
+static struct suite_name_checks name_checks;
+
+void suite_set_name_checks(const struct suite_name_checks *c)
+{
+	if (c)
+		name_checks = *c;
+	else
+		memset(&name_checks, 0, sizeof(name_checks));
+}
+
+static int known_extractor(const char *name)
+{
+	return !name_checks.extractor || name_checks.extractor(name);
+}
+
+static int known_metric(const char *name)
+{
+	return !name_checks.metric || name_checks.metric(name);
+}
+
 static const char *const top_keys[] = {
 	"name", "title", "description", "version", "homepage", "paper", "notes",
 	"data", "fields", "types", "derive", "categories", "splits", "aggregate",
@@ -250,11 +268,11 @@ static int check_protocol(struct suite *s, struct protocol *p)
 			return error("'%s': protocol '%s' has no template for answer type '%s'",
 				     spec, p->name, tn);
 		x = protocol_for_type(p->extractor, tn);
-		if (!x || !extract_find(x))
+		if (!x || !known_extractor(x))
 			return error("'%s': protocol '%s': unknown or missing extractor '%s' for type '%s'",
 				     spec, p->name, x ? x : "", tn);
 		m = protocol_for_type(p->metric, tn);
-		if (!m || !metric_find(m))
+		if (!m || !known_metric(m))
 			return error("'%s': protocol '%s': unknown or missing metric '%s' for type '%s'",
 				     spec, p->name, m ? m : "", tn);
 	}
@@ -278,10 +296,10 @@ static int check_protocol(struct suite *s, struct protocol *p)
 			const cJSON *xs = json_get(k, "extractor"), *ms = json_get(k, "metric");
 			const char *x = xs ? protocol_for_type(xs, tn) : NULL;
 			const char *m = ms ? protocol_for_type(ms, tn) : NULL;
-			if (x && !extract_find(x))
+			if (x && !known_extractor(x))
 				return error("'%s': protocol '%s', variant '%s': unknown extractor '%s'",
 					     spec, p->name, k->string, x);
-			if (m && !metric_find(m))
+			if (m && !known_metric(m))
 				return error("'%s': protocol '%s', variant '%s': unknown metric '%s'",
 					     spec, p->name, k->string, m);
 		}

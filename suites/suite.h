@@ -79,7 +79,7 @@ struct protocol {
 	char *option_format;    /* "{letter}: {text}" */
 	char *option_join;      /* "\n" */
 	const cJSON *layout;    /* array of "images" | "frames" | "text" */
-	const cJSON *frames;    /* frame plan object (harness/frames.h), or NULL */
+	const cJSON *frames;    /* frame plan object (harness/frames/frames.h), or NULL */
 	const cJSON *generation;/* object: max_tokens, temperature, top_p, ... */
 	const cJSON *extractor; /* object: qtype name -> extractor name */
 	const cJSON *metric;    /* object: qtype name -> metric name */
@@ -167,6 +167,20 @@ struct suite {
 	} *files;
 	size_t nfiles;
 };
+
+/*
+ * Names a spec uses that a higher layer defines: extractors and metrics
+ * (scorers/). suites/ cannot include scorers/, so the scorers register
+ * their look-ups here (grade_register_names(), called by the CLI at start)
+ * and suite_open() checks every protocol's names through them. Unset (NULL
+ * members), names are not checked. Each returns non-zero for a known name.
+ */
+struct suite_name_checks {
+	int (*extractor)(const char *name);
+	int (*metric)(const char *name);
+};
+/* Copies *c (NULL: no checks). Call once, before loading any spec. */
+void suite_set_name_checks(const struct suite_name_checks *c);
 
 /*
  * Find and parse a spec by name or path. Search order for a name: the

@@ -2,6 +2,7 @@
 #include "harness/cli/cli.h"
 #include "harness/cli/commands.h"
 #include "lib/log.h"
+#include "scorers/grade.h"
 
 #include <curl/curl.h>
 #include <libavformat/avformat.h>
@@ -71,6 +72,7 @@ int cli_main(int argc, char **argv)
 	int i = 1, level = LOG_WARN;
 	size_t c;
 
+	grade_register_names();
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {

@@ -1,5 +1,5 @@
 /*
- * fcache.c: the frame cache on disk (layout and guarantees in fcache.h).
+ * cache.c: the frame cache on disk (layout and guarantees in cache.h).
  */
 #include "lib/common.h"
 #include "harness/frames/cache.h"

@@ -1,5 +1,5 @@
 /*
- * fcache.h: the content-addressed frame cache on disk.
+ * cache.h: the content-addressed frame cache on disk.
  *
  * Where: --cache-dir DIR, else $STEVAL_CACHE_DIR, else $XDG_CACHE_HOME/steval,
  * else ~/.cache/steval. Frame sets live under DIR/frames-v1/:

@@ -1,5 +1,5 @@
 /*
- * fpool.c: the frame extraction pool (protocol in fpool.h).
+ * pool.c: the frame extraction pool (protocol in pool.h).
  */
 #include "lib/common.h"
 #include "harness/frames/pool.h"

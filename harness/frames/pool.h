@@ -1,5 +1,5 @@
 /*
- * fpool.h: a pool of worker threads that extracts frame sets ahead of the
+ * pool.h: a pool of worker threads that extracts frame sets ahead of the
  * run loop, for a loop that is single-threaded around curl_multi_poll().
  *
  * Protocol:

@@ -1,5 +1,5 @@
 /*
- * parquet_assemble.c: record assembly (the Dremel algorithm, recursive).
+ * assemble.c: record assembly (the Dremel algorithm, recursive).
  *
  * For one record every chosen leaf column holds its triples (rep, def,
  * value) in a struct pq_recbuf. A value of a shape node is built from a

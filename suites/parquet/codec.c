@@ -1,5 +1,5 @@
 /*
- * parquet_codec.c: page decompression with the libraries Debian ships.
+ * codec.c: page decompression with the libraries Debian ships.
  *
  * The page header says how large a page is after decompression; that is a
  * claim from the file, so it is checked before anything is allocated:

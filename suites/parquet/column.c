@@ -1,5 +1,5 @@
 /*
- * parquet_column.c: reading one column chunk, page by page, and handing out
+ * column.c: reading one column chunk, page by page, and handing out
  * the (repetition, definition, value) triples of one record at a time.
  *
  * The chunk's bytes are read whole (it is part of the current row group);

@@ -1,5 +1,5 @@
 /*
- * parquet_encoding.c: value and level decoders.
+ * encoding.c: value and level decoders.
  *
  * Each decoder is a small state machine that hands out values in batches,
  * so a page that claims two billion values costs no more memory than one

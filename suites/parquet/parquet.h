@@ -13,7 +13,7 @@
  * structs and maps with nulls at every level. Encrypted files and LZO are
  * refused with a clear error.
  *
- * Rows follow the record convention of harness/json.h: one JSON object per
+ * Rows follow the record convention of lib/json.h: one JSON object per
  * row, the top-level column names as keys. Values:
  *
  *   null                 null (JSON null)
@@ -50,7 +50,7 @@
  * Memory stays bounded by one page per column plus the column chunks of
  * the current row group (read whole) and its dictionaries: rows stream.
  *
- * Errors are reported through error() (harness/log.h) and name the file and,
+ * Errors are reported through error() (lib/log.h) and name the file and,
  * where it applies, the row group, the column path and the page:
  *   'f.parquet': row group 0, column 'a.list.element', page 3: ...
  *

@@ -1,5 +1,5 @@
 /*
- * parquet_schema.c: from the footer's flat list of SchemaElements to a tree
+ * schema.c: from the footer's flat list of SchemaElements to a tree
  * of fields, the leaves (columns) with their value kinds, and the JSON
  * shape of every top-level column (structs, lists in their 3-level, 2-level
  * and legacy forms, maps).

@@ -1,5 +1,5 @@
 /*
- * parquet_thrift.c: the Thrift compact protocol, just enough of it for the
+ * thrift.c: the Thrift compact protocol, just enough of it for the
  * Parquet footer (FileMetaData) and page headers (PageHeader).
  *
  * Every read is bounds-checked; a list may not claim more elements than

@@ -1,5 +1,5 @@
 /*
- * parquet_value.c: one Parquet value to JSON, following parquet.h's table:
+ * value.c: one Parquet value to JSON, following parquet.h's table:
  * exact integers, Python repr() floats, Python str() of decimals, dates and
  * timestamps the way Python prints datetime objects, text as text and other
  * bytes in DuckDB's BLOB notation.
@@ -145,7 +145,7 @@ void pq_out_num(struct pq_out *o, double v, const char *spelling)
 }
 
 /*
- * repr(v) of a finite double, exactly as py_float_repr() (harness/pystr.c)
+ * repr(v) of a finite double, exactly as py_float_repr() (lib/pystr.c)
  * spells it: the shortest decimal that reads back as v, correctly rounded,
  * positional for exponents -4..15, else scientific.
  *

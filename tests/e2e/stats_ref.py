@@ -1,7 +1,7 @@
 """An independent reference for steval's cluster bootstrap (scorers/stats.c).
 
 Python standard library only. It redoes the same resample draws (the same
-generator, seeding and bounded draw as harness/rng.c and stats.c), then
+generator, seeding and bounded draw as lib/rng.c and stats.c), then
 computes every statistic the slow, obvious way: per resample, per item,
 with the aggregation rule applied directly. Tests compare steval's numbers
 with these to 1e-9.
@@ -25,7 +25,7 @@ def _rotl(x, k):
 
 
 class Rng:
-    """xoshiro256** seeded through splitmix64 (harness/rng.c)."""
+    """xoshiro256** seeded through splitmix64 (lib/rng.c)."""
 
     def __init__(self, seed):
         st = seed & M64

@@ -18,8 +18,8 @@ expect_match "every golden value was checked" "$out" "^[0-9]+ of [0-9]+ golden v
 # str.lower()/upper(): the tables are CPython's own (when this Python has
 # the same Unicode version as the one they were made from)
 if [ "$(python3 -c 'import unicodedata; print(unicodedata.unidata_version)')" = 14.0.0 ]; then
-    python3 harness/gen_pycase.py >"$TMP/pycase.c"
-    expect_rc "harness/pycase.c is what gen_pycase.py writes from this CPython" 0 cmp "$TMP/pycase.c" harness/pycase.c
+    python3 lib/gen_pycase.py >"$TMP/pycase.c"
+    expect_rc "lib/pycase.c is what gen_pycase.py writes from this CPython" 0 cmp "$TMP/pycase.c" lib/pycase.c
 else
     skip "pycase.c regenerated" "python3 has another Unicode version"
 fi

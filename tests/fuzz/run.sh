@@ -8,7 +8,7 @@
 #
 # A target is one C file defining LLVMFuzzerTestOneInput. Two comment lines
 # in it say what to build and what to start from:
-#   fuzz-sources: suites/parquet*.c harness/buf.c ...   (globs from the project root)
+#   fuzz-sources: suites/parquet/*.c lib/buf.c ...   (globs from the project root)
 #   fuzz-seeds: DIR SUFFIX      (files under DIR ending in SUFFIX, up to 256 KiB)
 # tests/fuzz/corpus/NAME (NAME without fuzz_) seeds the corpus too, and
 # tests/fuzz/NAME.dict is passed as a dictionary when present. Targets may be

@@ -438,5 +438,6 @@ int main(void)
 		cmocka_unit_test(test_aggregate),
 		cmocka_unit_test(test_store_torn),
 	};
+	grade_register_names();
 	return cmocka_run_group_tests_name("suite", tests, setup, teardown);
 }

@@ -423,10 +423,36 @@ static void test_rx_jit_stack(void **state)
 	buf_release(&log);
 }
 
+static void test_base64(void **state)
+{
+	static const char *const vec[][2] = {
+		{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
+		{ "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+	};
+	struct buf b = BUF_INIT;
+	unsigned char all[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(vec); i++) {
+		buf_reset(&b);
+		assert_int_equal(b64_encode(vec[i][0], strlen(vec[i][0]), &b), 0);
+		assert_string_equal(buf_cstr(&b), vec[i][1]);
+	}
+	for (i = 0; i < 256; i++)
+		all[i] = (unsigned char)i;
+	buf_reset(&b);
+	b64_encode(all, 256, &b);
+	assert_int_equal(b.len, 344);
+	assert_memory_equal(buf_cstr(&b) + 340, "/w==", 4);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rx_jit_stack),
+		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_buf_detach),
 		cmocka_unit_test(test_pyfloat_repr_golden),

@@ -1,10 +1,9 @@
 /* Unit tests: token buckets and the limiter on a fake clock, backoff,
- * duration / HTTP-date / RFC 3339 / Retry-After parsing, header lookup,
- * base64 and MIME sniffing. */
+ * duration / HTTP-date / RFC 3339 / Retry-After parsing, header lookup
+ * (base64 is in lib/test_core.c, MIME sniffing in harness/frames/test_media.c). */
 #include "lib/common.h"
 #include "lib/buf.h"
 #include "adapters/http/httpq.h"
-#include "harness/frames/media.h"
 #include "adapters/http/ratelimit.h"
 #include "lib/rng.h"
 
@@ -191,45 +190,6 @@ static void test_header_lookup(void **state)
 	buf_release(&h);
 }
 
-static void test_base64(void **state)
-{
-	static const char *const vec[][2] = {
-		{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
-		{ "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
-	};
-	struct buf b = BUF_INIT;
-	unsigned char all[256];
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < ARRAY_SIZE(vec); i++) {
-		buf_reset(&b);
-		assert_int_equal(b64_encode(vec[i][0], strlen(vec[i][0]), &b), 0);
-		assert_string_equal(buf_cstr(&b), vec[i][1]);
-	}
-	for (i = 0; i < 256; i++)
-		all[i] = (unsigned char)i;
-	buf_reset(&b);
-	b64_encode(all, 256, &b);
-	assert_int_equal(b.len, 344);
-	assert_memory_equal(buf_cstr(&b) + 340, "/w==", 4);
-	buf_release(&b);
-}
-
-static void test_sniff(void **state)
-{
-	(void)state;
-	assert_string_equal(media_sniff("\xff\xd8\xff\xe0xx", 6, "a.bin"), "image/jpeg");
-	assert_string_equal(media_sniff("\x89PNG\r\n\x1a\n....", 12, NULL), "image/png");
-	assert_string_equal(media_sniff("GIF89a", 6, NULL), "image/gif");
-	assert_string_equal(media_sniff("RIFF\0\0\0\0WEBPVP8 ", 16, NULL), "image/webp");
-	assert_string_equal(media_sniff("\0\0\0\x18" "ftypisom", 12, NULL), "video/mp4");
-	assert_string_equal(media_sniff("\0\0\0\x14" "ftypqt  ", 12, NULL), "video/quicktime");
-	assert_string_equal(media_sniff("????", 4, "x.JPG"), "image/jpeg");
-	assert_null(media_sniff("????", 4, "x.txt"));
-	assert_null(media_sniff("", 0, NULL));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,8 +200,6 @@ int main(void)
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_header_lookup),
-		cmocka_unit_test(test_base64),
-		cmocka_unit_test(test_sniff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
