@@ -35,7 +35,9 @@ else
 B         := build/default
 endif
 BIN       := $(B)/$(PROG)
-ifdef WERROR
+# WERROR=1 (and CI, which sets CI=true) turn every warning into an error,
+# for the program and the tests alike.
+ifneq ($(filter 1 true,$(WERROR) $(CI)),)
 WARN      += -Werror
 endif
 

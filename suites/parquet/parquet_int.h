@@ -1,5 +1,5 @@
 /*
- * parquet_int.h: the internals shared by the suites/parquet/*.c modules.
+ * parquet_int.h: the internals shared by the modules of suites/parquet/.
  * Not for use outside the Parquet reader (the public API is parquet.h).
  *
  *   thrift.c            Thrift compact protocol: FileMetaData, PageHeader
@@ -74,7 +74,7 @@ const char *pq_codec_name(int codec);
 const char *pq_page_type_name(int type);
 const char *pq_converted_name(int ct);
 
-/* ---- footer (thrift.c        ) ---- */
+/* ---- footer (thrift.c) ---- */
 
 struct pq_schema_elem {
 	char *name;
@@ -154,7 +154,7 @@ struct pq_page_header {
 int pq_parse_page_header(const uint8_t *p, size_t n, struct pq_page_header *h, size_t *used,
 			 const char **why);
 
-/* ---- schema (schema.c        ) ---- */
+/* ---- schema (schema.c) ---- */
 
 /* How a leaf's values become JSON. */
 enum pq_vkind {
@@ -233,14 +233,14 @@ struct pq_src {
 /* Read len bytes at off into dst; -1 (reported) if the file is too short. */
 int pq_src_read(const struct pq_src *s, uint64_t off, size_t len, uint8_t *dst);
 
-/* ---- codecs (codec.c        ) ---- */
+/* ---- codecs (codec.c) ---- */
 
 /* Decompress src[0..n) into exactly want bytes at *dst (grown as needed,
  * capacity in *cap). Returns 0, or -1 with a static description in why. */
 int pq_decompress(int codec, const uint8_t *src, size_t n, uint8_t **dst, size_t *cap,
 		  size_t want, const char **why);
 
-/* ---- encodings (encoding.c        ) ---- */
+/* ---- encodings (encoding.c) ---- */
 
 /* A decoded value. Byte values point into a page, a dictionary or an arena. */
 struct pq_val {
@@ -336,7 +336,7 @@ int pq_valdec_get(struct pq_valdec *d, struct pq_val *out, size_t n, const char 
 int pq_plain_dict(int physical, int32_t width, const uint8_t *p, size_t n, size_t count,
 		  struct pq_val *out, const char **why);
 
-/* ---- column reader (column.c        ) ---- */
+/* ---- column reader (column.c) ---- */
 
 /* The triples (repetition, definition, value) of one record of one column. */
 struct pq_recbuf {
@@ -400,7 +400,7 @@ int pq_col_begin(struct pq_col *c, const struct pq_src *src, const struct pq_lea
  * a record, 0 at the end of the chunk, -1 on error (reported). */
 int pq_col_record(struct pq_col *c, struct pq_recbuf *rb);
 
-/* ---- values and output (value.c        , parquet_assemble.c) ---- */
+/* ---- values and output (value.c, assemble.c) ---- */
 
 /* Output: a struct jw, or a cJSON tree under construction. */
 struct pq_out {
