@@ -77,8 +77,8 @@ $(B)/gen/steval_version.h: FORCE
 	@mkdir -p $(dir $@)
 	@printf '#define STEVAL_VERSION "%s"\n#define STEVAL_GIT "%s"\n' '$(VERSION)' '$(GIT_HASH)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
-$(B)/harness/cli/version.o: $(B)/gen/steval_version.h
-$(B)/harness/cli/version.o: CPPFLAGS += -I$(B)/gen
+$(B)/lib/version.o: $(B)/gen/steval_version.h
+$(B)/lib/version.o: CPPFLAGS += -I$(B)/gen
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)

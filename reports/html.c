@@ -250,7 +250,7 @@ static void dl_item(struct buf *out, const char *name, const char *value)
 }
 
 /* The run's own thumbnail of a frame: RUN_DIR/frames/SHA256.jpg, written by
- * steval run (harness/frames/pool.c), linked relative to the page. */
+ * steval run (its frame workers), linked relative to the page. */
 static int run_thumb(const char *dir, const cJSON *frame, struct buf *url)
 {
 	const char *sha = json_get_str(frame, "sha256");
@@ -302,7 +302,7 @@ static void frames(struct buf *out, const struct report_html_opts *o, const char
 	buf_release(&url);
 }
 
-static void sample(struct buf *out, const struct report_html_opts *o, const char *dir,
+static void sample_article(struct buf *out, const struct report_html_opts *o, const char *dir,
 		   const cJSON *smp, const cJSON *cats)
 {
 	const char *id = json_get_str(smp, "id"), *cat = json_get_str(smp, "category");
@@ -480,7 +480,7 @@ int report_html(struct report_run *run, const struct report_html_opts *o, struct
 	buf_addf(out, "<section id=\"samples\"><h2>Samples (%zu)</h2>\n", run->nsamples);
 	filters(out, run);
 	for (i = 0; i < run->nsamples; i++)
-		sample(out, o, run->dir, run->samples[i], json_get(res, "categories"));
+		sample_article(out, o, run->dir, run->samples[i], json_get(res, "categories"));
 	buf_adds(out, "</section>\n<script>");
 	buf_adds(out, page_js);
 	buf_adds(out, "</script>\n</body></html>\n");

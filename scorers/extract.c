@@ -479,7 +479,7 @@ static int x_raw(const char *s, size_t len, const struct item *it, struct extrac
 
 /* ---- the table --------------------------------------------------------------------- */
 
-static const struct extractor extractors[] = {
+static const struct extract_def extractors[] = {
 	{ "vsi-first-token", "first space-separated token, trailing '.' removed, stripped",
 	  "vision-x-nyu/thinking-in-space@51e089c:lmms_eval/tasks/vsibench/utils.py fuzzy_matching; "
 	  "VITA-Group/VLM-3R@6dd1264:thinking-in-space/lmms_eval/tasks/vstibench/utils.py", 1, x_vsi },
@@ -500,7 +500,7 @@ static const struct extractor extractors[] = {
 	{ "raw", "the text as it is", "steval", 1, x_raw },
 };
 
-const struct extractor *extract_find(const char *name)
+const struct extract_def *extract_find(const char *name)
 {
 	size_t i;
 
@@ -510,13 +510,13 @@ const struct extractor *extract_find(const char *name)
 	return NULL;
 }
 
-const struct extractor *extract_list(size_t *n)
+const struct extract_def *extract_list(size_t *n)
 {
 	*n = ARRAY_SIZE(extractors);
 	return extractors;
 }
 
-int extract_run(const struct extractor *x, const char *text, size_t len,
+int extract_run(const struct extract_def *x, const char *text, size_t len,
 		const struct item *it, struct extraction *out)
 {
 	struct buf clean = BUF_INIT;

@@ -53,7 +53,7 @@ struct extraction {
 	int rule;        /* which rule matched (0-based, in the documented order), -1 none */
 };
 
-struct extractor {
+struct extract_def {
 	const char *name;
 	const char *summary;
 	const char *source;      /* official code it reproduces, or "steval" */
@@ -63,11 +63,11 @@ struct extractor {
 	int (*fn)(const char *text, size_t len, const struct item *it, struct extraction *out);
 };
 
-const struct extractor *extract_find(const char *name);
-const struct extractor *extract_list(size_t *n);
+const struct extract_def *extract_find(const char *name);
+const struct extract_def *extract_list(size_t *n);
 /* Runs x on text[0..len). Always fills *out (value "" and found 0 at worst).
  * Returns 0, or -1 only on an internal error (a regex that fails to compile). */
-int extract_run(const struct extractor *x, const char *text, size_t len,
+int extract_run(const struct extract_def *x, const char *text, size_t len,
 		const struct item *it, struct extraction *out);
 void extraction_release(struct extraction *e);
 

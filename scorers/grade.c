@@ -115,8 +115,8 @@ int grade_answer(const struct protocol *p, const char *variant, const struct ite
 {
 	const cJSON *var = variant_obj(p, variant);
 	const char *type = it->type->name, *xname, *mname, *fb;
-	const struct extractor *x;
-	const struct metric *m;
+	const struct extract_def *x;
+	const struct metric_def *m;
 	struct extraction ex = { NULL, 0, -1 };
 	struct buf kept = BUF_INIT;
 	double tol = 0;

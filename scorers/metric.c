@@ -169,7 +169,7 @@ static double m_rel_tol(const struct item *it, const struct extraction *x, doubl
 	return fabs(p - t) <= tol * fabs(t);
 }
 
-static const struct metric metrics[] = {
+static const struct metric_def metrics[] = {
 	{ "exact-ci", "extracted text equals the truth letter, ignoring case (VSI/VSTI)", 0, m_exact_ci },
 	{ "last-char", "last character is A-E and equals the truth letter (STI, R4D datamodule)", 0,
 	  m_last_char },
@@ -179,7 +179,7 @@ static const struct metric metrics[] = {
 	{ "rel-tol", "|pred - truth| <= tolerance * |truth|", 1, m_rel_tol },
 };
 
-const struct metric *metric_find(const char *name)
+const struct metric_def *metric_find(const char *name)
 {
 	size_t i;
 
@@ -189,13 +189,13 @@ const struct metric *metric_find(const char *name)
 	return NULL;
 }
 
-const struct metric *metric_list(size_t *n)
+const struct metric_def *metric_list(size_t *n)
 {
 	*n = ARRAY_SIZE(metrics);
 	return metrics;
 }
 
-double metric_score(const struct metric *m, const struct item *it,
+double metric_score(const struct metric_def *m, const struct item *it,
 		    const struct extraction *x, double tol)
 {
 	if (!m || !it)

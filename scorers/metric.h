@@ -33,16 +33,16 @@
 struct item;
 struct extraction;
 
-struct metric {
+struct metric_def {
 	const char *name;
 	const char *summary;
 	int numeric;       /* needs a number: unparsable predictions score 0 */
 	double (*fn)(const struct item *it, const struct extraction *x, double tol);
 };
 
-const struct metric *metric_find(const char *name);
-const struct metric *metric_list(size_t *n);
-double metric_score(const struct metric *m, const struct item *it,
+const struct metric_def *metric_find(const char *name);
+const struct metric_def *metric_list(size_t *n);
+double metric_score(const struct metric_def *m, const struct item *it,
 		    const struct extraction *x, double tol);
 
 /* The official MRA: the ten thresholds 1 - linspace(0.5, 0.95, 10) computed

@@ -169,11 +169,11 @@ struct suite {
 };
 
 /*
- * Names a spec uses that a higher layer defines: extractors and metrics
- * (scorers/). suites/ cannot include scorers/, so the scorers register
- * their look-ups here (grade_register_names(), called by the CLI at start)
- * and suite_open() checks every protocol's names through them. Unset (NULL
- * members), names are not checked. Each returns non-zero for a known name.
+ * Names a spec uses that a higher layer defines: extractors and metrics.
+ * This layer cannot include that one, so the layer above registers its
+ * look-ups here once at start, and suite_open() checks every protocol's
+ * names through them. Unset (NULL members), names are not checked. Each
+ * returns non-zero for a known name.
  */
 struct suite_name_checks {
 	int (*extractor)(const char *name);

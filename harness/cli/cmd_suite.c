@@ -44,8 +44,8 @@ static int list_suites(int protocols)
 static int list_scorers(void)
 {
 	size_t n, i;
-	const struct extractor *x = extract_list(&n);
-	const struct metric *m;
+	const struct extract_def *x = extract_list(&n);
+	const struct metric_def *m;
 
 	printf("extractors:\n");
 	for (i = 0; i < n; i++)

@@ -37,8 +37,8 @@ static int is_letter_extractor(const char *n)
 
 static void run_all(const char *text, size_t len, const struct item *it)
 {
-	const struct extractor *x;
-	const struct metric *m;
+	const struct extract_def *x;
+	const struct metric_def *m;
 	size_t nx, nm, i, j;
 
 	x = extract_list(&nx);

@@ -95,7 +95,7 @@ static int run_golden(const char *path, const char *xname, size_t *ncases)
 	while (p < file.len) {
 		const char *nl = memchr(file.data + p, '\n', file.len - p);
 		size_t e = nl ? (size_t)(nl - file.data) : file.len;
-		const struct extractor *x;
+		const struct extract_def *x;
 		struct extraction ex;
 		struct gcase g;
 		const cJSON *want, *found, *rule;
@@ -153,7 +153,7 @@ static int run_golden(const char *path, const char *xname, size_t *ncases)
 
 static void test_goldens(void **state)
 {
-	const struct extractor *x;
+	const struct extract_def *x;
 	size_t n, i, cases = 0;
 	int bad = 0;
 
@@ -188,7 +188,7 @@ static void test_golden_extra(void **state)
 
 static void test_table(void **state)
 {
-	const struct extractor *x;
+	const struct extract_def *x;
 	size_t n, i;
 	static const char *const names[] = { "vsi-first-token", "sti-cascade", "r4d-letter",
 					     "mllm4d-option-key", "vlm4d-final-answer", "robust-letter",
@@ -199,7 +199,7 @@ static void test_table(void **state)
 	assert_int_equal(n, ARRAY_SIZE(names));
 	assert_ptr_equal(extract_find(names[0]), &x[0]);
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		const struct extractor *f = extract_find(names[i]);
+		const struct extract_def *f = extract_find(names[i]);
 		assert_non_null(f);
 		assert_string_equal(f->name, names[i]);
 		assert_non_null(f->fn);
@@ -240,7 +240,7 @@ static void test_strip_think(void **state)
 static void test_bad_input(void **state)
 {
 	struct extraction ex;
-	const struct extractor *x;
+	const struct extract_def *x;
 	size_t n, i, k;
 	static const char nul[] = "B\0C";
 	char *big;
@@ -291,7 +291,7 @@ static void test_long_runs(void **state)
 	static const char *const heads[] = { "final answer is:", "<answer>", "answer", "Answer:",
 					     "(", "Ans =", "**", "Option", "The answer is", "\\boxed{" };
 	static const char *const fills[] = { " ", "*", "\\text{", "(", "\n", " *", "\xc3\xa9", "1," };
-	const struct extractor *x;
+	const struct extract_def *x;
 	size_t n = 16 << 10, nx, i, h, f;
 	char *t = xmalloc(n + 32);
 	int bad = 0;
@@ -333,7 +333,7 @@ static void test_long_runs(void **state)
 /* Extractors compile their patterns lazily: first use from many threads. */
 static void *thread_run(void *arg)
 {
-	const struct extractor *x;
+	const struct extract_def *x;
 	struct extraction ex;
 	size_t n, i;
 	int *bad = arg;

@@ -89,7 +89,7 @@ static void test_goldens(void **state)
 		struct qtype qt;
 		struct item it;
 		struct extraction x;
-		const struct metric *m;
+		const struct metric_def *m;
 		const cJSON *tol, *expect;
 		const char *acc;
 		double got, d;
@@ -145,7 +145,7 @@ static void test_goldens(void **state)
 
 static void test_table(void **state)
 {
-	const struct metric *m;
+	const struct metric_def *m;
 	size_t n, i;
 	static const char *const names[] = { "exact-ci", "last-char", "letter", "mra", "abs-tol", "rel-tol" };
 	static const int numeric[] = { 0, 0, 0, 1, 1, 1 };
