@@ -563,10 +563,10 @@ static void test_for_each_row(void **state)
 
 	log_capture(&log);
 	assert_int_equal(pq_for_each_row("no/such/file.parquet", count_rows, &s), -1);
-	assert_int_equal(pq_for_each_row("tests/unit/test_parquet.c", count_rows, &s), -1);
+	assert_int_equal(pq_for_each_row("tests/unit/suites/parquet/test_parquet.c", count_rows, &s), -1);
 	log_capture(NULL);
 	assert_non_null(strstr(buf_cstr(&log), "cannot open 'no/such/file.parquet'"));
-	assert_non_null(strstr(buf_cstr(&log), "'tests/unit/test_parquet.c': not a Parquet file"));
+	assert_non_null(strstr(buf_cstr(&log), "'tests/unit/suites/parquet/test_parquet.c': not a Parquet file"));
 	buf_release(&log);
 }
 
