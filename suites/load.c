@@ -349,6 +349,14 @@ static void resolve_answer(struct item *it, const cJSON *truth)
 			}
 		}
 		break;
+	case ANS_INDEX: {
+		/* chr(65 + answer): the letter of the 0-based index, as OmniSpatial's
+		 * code forms it (not checked against the number of options) */
+		double d;
+		if (truth && json_is_int(truth) && (d = truth->valuedouble) >= 0 && d < 26)
+			snprintf(it->accepted, sizeof(it->accepted), "%c", 'A' + (int)d);
+		break;
+	}
 	case ANS_NUMBER: {
 		double d;
 		if (py_float(it->answer, strlen(it->answer), &d) == 0)

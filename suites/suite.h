@@ -25,6 +25,7 @@ enum answer_kind {
 	ANS_TEXT,     /* the option text ("left", 1): VLM4D answer */
 	ANS_VALUE,    /* the option value of mixed type: R4D answer */
 	ANS_NUMBER,   /* a number, scored with a numeric metric: VSI NA */
+	ANS_INDEX,    /* the 0-based index of the right option: OmniSpatial answer */
 };
 
 struct option {
@@ -87,6 +88,7 @@ struct protocol {
 	const cJSON *variants;  /* object: variant name -> overrides */
 	char *null_option;      /* text for a null option value (default: Python's "None") */
 	char *media;            /* "frames" (sampled images) or "clip" (the whole video) */
+	long repeats;           /* "repeats": default times each item is asked (1) */
 	const cJSON *json;      /* the whole (merged) protocol object */
 };
 

@@ -92,6 +92,7 @@ static const char *kind_name(enum answer_kind k)
 	case ANS_TEXT: return "option text";
 	case ANS_VALUE: return "option value";
 	case ANS_NUMBER: return "number";
+	case ANS_INDEX: return "option index";
 	}
 	return "?";
 }

@@ -36,7 +36,7 @@ done
 # The scorer list names every extractor and metric.
 out=$("$STEVAL" list scorers 2>&1)
 for n in vsi-first-token sti-cascade r4d-letter mllm4d-option-key vlm4d-final-answer \
-    robust-letter robust-number mmmu-parse-choice raw exact-ci last-char letter mra abs-tol rel-tol; do
+    robust-letter robust-number mmmu-parse-choice omnispatial-answer raw exact-ci last-char letter mra abs-tol rel-tol; do
     expect_match "list scorers shows $n" "$out" "^  $n "
 done
 

@@ -192,7 +192,8 @@ static void test_table(void **state)
 	size_t n, i;
 	static const char *const names[] = { "vsi-first-token", "sti-cascade", "r4d-letter",
 					     "mllm4d-option-key", "vlm4d-final-answer", "robust-letter",
-					     "robust-number", "mmmu-parse-choice", "raw" };
+					     "robust-number", "mmmu-parse-choice", "omnispatial-answer",
+					     "raw" };
 
 	(void)state;
 	x = extract_list(&n);
