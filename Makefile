@@ -15,7 +15,7 @@ PREFIX    ?= /usr/local
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 PKGS      := libcurl libcjson libpcre2-8 libavformat libavcodec libswscale libavutil \
-             zlib libzstd liblz4 libbrotlidec
+             zlib libzstd liblz4 libbrotlidec libzip
 WARN      := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wformat=2 -Wvla -Wpointer-arith -Wno-unused-parameter
 GIT_HASH  := $(shell git describe --always --dirty=-modified --abbrev=12 --exclude="*" 2>/dev/null || echo unknown)

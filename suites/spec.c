@@ -4,6 +4,7 @@
  */
 #include "lib/common.h"
 #include "suites/suite.h"
+#include "suites/zipsrc.h"
 #include "suites/cond.h"
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -783,6 +784,10 @@ void suite_release(struct suite *s)
 	free(s->items);
 	free(s->index);
 	blob_store_release(&s->blobs);
+	zsrc_free(s->zip);
+	s->zip = NULL;
+	free(s->zip_root);
+	s->zip_root = NULL;
 	for (i = 0; i < s->ntypes; i++) {
 		free(s->types[i].name);
 		free(s->types[i].answer_field);

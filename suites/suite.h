@@ -180,6 +180,8 @@ struct suite {
 	struct item *items;
 	size_t nitems;
 	struct blob_store blobs;    /* embedded images, once per content */
+	struct zsrc *zip;           /* the zip archive the data came from (its media are in it), or NULL */
+	char *zip_root;             /* the records' entry's folder inside it ("dataset/"), or "" */
 	size_t *index;          /* hash index of items by id (open addressing) */
 	size_t index_cap;
 	struct source_file {
@@ -225,6 +227,14 @@ const char *protocol_for_type(const cJSON *setting, const char *type);
  * of data_dir/VIDEO_DIR/rel for each video dir, then data_dir/rel, that
  * exists; NULL (and an error naming every place tried) when none does. */
 char *suite_media_path(const struct suite *s, const char *rel);
+
+/* Media of a suite read from a zip archive (data.sources "member") are
+ * entries of that archive: rel is looked up under the records' folder in
+ * it, then at its top. Returns 1 with the entry's bytes appended to out and
+ * its name in *entry (caller frees); 0 when the suite has no archive (use
+ * suite_media_path()); -1 with an error naming the archive and the entries
+ * tried, or a damaged entry. Safe from several threads. */
+int suite_media_zip(const struct suite *s, const char *rel, struct buf *out, char **entry);
 
 /* List spec names found on the search path (caller frees each and the array). */
 char **suite_list(size_t *n);

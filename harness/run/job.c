@@ -111,6 +111,36 @@ static int add_image(struct run_state *r, struct job *j, const struct item_image
 		}
 		j->held = xrealloc(j->held, (j->nheld + 1) * sizeof(*j->held));
 		j->held[j->nheld++] = e;
+	} else if (r->s.zip) {
+		/* an entry of the suite's zip archive, read (not unpacked) when sent */
+		struct buf raw = BUF_INIT_MAX((size_t)2 << 30);
+		char *entry = NULL, key[1100], sha[65];
+		const char *mime;
+		if (suite_media_zip(&r->s, im->path, &raw, &entry) <= 0) {
+			j->error = xasprintf("the image '%s' is not in the zip archive", im->path);
+			buf_release(&raw);
+			return -1;
+		}
+		snprintf(key, sizeof(key), "zip:%s", entry);
+		sha256_hex(raw.data, raw.len, sha);
+		mime = media_sniff(raw.data, raw.len, entry);
+		free(entry);
+		if (!mime || strncmp(mime, "image/", 6)) {
+			j->error = xasprintf("'%s' in the zip archive is not an image this build knows",
+					     im->path);
+			buf_release(&raw);
+			return -1;
+		}
+		if (media_get_bytes(&r->mc, key, raw.data, raw.len, mime, sha, &e) < 0) {
+			j->error = xasprintf("cannot send the image '%s'", im->path);
+			buf_release(&raw);
+			return -1;
+		}
+		j->held = xrealloc(j->held, (j->nheld + 1) * sizeof(*j->held));
+		j->held[j->nheld++] = e;
+		image_thumb(r, e->sha256, raw.data, e->size, NULL, e->mime);
+		buf_release(&raw);
+		goto record;
 	} else {
 		char *path = suite_media_path(&r->s, im->path);
 		if (!path) {
@@ -124,13 +154,14 @@ static int add_image(struct run_state *r, struct job *j, const struct item_image
 		}
 		free(path);
 	}
+	image_thumb(r, e->sha256, im->blob ? im->blob->data : NULL, e->size, e->path, e->mime);
+record:
 	pt = add_part(j, PART_IMAGE);
 	pt->b64 = e->b64;
 	pt->b64_len = e->b64_len;
 	pt->mime = e->mime;
-	pt->path = im->blob ? NULL : e->path;
+	pt->path = im->blob || r->s.zip ? NULL : e->path;
 	pt->size = e->size;
-	image_thumb(r, e->sha256, im->blob ? im->blob->data : NULL, e->size, e->path, e->mime);
 	buf_addch(ij, ij->len ? ',' : '[');
 	jw_init(&w, ij, 0);
 	jw_obj(&w);

@@ -360,6 +360,72 @@ def qa_text(template):
     return build
 
 
+# OmniSpatial: qizekun/OmniSpatial@208bac2 vlms_eval/system_prompts.py (the
+# root system_prompts.py is the same blob). Lines end as they do there: in the
+# manual-CoT and blind prompts "You will receive" and bullets 1-2 (blind: 1)
+# end in two spaces.
+OMNI_RE_FORMAT = """
+End your answer with a separate line formatted exactly as:
+
+Answer: X
+where X ∈ {A, B, C, D}.
+"""
+
+OMNI_MANUAL_COT = """
+You are a spatial-reasoning assistant.
+
+Task
+-----
+You will receive  
+1. **Image** - a single RGB frame depicting a scene.  
+2. **Question** - a natural-language query about spatial relationships between objects in the image.  
+3. **Options** - ≥2 answer candidates, each tagged by a capital letter (A, B, C, D…).
+
+Guidelines
+----------
+Please follow these steps to analyze the image and answer the question:
+1. First, carefully observe the image and identify all relevant objects and their spatial relationships.
+2. Next, break down the question into key components that need to be addressed.
+3. Think through the spatial reasoning step-by-step to arrive at your answer. It may be necessary to transfer perspective to better understand the scene.
+4. Finally, select the most appropriate option (A, B, C, or D) based on your analysis.
+
+Always ground your answer in the visual evidence; do not hallucinate unseen objects.
+If uncertain, pick the most plausible option—never refuse or reply “insufficient information.”
+"""
+
+OMNI_BLIND = """
+You are a spatial-reasoning assistant.
+
+Task
+-----
+You will receive  
+1. **Question** - a natural-language query about spatial relationships.  
+2. **Options** - ≥2 answer candidates, each tagged by a capital letter (A, B, C, D…).
+
+Based on the question only, provide your answer.
+"""
+
+OMNI_API_SYSTEM = OMNI_MANUAL_COT + '\n' + OMNI_RE_FORMAT   # api_eval.py: SYS_PROMPTS[pt] + '\n' + FORMAT_PROMPTS[et]
+
+
+def omni_api(info):
+    """api_eval.py process_info: the question, then 'A. option' lines, each ending in a newline."""
+    question, options = info["question"], info["options"]
+    prompt = question + "\n"
+    for i in range(len(options)):
+        prompt += f"{chr(65 + i)}. {options[i]}\n"
+    return prompt
+
+
+def omni_local(info):
+    """vlms_eval/qwenvl_eval.py: system and format prompts in the user text, options after '\n'."""
+    question, options = info["question"], info["options"]
+    prompt = OMNI_MANUAL_COT + '\n' + OMNI_RE_FORMAT + '\n\n' + question
+    for i in range(len(options)):
+        prompt += f"\n{chr(65 + i)}. {options[i]}"
+    return prompt
+
+
 # --------------------------------------------------------------------------
 # Data sets and protocols
 # --------------------------------------------------------------------------
@@ -401,6 +467,9 @@ PROTOCOLS = {
     "demo": {"default": (demo_builder, None)},
     "r4d-bench": {"lmms-eval": (r4d_lmms, None),
                   "datamodule": (r4d_datamodule, None)},
+    "omnispatial": {"api": (omni_api, OMNI_API_SYSTEM),
+                    "local": (omni_local, None),
+                    "blind": (omni_api, OMNI_BLIND)},
     "vlm4d": {"cot": (qa_text(COT_MC), None),
               "direct-output": (qa_text(DO_MC), None)},
     "mllm4d-bench": {"rl_cot": (qa_text(RL_MC), MLLM4D_SYSTEM),
@@ -438,6 +507,8 @@ def data_sets():
         DataSet("mllm4d-bench", "fixtures/mllm4d-bench", ["mllm4d_bench.json"], load_json_array,
                 vlm4d_id),
         DataSet("demo", "fixtures/demo", ["demo.jsonl"], load_jsonl, lambda p, r: str(r["id"])),
+        DataSet("omnispatial", "fixtures/omnispatial", ["dataset/data.json"], load_json_array,
+                lambda p, r: "%s/%s" % (r["task_type"], r["id"])),
     ]
     if os.path.isdir(SHARED_VLM4D):
         files = ["data/real_mc.json", "data/synthetic_mc.json"]
