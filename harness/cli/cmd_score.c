@@ -185,6 +185,8 @@ static int on_pred(cJSON *rec, size_t where, void *vctx)
 	struct sample smp;
 	struct buf line = BUF_INIT;
 	int is_error, rc = 0;
+	const cJSON *rep;
+	long repeat;
 	size_t k;
 
 	if (!it) {
@@ -198,7 +200,10 @@ static int on_pred(cJSON *rec, size_t where, void *vctx)
 		cJSON_Delete(rec);
 		return 0;
 	}
-	if (c->seen[it - c->s->items]++) {
+	rep = json_get(rec, "repeat");   /* a run with --repeats: one line per repeat */
+	repeat = cJSON_IsNumber(rep) && rep->valuedouble >= 0 && rep->valuedouble < 1000 ?
+		 (long)rep->valuedouble : -1;
+	if (c->seen[it - c->s->items]++ && repeat < 0) {
 		if (c->dups++ < 5)
 			warnf("'%s': record %zu: a second prediction for item '%s' (the last one counts)",
 			      c->file, where, it->id);
@@ -207,12 +212,14 @@ static int on_pred(cJSON *rec, size_t where, void *vctx)
 	resp = response_of(rec, &is_error);
 	if (is_error)
 		resp = NULL;
-	if (grade_all(c->p, it, resp, resp ? strlen(resp) : 0, c->seed, 0, &gr) < 0) {
+	if (grade_all(c->p, it, resp, resp ? strlen(resp) : 0, c->seed + (uint64_t)(repeat > 0 ? repeat : 0),
+		      0, &gr) < 0) {
 		c->failed = 1;
 		cJSON_Delete(rec);
 		return -1;
 	}
 	sample_init(&smp, it);
+	smp.repeat = repeat;
 	smp.response = resp;
 	smp.response_len = resp ? strlen(resp) : 0;
 	if (!resp)

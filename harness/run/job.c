@@ -396,7 +396,7 @@ void run_build_request(struct run_state *r, struct job *j, struct request *rq)
 	rq->nparts = j->nparts;
 	rq->generation = r->generation;
 	rq->frame_labels = cJSON_IsTrue(json_get(r->p->json, "frame_labels"));
-	rq->seed = r->seed;
+	rq->seed = r->seed + (uint64_t)j->repeat;   /* each repeat its own seed */
 	rq->attempt = j->attempts;
 	rq->tag = j->tag;
 }

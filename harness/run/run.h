@@ -39,6 +39,8 @@ struct run_opts {
 	long limit;                /* 0: all items; -1: unset (resume: the run's) */
 	long seed;
 	int seed_set;
+	long repeats;              /* times each item is asked; 0: the protocol's "repeats"
+				      (default 1), on resume the run's */
 	int blind;                 /* send no frames or images */
 	long concurrency;          /* 0: the adapter's default */
 	const char *max_errors;    /* "N" or "P%" */

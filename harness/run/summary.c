@@ -18,9 +18,9 @@
 struct collect {
 	const struct suite *s;
 	const char *path;
-	long *last;             /* per suite item: index into rows, or -1 */
 	struct row {
 		const struct item *it;
+		long repeat;        /* 0 without repeats */
 		int status[RESULTS_MAX_VARIANTS + 1];
 		double score[RESULTS_MAX_VARIANTS + 1];
 	} *rows;
@@ -28,6 +28,7 @@ struct collect {
 	const char *vnames[RESULTS_MAX_VARIANTS];
 	size_t nv;
 	size_t unknown;
+	long repeats;           /* 1 + the largest repeat seen */
 };
 
 static void read_grade(const cJSON *obj, int *status, double *score)
@@ -62,6 +63,11 @@ static int on_sample(cJSON *rec, size_t line, void *vctx)
 	r = &c->rows[c->nrows];
 	memset(r, 0, sizeof(*r));
 	r->it = it;
+	r->repeat = cJSON_IsNumber(json_get(rec, "repeat")) ? (long)json_get(rec, "repeat")->valuedouble : 0;
+	if (r->repeat < 0 || r->repeat >= 1000)
+		r->repeat = 0;
+	if (r->repeat + 1 > c->repeats)
+		c->repeats = r->repeat + 1;
 	read_grade(rec, &r->status[0], &r->score[0]);
 	cJSON_ArrayForEach(v, vars) {
 		for (k = 0; k < c->nv; k++)
@@ -77,7 +83,6 @@ static int on_sample(cJSON *rec, size_t line, void *vctx)
 	for (k = 0; k < c->nv; k++)
 		if (!json_get(vars, c->vnames[k]))
 			r->status[k + 1] = GRADE_ERROR;
-	c->last[it - c->s->items] = (long)c->nrows;
 	c->nrows++;
 	cJSON_Delete(rec);
 	return 0;
@@ -109,7 +114,9 @@ static int bootstrap(const struct suite *s, struct results *res, struct agg_samp
 			in[j] = cond_eval(s->splits[j].where, it) != 0;
 		for (k = 0; k < nv; k++)
 			vals[k] = v[k][i].status == GRADE_ERROR ? NAN : v[k][i].score;
-		agg_boot_add(&ab, it->video, c < 0 ? SIZE_MAX : (size_t)c, in, vals);
+		/* one cluster per video; an item asked several times is one cluster */
+		agg_boot_add(&ab, it->video ? it->video : res->nreps > 1 ? it->id : NULL,
+			     c < 0 ? SIZE_MAX : (size_t)c, in, vals);
 	}
 	rc = agg_boot_run(&ab, o, s->scale);
 	if (!rc) {
@@ -182,7 +189,8 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	struct prompt_ctx pc = { s, p };
 	struct report_html_opts ho;
 	char *path = path_join(dir, "samples.jsonl");
-	size_t i, k, n = 0, torn;
+	long *last = NULL;      /* per (item, repeat): index into c.rows, or -1 */
+	size_t i, k, n = 0, torn, nitems = 0, R;
 	cJSON *tree = NULL;
 	int rc = -1;
 
@@ -193,18 +201,24 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	memset(v, 0, sizeof(v));
 	c.s = s;
 	c.path = path;
-	c.last = xmalloc((s->nitems ? s->nitems : 1) * sizeof(*c.last));
-	for (i = 0; i < s->nitems; i++)
-		c.last[i] = -1;
+	c.repeats = 1;
 	if (store_read_jsonl(path, on_sample, &c, &torn) < 0)
 		goto out;
+	/* the last line of each (item, repeat) counts: an errored answer retried on
+	 * resume is replaced */
+	R = (size_t)c.repeats;
+	last = xmalloc((s->nitems ? s->nitems : 1) * R * sizeof(*last));
+	for (i = 0; i < s->nitems * R; i++)
+		last[i] = -1;
+	for (i = 0; i < c.nrows; i++)
+		last[(size_t)(c.rows[i].it - s->items) * R + (size_t)c.rows[i].repeat] = (long)i;
 	for (k = 0; k <= c.nv; k++)
-		v[k] = xcalloc(s->nitems ? s->nitems : 1, sizeof(*v[k]));
-	for (i = 0; i < s->nitems; i++) {
+		v[k] = xcalloc((s->nitems ? s->nitems : 1) * R, sizeof(*v[k]));
+	for (i = 0; i < s->nitems * R; i++) {
 		const struct row *r;
-		if (c.last[i] < 0)
+		if (last[i] < 0)
 			continue;
-		r = &c.rows[c.last[i]];
+		r = &c.rows[last[i]];
 		for (k = 0; k <= c.nv; k++) {
 			v[k][n].it = r->it;
 			v[k][n].status = r->status[k];
@@ -212,13 +226,46 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 		}
 		n++;
 	}
+	for (i = 0; i < s->nitems; i++) {
+		int any = 0, scored = 0;
+		for (k = 0; k < R; k++)
+			if (last[i * R + k] >= 0) {
+				any = 1;
+				scored |= c.rows[last[i * R + k]].status[0] != GRADE_ERROR;
+			}
+		nitems += any;
+		res.nscored += scored;
+	}
 	res.s = s;
 	res.p = p;
 	res.model = model;
 	res.scoring = scoring;
-	res.nsamples = n;
+	res.nsamples = nitems;
+	res.nanswers = n;
 	if (agg_compute(s, v[0], n, &res.main) < 0)
 		goto out;
+	if (R > 1) {
+		/* each repeat on its own: the spread of the mean over repeats */
+		struct agg_sample *sub = xcalloc(n ? n : 1, sizeof(*sub));
+		res.reps = xcalloc(R, sizeof(*res.reps));
+		for (k = 0; k < R; k++) {
+			size_t m = 0, j;
+			for (i = 0; i < s->nitems; i++)
+				if (last[i * R + k] >= 0) {
+					const struct row *r = &c.rows[last[i * R + k]];
+					sub[m].it = r->it;
+					sub[m].status = r->status[0];
+					sub[m].score = r->score[0];
+					m++;
+				}
+			j = res.nreps++;
+			if (agg_compute(s, sub, m, &res.reps[j]) < 0) {
+				free(sub);
+				goto out;
+			}
+		}
+		free(sub);
+	}
 	for (k = 0; k < c.nv; k++) {
 		res.vnames[k] = c.vnames[k];
 		if (agg_compute(s, v[k + 1], n, &res.var[k]) < 0)
@@ -254,7 +301,7 @@ out:
 	for (k = 0; k < c.nv; k++)
 		free((char *)c.vnames[k]);
 	free(c.rows);
-	free(c.last);
+	free(last);
 	free(path);
 	buf_release(&json);
 	return rc;
