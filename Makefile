@@ -130,6 +130,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/$(PROG)
 	install -m 644 suites/*.json $(DESTDIR)$(PREFIX)/share/steval/suites/
+	install -d $(DESTDIR)$(PREFIX)/share/steval/suites/tables
+	install -m 644 suites/tables/*.json $(DESTDIR)$(PREFIX)/share/steval/suites/tables/
 	install -m 644 docs/steval.1 $(DESTDIR)$(PREFIX)/share/man/man1/steval.1
 
 clean:

@@ -103,6 +103,13 @@ struct leaderboard_opts {
 int report_leaderboard(struct report_run *const *runs, size_t n, const struct leaderboard_opts *o,
 		       struct buf *out);
 
+/* A paper's table across suites (suites/tables/NAME.json, e.g. 4d-rgpt): its
+ * published rows in order, then one row per model of the runs (which may be
+ * of different suites), each run filling its suite's column with its overall
+ * score (or the split the column names). Formats md, csv, latex, json. */
+int report_reference_table(struct report_run *const *runs, size_t n, const cJSON *table,
+			   enum report_format f, struct buf *out);
+
 /* Plots (gnuplot). Scripts, data and images go to outdir. */
 struct plot_opts {
 	const char *outdir;

@@ -84,6 +84,25 @@ static char *find_spec(const char *name)
 	return found;
 }
 
+char *suite_find_table(const char *name)
+{
+	char **dirs, *found = NULL;
+	size_t n, i;
+
+	if (!*name || strchr(name, '/') || (strlen(name) > 5 && !strcmp(name + strlen(name) - 5, ".json")))
+		return *name && file_exists(name) ? xstrdup(name) : NULL;
+	dirs = spec_dirs(&n);
+	for (i = 0; i < n && !found; i++) {
+		char *f = xasprintf("%s/tables/%s.json", dirs[i], name);
+		if (file_exists(f))
+			found = f;
+		else
+			free(f);
+	}
+	free_strv(dirs, n);
+	return found;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

@@ -236,6 +236,10 @@ char *suite_media_path(const struct suite *s, const char *rel);
  * tried, or a damaged entry. Safe from several threads. */
 int suite_media_zip(const struct suite *s, const char *rel, struct buf *out, char **entry);
 
+/* A cross-suite reference table (suites/tables/NAME.json on the spec search
+ * path, or a path ending in .json): its path (caller frees), or NULL. */
+char *suite_find_table(const char *name);
+
 /* List spec names found on the search path (caller frees each and the array). */
 char **suite_list(size_t *n);
 
