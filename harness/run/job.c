@@ -22,6 +22,7 @@ void run_job_release(struct run_state *r, struct job *j)
 	http_call_release(&j->call);
 	httpq_xfer_release(&j->x);
 	free(j->error);
+	cJSON_Delete(j->gen);
 	memset(j, 0, sizeof(*j));
 	j->state = J_FREE;
 }
@@ -117,7 +118,8 @@ static int add_image(struct run_state *r, struct job *j, const struct item_image
 		char *entry = NULL, key[1100], sha[65];
 		const char *mime;
 		if (suite_media_zip(&r->s, im->path, &raw, &entry) <= 0) {
-			j->error = xasprintf("the image '%s' is not in the zip archive", im->path);
+			j->error = xasprintf("cannot read the image '%s' from the zip archive (missing or "
+					     "damaged: see the error above)", im->path);
 			buf_release(&raw);
 			return -1;
 		}
@@ -395,6 +397,16 @@ void run_build_request(struct run_state *r, struct job *j, struct request *rq)
 	rq->parts = j->parts;
 	rq->nparts = j->nparts;
 	rq->generation = r->generation;
+	if (j->repeat > 0 && cJSON_IsNumber(json_get(r->generation, "seed"))) {
+		/* a seed the request sends (--gen seed=N): repeat k sends N + k */
+		double s0 = json_get(r->generation, "seed")->valuedouble;
+		if (!j->gen) {
+			j->gen = cJSON_Duplicate(r->generation, 1);
+			cJSON_DeleteItemFromObjectCaseSensitive(j->gen, "seed");
+			cJSON_AddItemToObject(j->gen, "seed", cJSON_CreateNumber(s0 + (double)j->repeat));
+		}
+		rq->generation = j->gen;
+	}
 	rq->frame_labels = cJSON_IsTrue(json_get(r->p->json, "frame_labels"));
 	rq->seed = r->seed + (uint64_t)j->repeat;   /* each repeat its own seed */
 	rq->attempt = j->attempts;

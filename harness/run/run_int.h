@@ -57,6 +57,7 @@ struct job {
 	enum jstate state;
 	const struct item *it;
 	long repeat;              /* 0-based; its request seed is the run seed + repeat */
+	cJSON *gen;               /* repeat > 0 with a "seed" setting: the settings with seed + repeat */
 	size_t seq;
 	int attempts;
 	double t_admit, t_ready, t_start, t_net, due;
