@@ -399,11 +399,13 @@ void run_build_request(struct run_state *r, struct job *j, struct request *rq)
 	rq->generation = r->generation;
 	if (j->repeat > 0 && cJSON_IsNumber(json_get(r->generation, "seed"))) {
 		/* a seed the request sends (--gen seed=N): repeat k sends N + k */
-		double s0 = json_get(r->generation, "seed")->valuedouble;
+		const cJSON *s0 = json_get(r->generation, "seed");
 		if (!j->gen) {
 			j->gen = cJSON_Duplicate(r->generation, 1);
 			cJSON_DeleteItemFromObjectCaseSensitive(j->gen, "seed");
-			cJSON_AddItemToObject(j->gen, "seed", cJSON_CreateNumber(s0 + (double)j->repeat));
+			cJSON_AddItemToObject(j->gen, "seed", json_is_int(s0) ?
+					      json_int_new((long long)s0->valuedouble + j->repeat) :
+					      json_float_new(s0->valuedouble + (double)j->repeat));
 		}
 		rq->generation = j->gen;
 	}
