@@ -196,6 +196,22 @@ expect_eq "baseline: exit 0" "$RC" 0
 expect_eq "baseline: 55 answers, 5 repeats" "$(q "$RUN/results.json" '[D["overall"]["n"], D["repeats"]["n"]]')" '[55, 5]'
 expect_eq "baseline: the repeats differ (each its own seed)" \
     "$(q "$RUN/results.json" 'len(set(D["repeats"]["overall"]["scores"])) > 1')" true
+$PY - "$RUN/samples.jsonl" "$RUN/results.json" >"$TMP/rep5" <<'EOF'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+res = json.load(open(sys.argv[2]))
+per = [100 * statistics.mean(r["score"] for r in rows if r["repeat"] == k) for k in range(5)]
+rep = res["repeats"]["overall"]
+ok = [abs(a - b) < 1e-9 for a, b in zip(rep["scores"], per)]
+print(all(ok), abs(rep["mean"] - statistics.mean(per)) < 1e-9, abs(rep["sd"] - statistics.stdev(per)) < 1e-9,
+      abs(res["overall"]["exact"] - statistics.mean(per)) < 1e-9)
+cat = res["repeats"]["splits"]["Perspective_Taking"]["scores"]
+want = [100 * statistics.mean(r["score"] for r in rows if r["repeat"] == k and r["id"].startswith("Perspective_Taking/")) for k in range(5)]
+print(all(abs(a - b) < 1e-9 for a, b in zip(cat, want)))
+EOF
+expect_eq "baseline: 5-repeat scores, mean and sd as Python's statistics computes them; overall = their mean" \
+    "$(cat "$TMP/rep5")" "True True True True
+True"
 BASE_RUN=$RUN
 
 # --- the 4D-RGPT table ------------------------------------------------------------

@@ -1,7 +1,7 @@
-/* Unit tests: suites/zipsrc.c, zip archives read without unpacking, and a
- * suite loaded from one (fixtures made here with libzip: a deflated and a
- * stored entry, a folder entry, then damaged copies), and repeats' grading
- * helpers (the fixed-letter fallback). */
+/* Unit tests: suites/zipsrc.c, zip archives read without unpacking
+ * (archives made here with libzip: a folder entry, a deflated and a stored
+ * entry, then damaged copies; t_omnispatial.sh loads a whole suite from a
+ * zip made by Python's zipfile), and the fixed-letter fallback. */
 #include "lib/common.h"
 #include "lib/buf.h"
 #include "lib/log.h"
