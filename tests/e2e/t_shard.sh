@@ -128,6 +128,8 @@ expect_match "merge with a shard left incomplete: names it and how to finish" "$
 "$STEVAL" run --resume "$KRUN" --shard 2/3 --no-progress >/dev/null 2>"$TMP/err"
 expect_eq "resume with another --shard: exit 2" "$?" 2
 expect_match "resume with another --shard: says which" "$(cat "$TMP/err")" "the run is shard 1/3, not 2/3"
+"$STEVAL" run --resume "$KRUN" --limit 20 --no-progress >/dev/null 2>"$TMP/err"
+expect_match "resume a shard with another --limit: exit 2" "$? $(cat "$TMP/err")" "^2 .*a shard cannot change its list"
 "$STEVAL" run --resume "$KRUN" --no-progress >"$TMP/out" 2>>"$TMP/kill.log"
 expect_eq "killed shard resumed: exit 0" "$?" 0
 expect_eq "killed shard resumed: its 10 items once each" \
