@@ -114,7 +114,6 @@ static const struct {
 	{ "generation", "generation settings" },
 	{ "seed", "seed" },
 	{ "blind", "blind setting" },
-	{ "limit", "limit" },
 	{ "frames", "frame plan" },
 	{ "shard.count", "shard count" },
 	{ "shard.algorithm", "shard algorithm" },
@@ -150,6 +149,12 @@ static int check_same(const struct piece *ref, const struct piece *pc)
 {
 	size_t i;
 
+	if (!same(at(ref->mf, "steval.git"), at(pc->mf, "steval.git")))
+		warnf("merge: '%s' and '%s' were run by different builds of steval (%s, %s)", ref->dir,
+		      pc->dir, json_get_str(json_get(ref->mf, "steval"), "git") ?
+		      json_get_str(json_get(ref->mf, "steval"), "git") : "?",
+		      json_get_str(json_get(pc->mf, "steval"), "git") ?
+		      json_get_str(json_get(pc->mf, "steval"), "git") : "?");
 	for (i = 0; i < ARRAY_SIZE(same_fields); i++) {
 		const cJSON *a = at(ref->mf, same_fields[i].path), *b = at(pc->mf, same_fields[i].path);
 		if (!same(a, b)) {

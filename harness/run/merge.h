@@ -4,7 +4,7 @@
  * merge_execute() reads the manifests of the shard run directories
  * (steval run --shard I/N), checks that they are shards of one run (same
  * suite, item list fingerprint, protocol, model, generation settings,
- * seed, blind, limit, frame plan, shard count and algorithm; each shard
+ * seed, blind, frame plan, shard count and algorithm; each shard
  * index once), reloads the suite to recompute the partition, and writes
  * one ordinary run directory: samples.jsonl (the line that counts for
  * each item, in item order, copied byte for byte), manifest.json (the

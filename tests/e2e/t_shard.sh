@@ -186,4 +186,29 @@ expect_eq "--partial: report.json" "$(q "$P/report.json" 'D["partial"]["missing_
 expect_eq "--partial: report.csv's partial column" "$(sed -n 2p "$P/report.csv" | tr -d '\r' | awk -F, '{print $NF}')" 1
 "$STEVAL" report "$P" >/dev/null 2>&1
 expect_eq "--partial: steval report keeps the mark" "$(q "$P/results.json" 'D["partial"]["missing_items"]')" 10
+# a suite whose items send frames: the merged run has every thumbnail
+if command -v ffmpeg >/dev/null 2>&1; then
+    mkdir -p "$TMP/demo"
+    cp "$ROOT/fixtures/demo/demo.jsonl" "$TMP/demo/"
+    sh "$ROOT/fixtures/demo/make-videos.sh" "$TMP/demo/videos"
+    drun() {
+        "$STEVAL" run demo --data "$TMP/demo" --model "command:$PY $ROOT/tests/examples/echo_worker.py" \
+            --out "$TMP/druns" --no-progress "$@" 2>"$TMP/err" | tail -n 1
+    }
+    DREF=$(drun)
+    D0=$(drun --shard 0/2)
+    D1=$(drun --shard 1/2)
+    "$STEVAL" merge --out "$TMP/dmerged" "$D0" "$D1" >/dev/null 2>"$TMP/err"
+    expect_eq "demo (frames): merge exit 0" "$?" 0
+    expect_eq "demo (frames): results.json equals the unsharded one" \
+        "$(q "$TMP/dmerged/results.json" 'D')" "$(q "$DREF/results.json" 'D')"
+    expect_eq "demo (frames): the same frames per item" \
+        "$(q "$TMP/dmerged/samples.jsonl" 'sorted((r["id"], json.dumps(r.get("frames"))) for r in D)')" \
+        "$(q "$DREF/samples.jsonl" 'sorted((r["id"], json.dumps(r.get("frames"))) for r in D)')"
+    expect_eq "demo (frames): every thumbnail of the unsharded run is in the merged run" \
+        "$(ls "$TMP/dmerged/frames" | sort | md5sum)" "$(ls "$DREF/frames" | sort | md5sum)"
+    expect_match "demo (frames): some thumbnails" "$(ls "$DREF/frames" | wc -l)" '^[1-9]'
+else
+    skip "demo (frames): thumbnails merged" "no ffmpeg (make deps)"
+fi
 finish
