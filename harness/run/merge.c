@@ -182,6 +182,8 @@ static int load_suite(struct merge *mg, const struct piece *ref)
 	const cJSON *lim = json_get(ref->mf, "limit");
 	char fp[65];
 
+	if (!name)
+		return error("merge: '%s': the manifest names no suite", ref->dir);
 	if (suite_open(&mg->s, spec && file_exists(spec) ? spec : name) < 0)
 		return -1;
 	mg->suite_ok = 1;

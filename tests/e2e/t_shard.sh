@@ -164,6 +164,8 @@ expect_match "a shard of another count: exit 2 naming shard.count" "$? $(cat "$T
 expect_match "an unsharded run: exit 2" "$? $(cat "$TMP/err")" "^2 .*'$REF' is not a shard"
 "$STEVAL" merge --out "$REF" "$SH0" "$SH1" "$SH2" >/dev/null 2>"$TMP/err"
 expect_match "--out an ordinary run: refused" "$? $(cat "$TMP/err")" "^2 .*holds a run that is not a merge"
+"$STEVAL" merge --out "$TMP/m3" --data "$DATA" "$SH0" "$SH1" "$SH2" >/dev/null 2>"$TMP/err"
+expect_match "merge --data of other data: exit 2" "$? $(cat "$TMP/err")" "^2 .*is not the item list the shards ran"
 "$STEVAL" merge "$SH0" >/dev/null 2>"$TMP/err"
 expect_match "no --out: exit 2" "$? $(cat "$TMP/err")" "^2 .*--out DIR is needed"
 
