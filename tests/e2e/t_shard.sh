@@ -186,6 +186,12 @@ expect_match "--partial: report.html" "$(cat "$P/report.html")" '<strong>Partial
 expect_match "--partial: report.tex" "$(cat "$P/report.tex")" '^% partial results: shard 1 of 3 missing'
 expect_eq "--partial: report.json" "$(q "$P/report.json" 'D["partial"]["missing_shards"]')" '[1]'
 expect_eq "--partial: report.csv's partial column" "$(sed -n 2p "$P/report.csv" | tr -d '\r' | awk -F, '{print $NF}')" 1
+"$STEVAL" leaderboard "$M" "$P" >"$TMP/lb.md" 2>/dev/null
+expect_match "--partial: the leaderboard marks the partial run" "$(cat "$TMP/lb.md")" '\| 20 \(partial\) \|'
+expect_match "--partial: the leaderboard says what the mark means" "$(cat "$TMP/lb.md")" 'shards missing \(steval merge --partial\)'
+expect_eq "--partial: the leaderboard's JSON" \
+    "$("$STEVAL" leaderboard "$M" "$P" --format json 2>/dev/null >"$TMP/lb.json"; q "$TMP/lb.json" 'sorted((r["n"], r.get("partial", False)) for r in D["rows"])')" \
+    '[[20, true], [30, false]]'
 "$STEVAL" report "$P" >/dev/null 2>&1
 expect_eq "--partial: steval report keeps the mark" "$(q "$P/results.json" 'D["partial"]["missing_items"]')" 10
 # a suite whose items send frames: the merged run has every thumbnail
