@@ -478,7 +478,7 @@ int report_html(struct report_run *run, const struct report_html_opts *o, struct
 	{
 		struct buf t = BUF_INIT;
 		if (report_partial(res, &t)) {
-			buf_adds(out, "<p class=\"partial\"><strong>Partial:</strong> ");
+			buf_adds(out, "<p class=\"partial\"><strong>Partial results:</strong> ");
 			esc(out, buf_cstr(&t));
 			buf_adds(out, ".</p>");
 		}

@@ -57,7 +57,7 @@ static void paper_row(struct buf *out, const struct report_run *run)
 	{
 		struct buf t = BUF_INIT;
 		if (report_partial(res, &t)) {
-			buf_adds(out, "; \\textbf{");
+			buf_adds(out, "; \\textbf{partial results: ");
 			report_esc_latex(out, buf_cstr(&t));
 			buf_adds(out, "}");
 		}
@@ -119,7 +119,7 @@ int report_latex(const struct report_run *run, struct buf *out)
 	{
 		struct buf t = BUF_INIT;
 		if (report_partial(run->results, &t)) {
-			buf_adds(out, "% ");
+			buf_adds(out, "% partial results: ");
 			report_esc_latex(out, buf_cstr(&t));
 			buf_addch(out, '\n');
 		}

@@ -257,7 +257,7 @@ int report_md(const struct report_run *run, struct buf *out)
 	{
 		struct buf t = BUF_INIT;
 		if (report_partial(r, &t)) {
-			buf_adds(out, "**Partial:** ");
+			buf_adds(out, "**Partial results:** ");
 			report_md_cell(out, buf_cstr(&t));
 			buf_adds(out, ".\n\n");
 		}

@@ -55,8 +55,8 @@ cJSON *report_columns(const cJSON *results);
 /* Number of frames the run sent per item (manifest frame plan "count"), or -1. */
 long report_frame_count(const struct report_run *r);
 /* Partial results (steval merge --partial): appends one sentence saying
- * what is missing ("partial results: shard 1 of 3 missing; 40 of 120
- * items have no sample") and returns 1; returns 0 (nothing appended) when
+ * what is missing ("shard 1 of 3 missing; 40 of 120 items have no
+ * sample (steval merge --partial)") and returns 1; returns 0 (nothing appended) when
  * results.json has no "partial". */
 int report_partial(const cJSON *results, struct buf *out);
 /* A group's number, or NAN when absent or null. */

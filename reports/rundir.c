@@ -275,9 +275,8 @@ int report_partial(const cJSON *results, struct buf *out)
 
 	if (!cJSON_IsObject(p))
 		return 0;
-	buf_adds(out, "partial results");
 	if (n > 0) {
-		buf_addf(out, ": shard%s ", n == 1 ? "" : "s");
+		buf_addf(out, "shard%s ", n == 1 ? "" : "s");
 		cJSON_ArrayForEach(v, ms)
 			if (cJSON_IsNumber(v))
 				buf_addf(out, "%s%.0f", k++ ? ", " : "", v->valuedouble);
@@ -286,7 +285,7 @@ int report_partial(const cJSON *results, struct buf *out)
 		buf_addf(out, " missing");
 	}
 	if (cJSON_IsNumber(mi) && cJSON_IsNumber(it))
-		buf_addf(out, "%s %.0f of %.0f items have no sample", n > 0 ? ";" : ":", mi->valuedouble,
+		buf_addf(out, "%s%.0f of %.0f items have no sample", n > 0 ? "; " : "", mi->valuedouble,
 			 it->valuedouble);
 	buf_adds(out, " (steval merge --partial)");
 	return 1;

@@ -181,8 +181,8 @@ expect_eq "--partial: results.json says what is missing" "$(q "$P/results.json" 
     '{"shards": 3, "missing_shards": [1], "items": 30, "missing_items": 10}'
 expect_eq "--partial: 20 items scored" "$(q "$P/results.json" '[D["overall"]["n"], D["items"]["missing"]]')" '[20, 10]'
 expect_eq "--partial: the manifest's status" "$(q "$P/manifest.json" '[D["status"], D["merged"]["missing"]]')" '["partial", [1]]'
-expect_match "--partial: report.md" "$(cat "$P/report.md")" '\*\*Partial:\*\* partial results: shard 1 of 3 missing; 10 of 30 items have no sample'
-expect_match "--partial: report.html" "$(cat "$P/report.html")" '<strong>Partial:</strong> partial results: shard 1 of 3 missing'
+expect_match "--partial: report.md" "$(cat "$P/report.md")" '\*\*Partial results:\*\* shard 1 of 3 missing; 10 of 30 items have no sample \(steval merge --partial\)'
+expect_match "--partial: report.html" "$(cat "$P/report.html")" '<strong>Partial results:</strong> shard 1 of 3 missing'
 expect_match "--partial: report.tex" "$(cat "$P/report.tex")" '^% partial results: shard 1 of 3 missing'
 expect_eq "--partial: report.json" "$(q "$P/report.json" 'D["partial"]["missing_shards"]')" '[1]'
 expect_eq "--partial: report.csv's partial column" "$(sed -n 2p "$P/report.csv" | tr -d '\r' | awk -F, '{print $NF}')" 1
