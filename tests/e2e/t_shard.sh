@@ -83,6 +83,19 @@ expect_eq "steval report on the merged run keeps its results" \
 "$STEVAL" merge --out "$TMP/merged" "$SH0" "$SH1" "$SH2" >/dev/null 2>&1
 expect_eq "merge again into the same --out: exit 0 (an earlier merge is rewritten)" "$?" 0
 
+# three shards started at once into one --out root (a job array on a shared
+# file system): each gets its own run directory, and they merge
+for i in 0 1 2; do
+    "$STEVAL" run "$SPEC" --data "$VDATA" --out "$TMP/par" --no-progress --model "$MODEL" --shard $i/3 \
+        >"$TMP/par$i.out" 2>/dev/null &
+    eval "PP$i=\$!"
+done
+wait "$PP0"; r0=$?; wait "$PP1"; r1=$?; wait "$PP2"; r2=$?
+expect_eq "shards at once: exit 0 each" "$r0 $r1 $r2" "0 0 0"
+expect_eq "shards at once: three run directories" "$(cat "$TMP"/par?.out | sort -u | wc -l) $(ls -d "$TMP"/par/dispatch/*/* | wc -l)" "3 3"
+"$STEVAL" merge --out "$TMP/parm" $(cat "$TMP"/par?.out) >/dev/null 2>&1
+expect_eq "shards at once: merged equals the unsharded run" "$(q "$TMP/parm/results.json" 'D')" "$(q "$REF/results.json" 'D')"
+
 # --shard auto: from the Slurm array variables
 SLURM_ARRAY_TASK_ID=2 SLURM_ARRAY_TASK_COUNT=3 SLURM_ARRAY_JOB_ID=4711 vrun --model "$MODEL" --shard auto
 expect_eq "--shard auto: exit 0" "$RC" 0
