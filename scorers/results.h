@@ -10,7 +10,8 @@
  *    "items": {"suite": N, "scored": N, "missing": N},
  *    "category_order": [names in the paper's order],
  *    "columns": [{"kind": "overall"|"category"|"split", "name", "label"}],
- *    "bootstrap": {"method", "resamples", "seed", "level", "clusters", "cluster_by"}}
+ *    "bootstrap": {"method", "resamples", "seed", "level", "clusters", "cluster_by"},
+ *    "partial": {"shards", "missing_shards", "items", "missing_items"}   (steval merge --partial)}
  *
  * Groups with a bootstrap carry "ci": [lo, hi] and "se" (scaled like score,
  * unrounded); merged categories carry "members".
@@ -24,6 +25,7 @@
 
 #include "lib/common.h"
 #include "scorers/aggregate.h"
+#include "lib/json.h"
 
 struct buf;
 struct suite;
@@ -43,6 +45,7 @@ struct results {
 	size_t nsamples;
 	const struct stats_opts *boot;   /* NULL: no intervals */
 	size_t clusters;                 /* bootstrap clusters (videos) */
+	const cJSON *partial;            /* a partial merge of shards (written as is), or NULL */
 };
 
 void results_to_json(const struct results *r, struct buf *out);

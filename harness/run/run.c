@@ -766,6 +766,15 @@ int run_execute(const struct run_opts *o)
 		goto out;
 	rng_seed_str(&r.rng, r.seed, "dispatch-backoff");
 	r.done = xcalloc(r.s.nitems ? r.s.nitems : 1, 1);
+	n = r.s.nitems;
+	r.limit = o->limit;
+	if (r.limit < 0)
+		r.limit = r.resume_manifest && cJSON_IsNumber(json_get(r.resume_manifest, "limit")) ?
+			  (long)json_get(r.resume_manifest, "limit")->valuedouble : 0;
+	if (r.limit > 0 && (size_t)r.limit < n)
+		n = (size_t)r.limit;
+	if (run_shard_setup(&r, n) < 0)
+		goto out;
 	if (o->resume_dir) {
 		char *sp;
 		if (run_check_manifest(&r) < 0)
@@ -784,16 +793,9 @@ int run_execute(const struct run_opts *o)
 	}
 	if (start_pool(&r) < 0)
 		goto out;
-	n = r.s.nitems;
-	r.limit = o->limit;
-	if (r.limit < 0)
-		r.limit = r.resume_manifest && cJSON_IsNumber(json_get(r.resume_manifest, "limit")) ?
-			  (long)json_get(r.resume_manifest, "limit")->valuedouble : 0;
-	if (r.limit > 0 && (size_t)r.limit < n)
-		n = (size_t)r.limit;
 	r.todo_idx = xcalloc(n ? n : 1, sizeof(*r.todo_idx));
 	for (i = 0; i < n; i++)
-		if (!r.done[i])
+		if (!r.done[i] && run_shard_has(&r, i))
 			r.todo_idx[r.ntodo++] = i;
 	r.todo = r.ntodo;
 
@@ -892,6 +894,7 @@ out:
 	cJSON_Delete(r.resume_manifest);
 	free(r.done);
 	free(r.todo_idx);
+	free(r.shard_of);
 	free(r.stop_reason);
 	model_close(r.m);
 	media_cache_release(&r.mc);

@@ -183,7 +183,8 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	struct report_html_opts ho;
 	char *path = path_join(dir, "samples.jsonl");
 	size_t i, k, n = 0, torn;
-	cJSON *tree = NULL;
+	cJSON *tree = NULL, *manifest = NULL;
+	char *mpath = NULL;
 	int rc = -1;
 
 	memset(&c, 0, sizeof(c));
@@ -217,6 +218,11 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	res.model = model;
 	res.scoring = scoring;
 	res.nsamples = n;
+	/* a partial merge (steval merge --partial) stays marked partial */
+	mpath = path_join(dir, "manifest.json");
+	if (file_exists(mpath) && (manifest = json_parse_file(mpath, (size_t)64 << 20)) &&
+	    cJSON_IsObject(json_get(manifest, "partial")))
+		res.partial = json_get(manifest, "partial");
 	if (agg_compute(s, v[0], n, &res.main) < 0)
 		goto out;
 	for (k = 0; k < c.nv; k++) {
@@ -247,6 +253,8 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	rc = 0;
 out:
 	cJSON_Delete(tree);
+	cJSON_Delete(manifest);
+	free(mpath);
 	report_run_release(&rr);
 	results_release(&res);
 	for (k = 0; k <= RESULTS_MAX_VARIANTS; k++)
