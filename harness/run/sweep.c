@@ -404,6 +404,10 @@ static int parse_model(const struct ctx *c, const cJSON *v, size_t i, struct swe
 		snprintf(field, sizeof(field), "%s.name", where);
 		return bad(c, field, "'%s': only letters, digits, '.', '-' and '_'", s);
 	}
+	if (!s && strstr(m->model, "{port}")) {
+		snprintf(field, sizeof(field), "%s.name", where);
+		return bad(c, field, "missing: a model with \"{port}\" needs a name");
+	}
 	m->label = s ? xstrdup(s) : default_label(m->model);
 	if (get_str(c, v, "models_file", where, &s) < 0)
 		return -1;
@@ -432,8 +436,13 @@ static int parse_model(const struct ctx *c, const cJSON *v, size_t i, struct swe
 			return bad(c, field, "'%s': expected a host name or an address", s);
 		}
 		m->host = xstrdup(s ? s : "127.0.0.1");
+		m->per_task = strstr(m->server, "{port}") || strstr(m->model, "{port}");
 		if (get_int(c, srv, "wait", field, 1, 86400, &m->wait) < 0)
 			return -1;
+	}
+	if (!m->server && strstr(m->model, "{port}")) {
+		snprintf(field, sizeof(field), "%s.model", where);
+		return bad(c, field, "\"{port}\" without a \"server\" to give it");
 	}
 	if (json_get(v, "options")) {
 		snprintf(field, sizeof(field), "%s.options", where);
@@ -946,6 +955,7 @@ static void options_args(const cJSON *o, int resume, struct argv_b *a)
 int sweep_plan(struct sweep *sw)
 {
 	size_t mi, si, pi, vi, n = 0, j, k;
+	long tasks = 0;
 
 	for (si = 0; si < sw->nsuites; si++)
 		n += sw->suites[si].nprotocols;
@@ -972,6 +982,8 @@ int sweep_plan(struct sweep *sw)
 							    jb->protocol ? jb->protocol : "default", m->label,
 							    va->name ? "." : "", va->name ? va->name : "");
 					jb->shards = m->shards ? m->shards : sw->shards;
+					jb->port = m->port + tasks;
+					tasks += jb->shards;
 					jb->res.partition = PICK(partition);
 					jb->res.account = PICK(account);
 					jb->res.qos = PICK(qos);
@@ -1011,6 +1023,13 @@ int sweep_plan(struct sweep *sw)
 					jb->resume_args = r.v;
 					jb->nresume = r.n;
 				}
+	for (j = 0; j < sw->njobs; j++) {
+		const struct sweep_model *m = &sw->models[sw->jobs[j].model];
+		if (m->per_task && sw->jobs[j].port + sw->jobs[j].shards - 1 > 65535)
+			return error("'%s': models[%zu].server.port: %ld plus one port per task (%ld "
+				     "before this job's %ld) goes past 65535", sw->path, sw->jobs[j].model,
+				     m->port, sw->jobs[j].port - m->port, sw->jobs[j].shards);
+	}
 	for (j = 0; j < sw->njobs; j++)
 		for (k = 0; k < j; k++)
 			if (!strcmp(sw->jobs[j].key, sw->jobs[k].key))

@@ -16,6 +16,10 @@
  *   leaderboard/SUITE[.OPTIONS].FMT, leaderboard.exit
  *   logs/                    the Slurm output files
  *
+ * A model whose spec or server command holds "{port}" gets a port per task:
+ * the server's "port" plus the task's place among all tasks of the sweep, so
+ * tasks sharing a node never collide and a requeued task keeps its port.
+ *
  * Ownership: struct sweep owns every string and array in it; the jobs'
  * resource pointers borrow from it. sweep_release() frees all.
  */
@@ -42,6 +46,7 @@ struct sweep_model {
 	char *server;               /* a shell command starting a local server, or NULL */
 	char *host;                 /* where the server listens (default 127.0.0.1) */
 	long port;                  /* 1..65535 when server is set */
+	int per_task;               /* "{port}" in model or server: each task its own port */
 	long wait;                  /* seconds to wait for the port (default 900) */
 	cJSON *options;             /* run options (object) or NULL */
 	struct sweep_res res;       /* overrides of the array jobs' resources */
@@ -67,6 +72,7 @@ struct sweep_job {
 	const char *protocol;       /* borrowed from the suite; NULL: the suite's default */
 	char *key;                  /* SUITE.PROTOCOL.MODEL[.OPTIONS] */
 	long shards;
+	long port;                  /* per_task: task I's port is port + I, distinct over the sweep */
 	struct sweep_res res;       /* resolved: strings borrowed */
 	char **run_args;            /* after "steval run": suite, --model..., options */
 	size_t nrun;

@@ -42,6 +42,27 @@ static void q(struct buf *b, const char *s)
 	sweep_shell_quote(b, s);
 }
 
+/* One shell word; with ports per task, "{port}" becomes "$PORT". */
+static void q_port(struct buf *b, const char *s, int per_task)
+{
+	const char *hit;
+
+	if (!per_task || !strstr(s, "{port}")) {
+		q(b, s);
+		return;
+	}
+	while ((hit = strstr(s, "{port}"))) {
+		char *piece = xstrndup(s, (size_t)(hit - s));
+		if (*piece)
+			q(b, piece);
+		free(piece);
+		buf_adds(b, "\"$PORT\"");
+		s = hit + 6;
+	}
+	if (*s)
+		q(b, s);
+}
+
 char *sweep_script_name(const struct sweep *sw, size_t job, enum sweep_script_kind kind)
 {
 	int w = sw->njobs >= 100 ? 3 : 2;
@@ -167,29 +188,40 @@ static void array_script(const struct sweep *sw, size_t j, struct buf *b)
 		    "trap 'exit 130' INT\n");
 	if (m->server) {
 		struct buf cmd = BUF_INIT;
-		buf_addf(&cmd, "%s", m->server);
-		buf_adds(b, "# the model's server, in its own process group (stopped at exit)\n"
-			    "echo \"steval sweep: starting the server: \"");
-		q(b, m->server);
+		const char *p = m->server, *hit;
+		/* the command's "{port}" becomes the inner shell's $PORT */
+		while ((hit = strstr(p, "{port}"))) {
+			buf_add(&cmd, p, (size_t)(hit - p));
+			buf_adds(&cmd, "$PORT");
+			p = hit + 6;
+		}
+		buf_adds(&cmd, p);
+		buf_adds(b, "# the model's server, in its own process group (stopped at exit)\n");
+		if (m->per_task)
+			buf_addf(b, "export PORT=$((%ld + I))   # a port of this task's own\n", jb->port);
+		else
+			buf_addf(b, "export PORT=%ld\n", m->port);
+		buf_adds(b, "echo \"steval sweep: starting the server (port $PORT): \"");
+		q(b, buf_cstr(&cmd));
 		buf_adds(b, " >&2\nsetsid bash -c ");
 		q(b, buf_cstr(&cmd));
 		buf_adds(b, " >>\"$ROOT/server.log\" 2>&1 </dev/null &\nSERVER=$!\n");
 		buf_addf(b, "waited=0\n"
-			    "until (exec 3<>/dev/tcp/%s/%ld) 2>/dev/null; do\n"
+			    "until (exec 3<>\"/dev/tcp/%s/$PORT\") 2>/dev/null; do\n"
 			    "    if ! kill -0 \"$SERVER\" 2>/dev/null; then\n"
-			    "        echo \"steval sweep: the server ended before listening on %s:%ld "
+			    "        echo \"steval sweep: the server ended before listening on %s:$PORT "
 			    "(see $ROOT/server.log)\" >&2\n"
 			    "        exit 2\n"
 			    "    fi\n"
 			    "    if [ \"$waited\" -ge %ld ]; then\n"
-			    "        echo \"steval sweep: nothing listens on %s:%ld after %ld s (see "
+			    "        echo \"steval sweep: nothing listens on %s:$PORT after %ld s (see "
 			    "$ROOT/server.log)\" >&2\n"
 			    "        exit 2\n"
 			    "    fi\n"
 			    "    sleep 0.5\n"
 			    "    waited=$((waited + 1))\n"
 			    "done\n",
-			 m->host, m->port, m->host, m->port, 2 * m->wait, m->host, m->port, m->wait);
+			 m->host, m->host, 2 * m->wait, m->host, m->wait);
 		buf_release(&cmd);
 	}
 	buf_adds(b, "RUN=$(find \"$ROOT\" -name manifest.json -print 2>/dev/null | head -n 1)\n"
@@ -204,7 +236,7 @@ static void array_script(const struct sweep *sw, size_t j, struct buf *b)
 	buf_adds(b, "\nelse\n    \"$STEVAL\" run");
 	for (i = 0; i < jb->nrun; i++) {
 		buf_addch(b, ' ');
-		q(b, jb->run_args[i]);
+		q_port(b, jb->run_args[i], m->per_task);
 	}
 	buf_adds(b, " \\\n        --shard auto --out \"$ROOT\" --no-progress\nfi\n");
 }

@@ -10,12 +10,12 @@ DISPATCH_ITEMS=24
 . "$(dirname "$0")/dispatch_lib.sh"
 . "$(dirname "$0")/slurm_lib.sh"
 
-FAKE2_PID=""
+FAKE2_PID="" SLD=""
 cleanup() {
     slurm_stop
     fake_stop
     [ -n "$FAKE2_PID" ] && kill "$FAKE2_PID" 2>/dev/null && wait "$FAKE2_PID" 2>/dev/null
-    rm -rf "$TMP"
+    rm -rf "$TMP" ${SLD:+"$SLD"}
 }
 trap cleanup EXIT
 
@@ -65,7 +65,9 @@ EOS
 out=$("$STEVAL" sweep "$TMP/sweep.json" --slurm "$TMP/slurm" 2>&1)
 expect_eq "sweep --slurm prints submit.sh" "$out" "$TMP/slurm/submit.sh"
 
-if ! slurm_start "$TMP/slurm-cluster"; then
+# munged (the munge user) must reach its directory: one of its own under /tmp
+SLD=$(mktemp -d /tmp/steval-slurm.XXXXXX)
+if ! slurm_start "$SLD"; then
     _report 1 "a one-node Slurm starts"
     finish; exit $?
 fi

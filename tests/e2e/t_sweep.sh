@@ -41,8 +41,8 @@ cat >"$TMP/sweep.json" <<EOS
   "models_file": "models.json",
   "models": [
     "fake-a",
-    {"name": "b", "model": "openai@http://127.0.0.1:$PB/v1:fake-b",
-     "server": {"command": "exec $PY $ROOT/tests/servers/fake_llm.py --port $PB --answer B", "port": $PB, "wait": 20},
+    {"name": "b", "model": "openai@http://127.0.0.1:{port}/v1:fake-b",
+     "server": {"command": "exec $PY $ROOT/tests/servers/fake_llm.py --port {port} --answer B", "port": $PB, "wait": 20},
      "slurm": {"shards": 2}}
   ],
   "suites": [{"suite": "$SPEC", "data": "data"}],
@@ -69,6 +69,7 @@ expect_match "array: requeued tasks resume" "$A2" "#SBATCH --requeue"
 expect_match "array: resources from the sweep" "$A2" "#SBATCH --gres=gpu:1"
 expect_match "array: --shard auto" "$A2" "--shard auto --out \"\\\$ROOT\""
 expect_match "array: the run directory keyed by the task" "$A2" 'ROOT=\$SHARDS/shard-\$I-of-\$N'
+expect_match "array: a port per task after the 3 tasks before" "$A2" "export PORT=\\$\\(\\($((PB + 3)) \\+ I\\)\\)"
 # submit.sh through a stand-in sbatch that prints job ids and records its arguments
 cat >"$TMP/sbatch" <<'EOS'
 #!/bin/sh
@@ -108,10 +109,11 @@ expect_eq "--local: exit 0" "$rc" 0
 [ "$rc" = 0 ] || { tail -n 5 "$TMP"/sweep-t/logs/* | sed 's/^/#   /'; }
 expect_eq "--local prints the leaderboard directory" "$(cat "$TMP/local.out")" "$TMP/sweep-t/leaderboard"
 expect_match "--local: says each step" "$(cat "$TMP/local.err")" "sweep: \[2/2\] dispatch.default.b: shard 1 of 2"
-expect_eq "--local: the job's server is stopped" "$($PY -c "
+expect_eq "--local: each task's server on its own port, stopped after" "$(cat "$TMP"/sweep-t/runs/dispatch.default.b/*/server.log | grep -o 'PORT [0-9]*' | tr '\n' ' '):$($PY -c "
 import socket, sys
-s = socket.socket()
-sys.stdout.write('open' if s.connect_ex(('127.0.0.1', $PB)) == 0 else 'closed')")" closed
+for p in ($PB + 3, $PB + 4):
+    s = socket.socket()
+    sys.stdout.write('open ' if s.connect_ex(('127.0.0.1', p)) == 0 else 'closed ')")" "PORT $((PB + 3)) PORT $((PB + 4)) :closed closed "
 expect_file "--local: the leaderboard (md)" "$TMP/sweep-t/leaderboard/dispatch.md"
 expect_file "--local: the leaderboard (json)" "$TMP/sweep-t/leaderboard/dispatch.json"
 KEY='(D["overall"], D.get("categories"), D.get("splits"))'

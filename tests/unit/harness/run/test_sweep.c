@@ -211,8 +211,8 @@ static void test_errors(void **state)
 static const char golden_sweep[] =
 	"{\"name\": \"demo\", \"out\": \"/scratch/demo\", \"setup\": [\"module load cuda\"],\n"
 	" \"models\": [\"openai:gpt-4o\",\n"
-	"   {\"name\": \"qwen\", \"model\": \"openai@http://127.0.0.1:8000/v1:Qwen2.5-VL-7B-Instruct\",\n"
-	"    \"server\": {\"command\": \"vllm serve Qwen/Qwen2.5-VL-7B-Instruct --port 8000 --served-model-name 'Qwen2.5-VL-7B-Instruct'\",\n"
+	"   {\"name\": \"qwen\", \"model\": \"openai@http://127.0.0.1:{port}/v1:Qwen2.5-VL-7B-Instruct\",\n"
+	"    \"server\": {\"command\": \"vllm serve Qwen/Qwen2.5-VL-7B-Instruct --port {port} --served-model-name 'Qwen2.5-VL-7B-Instruct'\",\n"
 	"               \"port\": 8000, \"wait\": 600},\n"
 	"    \"options\": {\"concurrency\": 16}, \"slurm\": {\"gres\": \"gpu:1\", \"cpus_per_task\": 8, \"shards\": 4}}],\n"
 	" \"suites\": [{\"suite\": \"vlm4d\", \"data\": \"/data/vlm4d\", \"protocols\": [\"cot\"]}],\n"
@@ -269,6 +269,36 @@ static void test_scripts_golden(void **state)
 	sweep_release(&sw);
 }
 
+static void test_ports(void **state)
+{
+	struct sweep sw;
+
+	(void)state;
+	assert_int_equal(parse(&sw, "{\"models\": [\"a:b\", {\"name\": \"v\", \"model\": "
+				    "\"openai@http://127.0.0.1:{port}/v1:m\", \"server\": {\"command\": "
+				    "\"vllm serve m --port {port}\", \"port\": 9000}},\n"
+				    " {\"name\": \"w\", \"model\": \"openai@http://127.0.0.1:7000/v1:m\", "
+				    "\"server\": {\"command\": \"serve --port 7000\", \"port\": 7000}}],"
+				    " \"suites\": [\"s1\", \"s2\"], \"slurm\": {\"shards\": 3}}"), 0);
+	assert_true(sw.models[1].per_task);
+	assert_false(sw.models[2].per_task);
+	assert_int_equal(sweep_plan(&sw), 0);
+	/* every task of the sweep a port of its own: s1.v gets 9003..9005, s2.v 9012..9014 */
+	assert_string_equal(sw.jobs[1].key, "s1.default.v");
+	assert_int_equal(sw.jobs[1].port, 9003);
+	assert_string_equal(sw.jobs[4].key, "s2.default.v");
+	assert_int_equal(sw.jobs[4].port, 9012);
+	sweep_release(&sw);
+	expect_error("{\"models\": [{\"name\": \"v\", \"model\": \"openai@http://h:{port}/v1:m\"}], "
+		     "\"suites\": [\"s\"]}", "models[0].model: \"{port}\" without a \"server\"");
+	expect_error("{\"models\": [{\"model\": \"openai@http://h:{port}/v1:m\", \"server\": "
+		     "{\"command\": \"x\", \"port\": 1}}], \"suites\": [\"s\"]}",
+		     "models[0].name: missing: a model with \"{port}\" needs a name");
+	expect_error("{\"models\": [{\"name\": \"v\", \"model\": \"openai@http://h:{port}/v1:m\", "
+		     "\"server\": {\"command\": \"x\", \"port\": 65534}}], \"suites\": [\"s\"], "
+		     "\"slurm\": {\"shards\": 3}}", "models[0].server.port: 65534 plus one port per task");
+}
+
 static void test_shell_quote(void **state)
 {
 	struct buf b = BUF_INIT;
@@ -306,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_scripts_golden),
+		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_shell_quote),
 		cmocka_unit_test(test_shard_state),
 	};
