@@ -370,6 +370,34 @@ static char *default_label(const char *model)
 	return label;
 }
 
+/* ADAPTER@URL:MODEL with one "{port}" in the URL: its parts, "{port}" kept. */
+static int split_port_spec(const char *spec, char **a, char **u, char **r)
+{
+	const char *hit = strstr(spec, "{port}"), *at = strchr(spec, '@');
+	char *sub;
+	size_t off;
+	int rc;
+
+	*a = *u = *r = NULL;
+	if (!hit || !at || at > hit || strstr(hit + 6, "{port}"))
+		return -1;
+	off = (size_t)(hit - at - 1);
+	sub = xasprintf("%.*s1%s", (int)(hit - spec), spec, hit + 6);
+	rc = model_spec_split(sub, a, u, r);
+	free(sub);
+	if (rc < 0 || !*u || strlen(*u) <= off || (*u)[off] != '1' || strncmp(*u, at + 1, off)) {
+		free(*a);
+		free(*u);
+		free(*r);
+		*a = *u = *r = NULL;
+		return -1;
+	}
+	sub = xasprintf("%.*s{port}%s", (int)off, *u, *u + off + 1);
+	free(*u);
+	*u = sub;
+	return 0;
+}
+
 static int parse_model(const struct ctx *c, const cJSON *v, size_t i, struct sweep_model *m)
 {
 	static const char *const keys[] = { "name", "model", "models_file", "server", "options",
@@ -443,6 +471,18 @@ static int parse_model(const struct ctx *c, const cJSON *v, size_t i, struct swe
 	if (!m->server && strstr(m->model, "{port}")) {
 		snprintf(field, sizeof(field), "%s.model", where);
 		return bad(c, field, "\"{port}\" without a \"server\" to give it");
+	}
+	if (strstr(m->model, "{port}")) {
+		char *a = NULL, *u = NULL, *r = NULL;
+		int ok = split_port_spec(m->model, &a, &u, &r) == 0;
+		free(a);
+		free(u);
+		free(r);
+		if (!ok) {
+			snprintf(field, sizeof(field), "%s.model", where);
+			return bad(c, field, "'%s': \"{port}\" goes in the URL of ADAPTER@URL:MODEL",
+				   m->model);
+		}
 	}
 	if (json_get(v, "options")) {
 		snprintf(field, sizeof(field), "%s.options", where);
@@ -950,6 +990,32 @@ static void options_args(const cJSON *o, int resume, struct argv_b *a)
 			add_arg(a, xstrdup(e->valuestring));
 }
 
+/* {"LABEL": {"adapter": A, "base_url": URL, "model": M}} with URL's {port} */
+static char *port_models_json(const struct sweep_model *m)
+{
+	char *a = NULL, *u = NULL, *r = NULL;
+	struct buf b = BUF_INIT;
+	struct jw w;
+
+	split_port_spec(m->model, &a, &u, &r);
+	jw_init(&w, &b, 0);
+	jw_obj(&w);
+	jw_key(&w, m->label);
+	jw_obj(&w);
+	jw_key(&w, "adapter");
+	jw_str(&w, a);
+	jw_key(&w, "base_url");
+	jw_str(&w, u);
+	jw_key(&w, "model");
+	jw_str(&w, r);
+	jw_end(&w);
+	jw_end(&w);
+	free(a);
+	free(u);
+	free(r);
+	return buf_detach(&b, NULL);
+}
+
 #define PICK(f) (m->res.f ? m->res.f : sw->res.f)
 
 int sweep_plan(struct sweep *sw)
@@ -1000,7 +1066,12 @@ int sweep_plan(struct sweep *sw)
 					merge_options(o, m->options);
 					add_arg(&a, xstrdup(su->suite));
 					add_arg(&a, xstrdup("--model"));
-					add_arg(&a, xstrdup(m->model));
+					if (m->per_task && strstr(m->model, "{port}")) {
+						jb->models_json = port_models_json(m);
+						add_arg(&a, xstrdup(m->label));
+						mf = NULL;   /* the task's own (the script adds it) */
+					} else
+						add_arg(&a, xstrdup(m->model));
 					if (mf) {
 						add_arg(&a, xstrdup("--models"));
 						add_arg(&a, xstrdup(mf));
@@ -1069,6 +1140,7 @@ void sweep_release(struct sweep *sw)
 	free(sw->variants);
 	for (i = 0; i < sw->njobs; i++) {
 		free(sw->jobs[i].key);
+		free(sw->jobs[i].models_json);
 		free_strs(sw->jobs[i].run_args, sw->jobs[i].nrun);
 		free_strs(sw->jobs[i].resume_args, sw->jobs[i].nresume);
 	}

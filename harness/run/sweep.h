@@ -18,7 +18,10 @@
  *
  * A model whose spec or server command holds "{port}" gets a port per task:
  * the server's "port" plus the task's place among all tasks of the sweep, so
- * tasks sharing a node never collide and a requeued task keeps its port.
+ * tasks sharing a node never collide and a requeued task keeps its port. Such
+ * a spec (ADAPTER@URL:MODEL, "{port}" in the URL) becomes a models-file entry
+ * named by the model's label, written by each task, so the shards' manifests
+ * name one model and merge.
  *
  * Ownership: struct sweep owns every string and array in it; the jobs'
  * resource pointers borrow from it. sweep_release() frees all.
@@ -73,6 +76,9 @@ struct sweep_job {
 	char *key;                  /* SUITE.PROTOCOL.MODEL[.OPTIONS] */
 	long shards;
 	long port;                  /* per_task: task I's port is port + I, distinct over the sweep */
+	char *models_json;          /* per_task with "{port}" in the spec: the models file each
+				     * task writes (its "{port}" replaced), naming the model by
+				     * its label so every shard runs the same model; or NULL */
 	struct sweep_res res;       /* resolved: strings borrowed */
 	char **run_args;            /* after "steval run": suite, --model..., options */
 	size_t nrun;

@@ -224,6 +224,11 @@ static void array_script(const struct sweep *sw, size_t j, struct buf *b)
 			 m->host, m->host, 2 * m->wait, m->host, m->wait);
 		buf_release(&cmd);
 	}
+	if (jb->models_json) {
+		buf_adds(b, "# the model by its name, at this task's port\nprintf '%s\\n' ");
+		q_port(b, jb->models_json, 1);
+		buf_adds(b, " >\"$ROOT/models.json\" || exit 2\n");
+	}
 	buf_adds(b, "RUN=$(find \"$ROOT\" -name manifest.json -print 2>/dev/null | head -n 1)\n"
 		    "if [ -n \"$RUN\" ]; then\n"
 		    "    RUN=${RUN%/manifest.json}\n"
@@ -238,6 +243,8 @@ static void array_script(const struct sweep *sw, size_t j, struct buf *b)
 		buf_addch(b, ' ');
 		q_port(b, jb->run_args[i], m->per_task);
 	}
+	if (jb->models_json)
+		buf_adds(b, " --models \"$ROOT/models.json\"");
 	buf_adds(b, " \\\n        --shard auto --out \"$ROOT\" --no-progress\nfi\n");
 }
 
