@@ -18,6 +18,7 @@ cleanup() {
     rm -rf "$TMP" ${SLD:+"$SLD"}
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
 
 if [ "$(id -u)" != 0 ]; then
     skip "a one-node Slurm" "needs root (slurmd runs the jobs, munged runs as munge)"

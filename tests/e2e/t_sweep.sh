@@ -164,4 +164,24 @@ expect_eq "--local again: the merged run has every item" "$n2" 18
 after=$(wc -l <"$REC")
 expect_eq "--local again: only the missing shard's items were asked" "$((after - before))" \
     "$(ls "$SH"/shard-2-of-3 >/dev/null && q "$(dirname "$(find "$SH/shard-2-of-3" -name manifest.json)")/samples.jsonl" 'len(D)')"
+
+# --- docs/cluster.md shows the scripts docs/examples/sweep.json makes, as they are
+mkdir -p "$TMP/lb"
+cp "$ROOT/docs/examples/sweep.json" "$TMP/lb/"
+out=$("$STEVAL" sweep "$TMP/lb/sweep.json" --slurm "$TMP/lb/slurm" 2>&1)
+expect_eq "docs/examples/sweep.json: --slurm writes the scripts" "$out" "$TMP/lb/slurm/submit.sh"
+for s in "A job array:02-vsi-bench.default.qwen2.5-vl-7b.array.sbatch" \
+         "A merge:02-vsi-bench.default.qwen2.5-vl-7b.merge.sbatch" \
+         "The leaderboard:leaderboard.sbatch" "submit.sh:submit.sh"; do
+    title=${s%%:*} file=${s#*:}
+    doc=$($PY - "$ROOT/docs/cluster.md" "$title" <<'EOP'
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"^### " + re.escape(sys.argv[2]) + r"\n.*?```bash\n(.*?)```", text, re.S | re.M)
+sys.stdout.write(m.group(1) if m else "(no such block)\n")
+EOP
+)
+    got=$(sed -e "s#$TMP/lb#/home/me/lb#g" -e "s#$STEVAL#/opt/steval/bin/steval#g" "$TMP/lb/slurm/$file")
+    expect_eq "docs/cluster.md shows $file as written" "$doc" "$got"
+done
 finish
