@@ -849,6 +849,8 @@ int sweep_check(struct sweep *sw)
 		const char *file = m->models_file ? m->models_file : sw->models_file;
 		int found = 0;
 		snprintf(field, sizeof(field), "models[%zu]", i);
+		if (strstr(m->model, "{port}"))
+			continue;   /* checked by sweep_parse: ADAPTER@URL:MODEL */
 		if (file && !file_exists(file))
 			return bad(&c, field, "models file '%s': no such file", file);
 		if (file && in_models_file(file, m->model, &found) < 0)

@@ -112,6 +112,17 @@ out=$("$STEVAL" sweep "$TMP/sweep.json" --status 2>&1); rc=$?
 expect_eq "sweep --status after the cluster ran it: exit 0" "$rc" 0
 expect_match "sweep --status: both jobs done" "$out" '2 jobs: 2 done, 0 running, 0 failed, 0 missing'
 
+# a requeued task finds its own run and resumes it: nothing is asked again
+SH1=$TMP/sw/runs/dispatch.default.a/shard-1-of-3
+before=$(wc -l <"$REC")
+scontrol requeue "${A1}_1" >/dev/null 2>&1
+expect_eq "scontrol requeue of task 1: it runs again and completes" "$(slurm_wait "${A1}_1" 60)" COMPLETED
+expect_match "the requeued task resumed its run" "$(cat "$TMP/sw/logs/dispatch.default.a.shard-1.out")" \
+    "steval sweep: resuming $SH1/dispatch/"
+expect_eq "the requeued task: still one run in its directory, finished" \
+    "$(find "$SH1" -name manifest.json | wc -l):$(cat "$SH1/exit")" "1:0"
+expect_eq "the requeued task asked the model nothing again" "$(wc -l <"$REC")" "$before"
+
 slurm_stop
 pids="$SL_MUNGE_PID$SL_CTLD_PID$SL_SLURMD_PID"
 expect_eq "the daemons are stopped" "$pids" ""

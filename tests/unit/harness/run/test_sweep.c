@@ -27,11 +27,13 @@ static char *parse_error(const char *text)
 
 	log_capture(&log);
 	rc = parse(&sw, text);
-	if (rc == 0)
-		rc = sweep_plan(&sw) < 0 ? -1 : 0;
+	if (rc == 0) {
+		/* a failed plan leaves the sweep to its owner */
+		rc = sweep_plan(&sw) < 0 ? -2 : 0;
+		sweep_release(&sw);
+	}
 	log_capture(NULL);
 	if (rc == 0) {
-		sweep_release(&sw);
 		buf_release(&log);
 		return xstrdup("(no error)");
 	}
