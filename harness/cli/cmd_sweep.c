@@ -11,6 +11,7 @@
 #include "lib/xalloc.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,6 +42,17 @@ static char *self_path(void)
 	return xstrdup(buf);
 }
 
+/* The script running now, in a process group of its own; a signal to
+ * steval (Ctrl-C, kill) is passed on to that whole group, as scancel would. */
+static volatile sig_atomic_t child_pid, got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+	if (child_pid > 0)
+		kill(-(pid_t)child_pid, sig);
+}
+
 /* Run `bash SCRIPT` with Slurm's array variables; output appended to log.
  * Returns the exit code (128 + signal when killed), -1 if it could not start. */
 static int run_script(const char *script, const char *log, long task, long count)
@@ -55,6 +67,10 @@ static int run_script(const char *script, const char *log, long task, long count
 	if (pid == 0) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
 		char v[32];
+		setpgid(0, 0);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		if (fd < 0) {
 			fprintf(stderr, "steval: error: cannot open '%s': %s\n", log, strerror(errno));
 			_exit(127);
@@ -82,9 +98,16 @@ static int run_script(const char *script, const char *log, long task, long count
 		fprintf(stderr, "steval: error: cannot run bash: %s\n", strerror(errno));
 		_exit(127);
 	}
+	setpgid(pid, pid);   /* also here: no signal may reach it before the child did */
+	child_pid = pid;
+	if (got_signal)
+		kill(-pid, got_signal);
 	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			child_pid = 0;
 			return error("waitpid: %s", strerror(errno));
+		}
+	child_pid = 0;
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
 	return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
@@ -119,6 +142,14 @@ static int sweep_local(const struct sweep *sw)
 	size_t j, failed = 0;
 	int rc = EXIT_USAGE;
 	long i;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	if (sweep_write_scripts(sw, dir) < 0 || mkdir_p(logs) < 0)
 		goto out;
@@ -128,14 +159,25 @@ static int sweep_local(const struct sweep *sw)
 		for (i = 0; i < jb->shards; i++) {
 			char *what = xasprintf("[%zu/%zu] %s: shard %ld of %ld", j + 1, sw->njobs, jb->key,
 					       i, jb->shards);
-			if (step(sw, dir, j, SWEEP_ARRAY, i, jb->shards, what) != 0)
-				ok = 0;
+			int src = step(sw, dir, j, SWEEP_ARRAY, i, jb->shards, what);
 			free(what);
+			if (got_signal || src == 130 || src == 143) {
+				/* interrupted (Ctrl-C reaches the task too): stop here */
+				warnf("sweep: interrupted; 'steval sweep %s --local' again resumes", sw->path);
+				rc = EXIT_INCOMPLETE;
+				goto out;
+			}
+			if (src != 0)
+				ok = 0;
 		}
 		if (ok) {
 			char *what = xasprintf("[%zu/%zu] %s: merge", j + 1, sw->njobs, jb->key);
 			ok = step(sw, dir, j, SWEEP_MERGE, -1, 0, what) == 0;
 			free(what);
+			if (got_signal) {
+				rc = EXIT_INCOMPLETE;
+				goto out;
+			}
 		} else
 			warnf("sweep: %s: not merged (a shard failed)", jb->key);
 		failed += !ok;
@@ -146,7 +188,7 @@ static int sweep_local(const struct sweep *sw)
 		rc = EXIT_INCOMPLETE;
 		goto out;
 	}
-	if (step(sw, dir, 0, SWEEP_LEADERBOARD, -1, 0, "leaderboard") != 0) {
+	if (got_signal || step(sw, dir, 0, SWEEP_LEADERBOARD, -1, 0, "leaderboard") != 0) {
 		rc = EXIT_INCOMPLETE;
 		goto out;
 	}

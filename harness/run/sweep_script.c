@@ -115,12 +115,13 @@ static void prologue(struct buf *b, const struct sweep *sw)
 {
 	size_t i;
 
-	buf_adds(b, "set -u\ncd ");
+	buf_adds(b, "cd ");
 	q(b, sw->dir);
 	buf_adds(b, " || exit 2\n");
+	/* before set -u: module and activate scripts often read unset variables */
 	for (i = 0; i < sw->nsetup; i++)
 		buf_addf(b, "%s\n", sw->setup[i]);
-	buf_adds(b, "STEVAL=");
+	buf_adds(b, "set -u\nSTEVAL=");
 	q(b, sw->steval);
 	buf_addch(b, '\n');
 }

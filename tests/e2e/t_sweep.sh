@@ -184,4 +184,26 @@ EOP
     got=$(sed -e "s#$TMP/lb#/home/me/lb#g" -e "s#$STEVAL#/opt/steval/bin/steval#g" "$TMP/lb/slurm/$file")
     expect_eq "docs/cluster.md shows $file as written" "$doc" "$got"
 done
+# --- a signal to --local reaches the task it runs (as scancel would): the run
+# is interrupted and saved, the sweep stops with exit 3
+fake_start --script "$(script hang '{"rules": [{"match": {"nth": [3, 4, 5, 6]}, "do": "hang"}]}')"
+cat >"$TMP/hang.json" <<EOS
+{"name": "h", "models": ["openai@http://127.0.0.1:$PORT/v1:slow"],
+ "suites": [{"suite": "$SPEC", "data": "data"}], "options": {"concurrency": 2}, "slurm": {"shards": 2}}
+EOS
+"$STEVAL" sweep "$TMP/hang.json" --local >/dev/null 2>"$TMP/hang.err" &
+SW=$!
+HR=$TMP/sweep-h/runs/dispatch.default.openai_slow/shard-0-of-2
+i=0
+while [ $i -lt 200 ] && [ "$(cat "$HR"/*/*/*/samples.jsonl 2>/dev/null | wc -l)" -lt 2 ]; do sleep 0.05; i=$((i + 1)); done
+kill -TERM "$SW"
+i=0
+while [ $i -lt 200 ] && kill -0 "$SW" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+wait "$SW"; rc=$?
+expect_eq "--local stopped by a signal: exit 3" "$rc" 3
+expect_eq "--local stopped by a signal: the shard's run saved as interrupted" \
+    "$(q "$(dirname "$(find "$HR" -name manifest.json)")/manifest.json" 'D["status"]')" interrupted
+expect_eq "--local stopped by a signal: its task is gone" \
+    "$(kill -0 "$(cut -d' ' -f3 "$HR/job")" 2>/dev/null && echo alive || echo gone)" gone
+expect_eq "--local stopped by a signal: shard 1 was not started" "$(ls "$TMP/sweep-h/runs/dispatch.default.openai_slow")" "shard-0-of-2"
 finish
