@@ -555,6 +555,7 @@ static int parse_suite(const struct ctx *c, const cJSON *v, size_t i, struct swe
 	}
 	if (!su->nprotocols) {
 		/* the sweep's protocols, or the suite's default (one NULL entry) */
+		su->inherited = nprotocols > 0;
 		su->nprotocols = nprotocols ? nprotocols : 1;
 		su->protocols = xcalloc(su->nprotocols + 1, sizeof(char *));
 		for (k = 0; k < nprotocols; k++)
@@ -835,7 +836,10 @@ int sweep_check(struct sweep *sw)
 			const struct protocol *p = suite_protocol(&s, su->protocols[k]);
 			if (!p) {
 				suite_release(&s);
-				snprintf(field, sizeof(field), "suites[%zu].protocols[%zu]", i, k);
+				if (su->inherited)
+					snprintf(field, sizeof(field), "protocols[%zu] (for suites[%zu])", k, i);
+				else
+					snprintf(field, sizeof(field), "suites[%zu].protocols[%zu]", i, k);
 				return bad(&c, field, "suite '%s' has no protocol '%s'", su->suite,
 					   su->protocols[k]);
 			}

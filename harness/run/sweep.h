@@ -62,6 +62,7 @@ struct sweep_suite {
 	char *data;                 /* absolute, or NULL */
 	char **protocols;           /* NULL entries: the suite's default, until sweep_check */
 	size_t nprotocols;
+	int inherited;              /* the protocols are the sweep's "protocols" */
 	cJSON *options;
 };
 

@@ -21,6 +21,9 @@ printf '{"models": ["openai:x"], "suites": [{"suite": "%s", "protocols": ["nope"
 out=$("$STEVAL" sweep "$TMP/bad2.json" --slurm "$TMP/x" 2>&1); rc=$?
 expect_eq "an unknown protocol: exit 2" "$rc" 2
 expect_match "an unknown protocol: named" "$out" "suites\[0\]\.protocols\[0\]: suite '.*dispatch.json' has no protocol 'nope'"
+printf '{"models": ["openai:x"], "suites": ["%s"], "protocols": ["default", "nope"]}\n' "$SPEC" >"$TMP/bad2b.json"
+out=$("$STEVAL" sweep "$TMP/bad2b.json" --slurm "$TMP/x" 2>&1)
+expect_match "an unknown protocol of the sweep's: named" "$out" "protocols\[1\] \(for suites\[0\]\): suite '.*dispatch.json' has no protocol 'nope'"
 printf '{"models": ["mymodel"], "suites": ["%s"]}\n' "$SPEC" >"$TMP/bad3.json"
 out=$("$STEVAL" sweep "$TMP/bad3.json" --slurm "$TMP/x" 2>&1)
 expect_match "a model that is neither a spec nor in a models file" "$out" "models\[0\]: 'mymodel' is not of the form ADAPTER:NAME"
