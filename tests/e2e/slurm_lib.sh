@@ -61,7 +61,7 @@ slurm_start() {
     _host=$(hostname -s)
     cat >"$D/slurm.conf" <<EOC
 ClusterName=steval
-SlurmctldHost=$_host
+SlurmctldHost=$_host(127.0.0.1)
 SlurmctldPort=$(sl_free_port)
 SlurmdPort=$(sl_free_port)
 SlurmUser=root
@@ -89,7 +89,7 @@ ReturnToService=2
 MinJobAge=600
 InactiveLimit=0
 KillWait=5
-NodeName=$_host CPUs=$(nproc) State=UNKNOWN
+NodeName=$_host NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
 PartitionName=debug Nodes=$_host Default=YES MaxTime=INFINITE State=UP
 EOC
     export SLURM_CONF="$D/slurm.conf"

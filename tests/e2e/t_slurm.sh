@@ -8,6 +8,9 @@
 . "$(dirname "$0")/lib.sh"
 DISPATCH_ITEMS=24
 . "$(dirname "$0")/dispatch_lib.sh"
+# items naming 5 videos in uneven clusters (and some none), so every shard has a part
+DATA=$TMP/vdata
+$PY "$ROOT/tests/e2e/dispatch_data.py" "$DATA" --items 24 --videos 5 >/dev/null
 . "$(dirname "$0")/slurm_lib.sh"
 
 FAKE2_PID="" SLD=""
@@ -92,6 +95,13 @@ if [ "$st" != COMPLETED ]; then
 fi
 expect_eq "every array task ran as its own shard" \
     "$(ls "$TMP/sw/runs/dispatch.default.a" "$TMP/sw/runs/dispatch.default.b" | grep -c '^shard-[0-2]-of-3$')" 6
+expect_eq "every shard did a part of the items, each once" "$(for m in a b; do
+    for i in 0 1 2; do
+        n=$(cat "$TMP"/sw/runs/dispatch.default.$m/shard-$i-of-3/*/*/*/samples.jsonl 2>/dev/null | wc -l)
+        [ "$n" -gt 0 ] && printf 'ok ' || printf 'empty '
+    done
+    cat "$TMP"/sw/runs/dispatch.default.$m/shard-*/*/*/*/samples.jsonl | wc -l
+done | tr '\n' ' ')" "ok ok ok 24 ok ok ok 24 "
 expect_match "the task recorded its Slurm job" "$(cat "$TMP/sw/runs/dispatch.default.a/shard-1-of-3/job")" "^[0-9]+ "
 expect_file "leaderboard.md" "$TMP/sw/leaderboard/dispatch.md"
 expect_file "leaderboard.csv" "$TMP/sw/leaderboard/dispatch.csv"
@@ -122,6 +132,23 @@ expect_match "the requeued task resumed its run" "$(cat "$TMP/sw/logs/dispatch.d
 expect_eq "the requeued task: still one run in its directory, finished" \
     "$(find "$SH1" -name manifest.json | wc -l):$(cat "$SH1/exit")" "1:0"
 expect_eq "the requeued task asked the model nothing again" "$(wc -l <"$REC")" "$before"
+
+# a failing array: its merge and the leaderboard are cancelled, not left pending
+DEAD=$(sl_free_port)
+cat >"$TMP/bad.json" <<EOS
+{"name": "bad", "out": "$TMP/bad", "models": ["openai@http://127.0.0.1:$DEAD/v1:nobody"],
+ "suites": [{"suite": "$SPEC", "data": "$DATA"}], "options": {"retries": 0}, "slurm": {"shards": 2}}
+EOS
+"$STEVAL" sweep "$TMP/bad.json" --slurm "$TMP/bad-slurm" >/dev/null 2>&1
+bash "$TMP/bad-slurm/submit.sh" >"$TMP/bad-submit.out" 2>/dev/null
+BLB=$(tail -n 1 "$TMP/bad-submit.out")
+BM=$(awk -F'\t' '$1 == "merge" {print $3}' "$TMP/bad/jobs.tsv")
+expect_eq "a failed array: its merge is cancelled" "$(slurm_wait "$BM" 60)" CANCELLED
+expect_eq "a failed array: the leaderboard is cancelled" "$(slurm_wait "$BLB" 30)" CANCELLED
+out=$("$STEVAL" sweep "$TMP/bad.json" --status 2>&1); rc=$?
+expect_eq "a failed array: --status exit 3" "$rc" 3
+expect_match "a failed array: --status names the shards' exit code" "$out" \
+    "failed +0/2 +dispatch.default.openai_nobody \(shard 0: exit 3, run incomplete; shard 1: exit 3, run incomplete\)"
 
 slurm_stop
 pids="$SL_MUNGE_PID$SL_CTLD_PID$SL_SLURMD_PID"

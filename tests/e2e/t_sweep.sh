@@ -7,6 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 DISPATCH_ITEMS=18
 . "$(dirname "$0")/dispatch_lib.sh"
+# items naming 5 videos in uneven clusters (and some none), so every shard has a part
+DATA=$TMP/vdata
+$PY "$ROOT/tests/e2e/dispatch_data.py" "$DATA" --items 18 --videos 5 >/dev/null
 
 fake_start
 PA=$PORT
@@ -48,7 +51,7 @@ cat >"$TMP/sweep.json" <<EOS
      "server": {"command": "exec $PY $ROOT/tests/servers/fake_llm.py --port {port} --answer B", "port": $PB, "wait": 20},
      "slurm": {"shards": 2}}
   ],
-  "suites": [{"suite": "$SPEC", "data": "data"}],
+  "suites": [{"suite": "$SPEC", "data": "vdata"}],
   "options": {"concurrency": 2},
   "slurm": {"shards": 3, "gres": "gpu:1", "time": "00:10:00"},
   "leaderboard": {"formats": ["md", "json"]}
@@ -117,6 +120,10 @@ import socket, sys
 for p in ($PB + 3, $PB + 4):
     s = socket.socket()
     sys.stdout.write('open ' if s.connect_ex(('127.0.0.1', p)) == 0 else 'closed ')")" "PORT $((PB + 3)) PORT $((PB + 4)) :closed closed "
+expect_eq "--local: every shard did a part of the items, each once" "$(for i in 0 1 2; do
+    n=$(cat "$TMP"/sweep-t/runs/dispatch.default.fake-a/shard-$i-of-3/*/*/*/samples.jsonl 2>/dev/null | wc -l)
+    [ "$n" -gt 0 ] && printf 'ok '
+done; cat "$TMP"/sweep-t/runs/dispatch.default.fake-a/shard-*/*/*/*/samples.jsonl | wc -l)" "ok ok ok 18"
 expect_file "--local: the leaderboard (md)" "$TMP/sweep-t/leaderboard/dispatch.md"
 expect_file "--local: the leaderboard (json)" "$TMP/sweep-t/leaderboard/dispatch.json"
 KEY='(D["overall"], D.get("categories"), D.get("splits"))'
@@ -192,7 +199,7 @@ done
 fake_start --script "$(script hang '{"rules": [{"match": {"nth": [3, 4, 5, 6]}, "do": "hang"}]}')"
 cat >"$TMP/hang.json" <<EOS
 {"name": "h", "models": ["openai@http://127.0.0.1:$PORT/v1:slow"],
- "suites": [{"suite": "$SPEC", "data": "data"}], "options": {"concurrency": 2}, "slurm": {"shards": 2}}
+ "suites": [{"suite": "$SPEC", "data": "vdata"}], "options": {"concurrency": 2}, "slurm": {"shards": 2}}
 EOS
 "$STEVAL" sweep "$TMP/hang.json" --local >/dev/null 2>"$TMP/hang.err" &
 SW=$!
