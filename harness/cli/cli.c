@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "report", cmd_report, "write a run's reports: md, csv, json, tex, html, plots" },
 	{ "compare", cmd_compare, "compare two runs item by item; exit 1 on a regression" },
 	{ "leaderboard", cmd_leaderboard, "one table for many runs of a suite" },
+	{ "sweep", cmd_sweep, "plan a sweep of models x suites; Slurm scripts, run here, status" },
 	{ "version", cmd_version, "print version and library versions" },
 };
 

@@ -19,5 +19,6 @@ int cmd_merge(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_leaderboard(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 #endif
