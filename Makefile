@@ -3,6 +3,7 @@
 #   make                 build ./steval
 #   make check           build and run every test (unit + end-to-end), ends "N passed, N failed"
 #   make SANITIZE=address,undefined check
+#   make check-slurm     only the real-Slurm test (a one-node cluster of its own; part of check)
 #   make deps            install the Debian packages the build and the tests need
 #   make demo            install, build, run the demo suite on the built-in baseline
 #   make bench           run the benchmarks in tests/bench (prints ratios)
@@ -115,6 +116,12 @@ deps:
 deps-build:
 	@sh tests/deps.sh build
 
+# The sweep scripts on a real one-node Slurm (tests/e2e/t_slurm.sh, which
+# `make check` runs with the other end-to-end tests).
+check-slurm: all
+	@sh tests/deps.sh slurm
+	@STEVAL=$(CURDIR)/$(BIN) STEVAL_BUILD=$(B) sh tests/run.sh tests/e2e/t_slurm.sh
+
 demo: deps-build
 	@$(MAKE) --no-print-directory all
 	@sh fixtures/demo/run-demo.sh $(CURDIR)/$(BIN)
@@ -138,5 +145,5 @@ clean:
 	rm -rf build $(PROG)
 
 FORCE:
-.PHONY: all units check test deps deps-build demo bench fuzz install clean FORCE
+.PHONY: all units check check-slurm test deps deps-build demo bench fuzz install clean FORCE
 -include $(OBJ:.o=.d) $(UNIT:=.d)

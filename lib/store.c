@@ -57,21 +57,30 @@ int store_create(struct store *st, const char *root, const char *suite, const ch
 	memset(st, 0, sizeof(*st));
 	st->fd = -1;
 	utc_dirname(stamp, wall_now());
-	base = xasprintf("%s/%s/%s/%s", root, suite, safe, stamp);
+	base = xasprintf("%s/%s/%s", root, suite, safe);
 	free(safe);
+	if (mkdir_p(base) < 0) {
+		free(base);
+		return -1;
+	}
+	/* mkdir(2) claims the name atomically: runs started in the same second
+	 * (the tasks of a job array on a shared file system) never share one */
 	for (i = 0; i < 1000; i++) {
-		char *d = i ? xasprintf("%s-%d", base, i) : xstrdup(base);
-		if (!dir_exists(d)) {
+		char *d = i ? xasprintf("%s/%s-%d", base, stamp, i) : xasprintf("%s/%s", base, stamp);
+		if (mkdir(d, 0777) == 0) {
 			st->dir = d;
 			break;
 		}
 		free(d);
+		if (errno != EEXIST) {
+			error("cannot create a run directory under '%s': %s", base, strerror(errno));
+			free(base);
+			return -1;
+		}
 	}
 	free(base);
 	if (!st->dir)
 		return error("cannot find a free run directory name under '%s'", root);
-	if (mkdir_p(st->dir) < 0)
-		return -1;
 	return open_samples(st, 1);
 }
 

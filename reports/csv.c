@@ -44,8 +44,9 @@ static void rows_of(struct buf *out, const struct report_run *run, const cJSON *
 		num(out, lo);
 		num(out, hi);
 		num(out, report_num(g, "se"));
-		buf_addf(out, ",%ld,%ld,%ld,%ld\r\n", tbl_count(g, "n"), tbl_count(g, "ok"),
-			 tbl_count(g, "unparsed"), tbl_count(g, "error"));
+		buf_addf(out, ",%ld,%ld,%ld,%ld,%d\r\n", tbl_count(g, "n"), tbl_count(g, "ok"),
+			 tbl_count(g, "unparsed"), tbl_count(g, "error"),
+			 cJSON_IsObject(json_get(run->results, "partial")));
 	}
 	free(rows);
 }
@@ -55,7 +56,7 @@ int report_csv(const struct report_run *run, struct buf *out)
 	const cJSON *v;
 
 	buf_adds(out, "suite,model,protocol,variant,kind,name,label,merged,score,exact,ci_lo,ci_hi,se,"
-		      "n,ok,unparsed,error\r\n");
+		      "n,ok,unparsed,error,partial\r\n");
 	rows_of(out, run, run->results, "");
 	cJSON_ArrayForEach(v, json_get(run->results, "variants")) {
 		/* a variant's object has overall/categories/splits, and the

@@ -511,8 +511,18 @@ int report_html(struct report_run *run, const struct report_html_opts *o, struct
 	buf_adds(out, "</strong>");
 	if (report_ci(ov, &lo, &hi))
 		buf_addf(out, " (%g%% CI %.2f – %.2f)", tbl_level(res) * 100, lo, hi);
-	buf_addf(out, " over %ld scored items; %ld unparsed, %ld errors.</p></header>\n",
+	buf_addf(out, " over %ld scored items; %ld unparsed, %ld errors.</p>",
 		 tbl_count(ov, "ok") + tbl_count(ov, "unparsed"), tbl_count(ov, "unparsed"), tbl_count(ov, "error"));
+	{
+		struct buf t = BUF_INIT;
+		if (report_partial(res, &t)) {
+			buf_adds(out, "<p class=\"partial\"><strong>Partial results:</strong> ");
+			esc(out, buf_cstr(&t));
+			buf_adds(out, ".</p>");
+		}
+		buf_release(&t);
+	}
+	buf_adds(out, "</header>\n");
 	summary(out, run);
 	facts(out, run);
 	buf_addf(out, "<section id=\"samples\"><h2>Samples (%zu)</h2>\n", run->nsamples);

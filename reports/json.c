@@ -39,6 +39,10 @@ int report_json(const struct report_run *run, struct buf *out)
 	jw_key(&w, "scoring");
 	jw_str(&w, json_get_str(res, "scoring"));
 	num(&w, "level", tbl_level(res) > 0 ? tbl_level(res) : NAN);
+	if (json_get(res, "partial")) {
+		jw_key(&w, "partial");
+		jw_value(&w, json_get(res, "partial"));
+	}
 	jw_key(&w, "columns");
 	jw_arr(&w);
 	cJSON_ArrayForEach(c, cols) {

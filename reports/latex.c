@@ -54,6 +54,15 @@ static void paper_row(struct buf *out, const struct report_run *run)
 	buf_adds(out, "}");
 	if (tbl_level(res) > 0)
 		buf_addf(out, "; below each score its %g\\%% bootstrap confidence interval", tbl_level(res) * 100);
+	{
+		struct buf t = BUF_INIT;
+		if (report_partial(res, &t)) {
+			buf_adds(out, "; \\textbf{partial results: ");
+			report_esc_latex(out, buf_cstr(&t));
+			buf_adds(out, "}");
+		}
+		buf_release(&t);
+	}
 	buf_adds(out, ".}\n\\end{table}\n");
 	cJSON_Delete(cols);
 }
@@ -107,6 +116,15 @@ int report_latex(const struct report_run *run, struct buf *out)
 	buf_adds(out, " / ");
 	report_esc_latex(out, report_model(run));
 	buf_adds(out, "\n% needs \\usepackage{booktabs} and \\usepackage[T1]{fontenc}\n");
+	{
+		struct buf t = BUF_INIT;
+		if (report_partial(run->results, &t)) {
+			buf_adds(out, "% partial results: ");
+			report_esc_latex(out, buf_cstr(&t));
+			buf_addch(out, '\n');
+		}
+		buf_release(&t);
+	}
 	paper_row(out, run);
 	detail(out, run);
 	return 0;

@@ -45,10 +45,21 @@ struct lrow {
 	int ref;                  /* note number of a reference row (order of appearance), 0 for runs */
 	int refidx;               /* its index in the spec's "reference" array */
 	long n;                   /* scored items (runs) */
+	int partial;              /* a partial merge (results.json "partial") */
 	struct cell *cells;
 };
 
 static size_t sort_col;   /* the overall column */
+
+static int any_partial(const struct lrow *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (rows[i].partial)
+			return 1;
+	return 0;
+}
 
 static int cmp_rows(const void *a, const void *b)
 {
@@ -146,7 +157,7 @@ static void md(struct buf *out, const struct lrow *rows, size_t n, const cJSON *
 		report_md_cell(out, r->protocol ? r->protocol : "");
 		buf_adds(out, " | ");
 		if (!r->ref)
-			buf_addf(out, "%ld", r->n);
+			buf_addf(out, "%ld%s", r->n, r->partial ? " (partial)" : "");
 		buf_adds(out, " |");
 		for (k = 0; k < ncol; k++) {
 			buf_adds(out, " ");
@@ -165,6 +176,8 @@ static void md(struct buf *out, const struct lrow *rows, size_t n, const cJSON *
 		buf_adds(out, "\n");
 	}
 	buf_adds(out, "\nBest per column in bold. n: items scored by the run.");
+	if (any_partial(rows, n))
+		buf_adds(out, " (partial): a merge of a run with shards missing (steval merge --partial).");
 	if (o->ci)
 		buf_adds(out, " Small numbers: the run's bootstrap confidence interval.");
 	buf_adds(out, "\n");
@@ -212,7 +225,8 @@ static void csv(struct buf *out, const struct lrow *rows, size_t n, const cJSON 
 		buf_addch(out, ',');
 		report_esc_csv(out, r->protocol ? r->protocol : "");
 		buf_addch(out, ',');
-		report_esc_csv(out, ref && json_get_str(ref, "source") ? json_get_str(ref, "source") : "");
+		report_esc_csv(out, ref && json_get_str(ref, "source") ? json_get_str(ref, "source") :
+			       r->partial ? "partial (steval merge --partial)" : "");
 		buf_addch(out, ',');
 		if (!r->ref)
 			buf_addf(out, "%ld", r->n);
@@ -256,6 +270,8 @@ static void latex(struct buf *out, const struct lrow *rows, size_t n, const cJSO
 	for (i = 0; i < n; i++) {
 		const struct lrow *r = &rows[i];
 		report_esc_latex(out, r->model);
+		if (r->partial)
+			buf_adds(out, "$^\\dagger$");
 		if (r->ref) {
 			buf_addf(out, "\\textsuperscript{%d}", r->ref);
 			nref++;
@@ -284,6 +300,8 @@ static void latex(struct buf *out, const struct lrow *rows, size_t n, const cJSO
 	buf_adds(out, "\\bottomrule\n\\end{tabular}\n\\caption{");
 	report_esc_latex(out, title);
 	buf_adds(out, ". Best per column in bold.");
+	if (any_partial(rows, n))
+		buf_adds(out, " $^\\dagger$: partial results (a merge with shards missing).");
 	if (nref) {
 		buf_adds(out, " Published numbers:");
 		for (i = 0; i < n; i++) {
@@ -343,7 +361,7 @@ static void html(struct buf *out, const struct lrow *rows, size_t n, const cJSON
 			report_esc_html(out, r->protocol, strlen(r->protocol));
 		buf_adds(out, "</td><td>");
 		if (!r->ref)
-			buf_addf(out, "%ld", r->n);
+			buf_addf(out, "%ld%s", r->n, r->partial ? " (partial)" : "");
 		buf_adds(out, "</td>");
 		for (k = 0; k < ncol; k++) {
 			const struct cell *cl = &r->cells[k];
@@ -362,7 +380,10 @@ static void html(struct buf *out, const struct lrow *rows, size_t n, const cJSON
 		}
 		buf_adds(out, "</tr>\n");
 	}
-	buf_adds(out, "</table>\n<p>Best per column in bold. n: items scored by the run.</p>\n");
+	buf_adds(out, "</table>\n<p>Best per column in bold. n: items scored by the run.");
+	if (any_partial(rows, n))
+		buf_adds(out, " (partial): a merge of a run with shards missing (steval merge --partial).");
+	buf_adds(out, "</p>\n");
 	if (nref) {
 		buf_adds(out, "<p>Published numbers (computed elsewhere, possibly on other item sets):</p><ol>\n");
 		for (i = 0; i < n; i++) {
@@ -412,6 +433,10 @@ static void jsonout(struct buf *out, const struct lrow *rows, size_t n, const cJ
 			jw_str(&w, r->dir);
 			jw_key(&w, "n");
 			jw_int(&w, r->n);
+			if (r->partial) {
+				jw_key(&w, "partial");
+				jw_bool(&w, 1);
+			}
 		}
 		jw_key(&w, "values");
 		jw_arr(&w);
@@ -477,6 +502,7 @@ int report_leaderboard(struct report_run *const *runs, size_t nruns, const struc
 		r->n = tbl_count(ov, "ok") + tbl_count(ov, "unparsed");
 		if (json_get(runs[i]->results, "repeats"))   /* answers are items x repeats */
 			r->n = tbl_count(json_get(runs[i]->results, "items"), "scored");
+		r->partial = cJSON_IsObject(json_get(runs[i]->results, "partial"));
 		r->cells = xcalloc(ncol + 1, sizeof(*r->cells));
 		k = 0;
 		cJSON_ArrayForEach(c, cols) {

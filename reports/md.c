@@ -279,7 +279,17 @@ int report_md(const struct report_run *run, struct buf *out)
 	if (items && tbl_count(items, "missing") > 0)
 		buf_addf(out, "; %ld of %ld suite items have no sample (partial run)",
 			 tbl_count(items, "missing"), tbl_count(items, "suite"));
-	buf_adds(out, ".\n\n- suite ");
+	buf_adds(out, ".\n\n");
+	{
+		struct buf t = BUF_INIT;
+		if (report_partial(r, &t)) {
+			buf_adds(out, "**Partial results:** ");
+			report_md_cell(out, buf_cstr(&t));
+			buf_adds(out, ".\n\n");
+		}
+		buf_release(&t);
+	}
+	buf_adds(out, "- suite ");
 	code_span(out, report_suite(run));
 	buf_adds(out, ", protocol ");
 	code_span(out, report_protocol(run));

@@ -54,6 +54,11 @@ const cJSON *report_group(const cJSON *results, const char *kind, const char *na
 cJSON *report_columns(const cJSON *results);
 /* Number of frames the run sent per item (manifest frame plan "count"), or -1. */
 long report_frame_count(const struct report_run *r);
+/* Partial results (steval merge --partial): appends one sentence saying
+ * what is missing ("shard 1 of 3 missing; 40 of 120 items have no
+ * sample (steval merge --partial)") and returns 1; returns 0 (nothing appended) when
+ * results.json has no "partial". */
+int report_partial(const cJSON *results, struct buf *out);
 /* A group's number, or NAN when absent or null. */
 double report_num(const cJSON *g, const char *key);
 /* A group's interval; 0 when it has none. */

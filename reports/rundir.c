@@ -266,3 +266,27 @@ int report_ci(const cJSON *g, double *lo, double *hi)
 	*hi = ci->child->next->valuedouble;
 	return 1;
 }
+
+int report_partial(const cJSON *results, struct buf *out)
+{
+	const cJSON *p = json_get(results, "partial"), *ms = json_get(p, "missing_shards"), *v;
+	const cJSON *mi = json_get(p, "missing_items"), *it = json_get(p, "items"), *sh = json_get(p, "shards");
+	int n = cJSON_GetArraySize(ms), k = 0;
+
+	if (!cJSON_IsObject(p))
+		return 0;
+	if (n > 0) {
+		buf_addf(out, "shard%s ", n == 1 ? "" : "s");
+		cJSON_ArrayForEach(v, ms)
+			if (cJSON_IsNumber(v))
+				buf_addf(out, "%s%.0f", k++ ? ", " : "", v->valuedouble);
+		if (cJSON_IsNumber(sh))
+			buf_addf(out, " of %.0f", sh->valuedouble);
+		buf_addf(out, " missing");
+	}
+	if (cJSON_IsNumber(mi) && cJSON_IsNumber(it))
+		buf_addf(out, "%s%.0f of %.0f items have no sample", n > 0 ? "; " : "", mi->valuedouble,
+			 it->valuedouble);
+	buf_adds(out, " (steval merge --partial)");
+	return 1;
+}

@@ -226,6 +226,10 @@ void results_to_json(const struct results *r, struct buf *out)
 		jw_str(&w, r->nreps > 1 ? "video, else item" : "video");
 		jw_end(&w);
 	}
+	if (r->partial) {
+		jw_key(&w, "partial");
+		jw_value(&w, r->partial);
+	}
 	jw_end(&w);
 	buf_addch(out, '\n');
 }

@@ -11,6 +11,7 @@
  *    "category_order": [names in the paper's order],
  *    "columns": [{"kind": "overall"|"category"|"split", "name", "label"}],
  *    "bootstrap": {"method", "resamples", "seed", "level", "clusters", "cluster_by"},
+ *    "partial": {"shards", "missing_shards", "items", "missing_items"}   (steval merge --partial),
  *    "repeats": {"n", "answers", "overall": {"scores": [per repeat], "mean", "sd", "min",
  *                "max"}, "categories": {NAME: {...}}, "splits": {NAME: {...}}}}
  *
@@ -32,6 +33,7 @@
 
 #include "lib/common.h"
 #include "scorers/aggregate.h"
+#include "lib/json.h"
 
 struct buf;
 struct suite;
@@ -55,6 +57,7 @@ struct results {
 	size_t nreps;
 	const struct stats_opts *boot;   /* NULL: no intervals */
 	size_t clusters;                 /* bootstrap clusters (videos) */
+	const cJSON *partial;            /* a partial merge of shards (written as is), or NULL */
 };
 
 void results_to_json(const struct results *r, struct buf *out);

@@ -2,6 +2,7 @@
 # Install the Debian packages steval needs, non-interactively and idempotently.
 #   sh tests/deps.sh build   what `make` and `make demo` need
 #   sh tests/deps.sh all     that plus what `make check`, `make bench` and `make fuzz` need
+#   sh tests/deps.sh slurm   Slurm and munge only (make check-slurm)
 # When every package is already installed this does nothing and prints nothing.
 set -eu
 
@@ -19,6 +20,9 @@ gnuplot-nox ffmpeg python3"
 # runtime for `make fuzz`, nghttpd (nghttp2-server) for the HTTP/2
 # connection-sharing test; DuckDB itself comes from the npm registry (below).
 TEST="libcmocka-dev chromium python3-av python3-numpy python3-opencv clang libclang-rt-14-dev nghttp2-server"
+# A one-node Slurm for tests/e2e/t_slurm.sh (the sweep scripts, submitted for
+# real); the test starts its own munged, slurmctld and slurmd.
+SLURM="slurm-wlm munge"
 # Node.js may come from elsewhere (e.g. a vendor build that bundles npm and
 # conflicts with Debian's npm package): only install Debian's when the
 # commands are missing.
@@ -26,8 +30,9 @@ NODE="nodejs npm"
 
 case "${1:-all}" in
 build) want="$BUILD" ;;
-all)   want="$BUILD $TEST" ;;
-*)     echo "usage: deps.sh build|all" >&2; exit 2 ;;
+all)   want="$BUILD $TEST $SLURM" ;;
+slurm) want="$SLURM" ;;
+*)     echo "usage: deps.sh build|all|slurm" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -24,9 +24,11 @@ static const struct command commands[] = {
 	{ "cat", cmd_cat, "print a Parquet file's rows as JSON Lines, or its schema" },
 	{ "frames", cmd_frames, "extract the frames a frame plan selects from a video" },
 	{ "cache", cmd_cache, "show or clear the frame cache" },
+	{ "merge", cmd_merge, "merge the shards of a run (run --shard) into one run directory" },
 	{ "report", cmd_report, "write a run's reports: md, csv, json, tex, html, plots" },
 	{ "compare", cmd_compare, "compare two runs item by item; exit 1 on a regression" },
 	{ "leaderboard", cmd_leaderboard, "one table for many runs of a suite" },
+	{ "sweep", cmd_sweep, "plan a sweep of models x suites; Slurm scripts, run here, status" },
 	{ "version", cmd_version, "print version and library versions" },
 };
 

@@ -94,6 +94,10 @@ int cmd_run(int argc, char **argv)
 		{ "data", 'd', OPT_STR, &o.data, "DIR", "the suite's data directory (default: $STEVAL_DATA)" },
 		{ "protocol", 'p', OPT_STR, &o.protocol, "NAME", "protocol (default: the suite's default)" },
 		{ "limit", 'n', OPT_INT, &limit, "N", "only the first N items (0: all)" },
+		{ "shard", 0, OPT_STR, &o.shard, "I/N|auto",
+		  "do only shard I of N (0-based) of the items (after --limit); items sharing a "
+		  "video stay together; auto: from $SLURM_ARRAY_TASK_ID and "
+		  "$SLURM_ARRAY_TASK_COUNT (or _MIN/_MAX); put shards together with 'steval merge'" },
 		{ "out", 'o', OPT_STR, &o.out_root, "DIR", "root of run directories (default: runs)" },
 		{ "resume", 0, OPT_STR, &o.resume_dir, "RUN_DIR",
 		  "continue a run: do only what is missing or errored (SUITE and --model may "

@@ -15,8 +15,10 @@ int cmd_frames(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_leaderboard(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 #endif

@@ -171,6 +171,7 @@ int run_write_manifest(struct run_state *r, const char *status)
 	jw_int(&w, r->limit);
 	jw_key(&w, "blind");
 	jw_bool(&w, r->blind);
+	run_shard_manifest(r, &w);
 	if (r->placeholders) {
 		jw_key(&w, "video_facts_placeholders");
 		jw_int(&w, (long long)r->placeholders);

@@ -791,6 +791,15 @@ int run_execute(const struct run_opts *o)
 		goto out;
 	}
 	r.done = xcalloc((r.s.nitems ? r.s.nitems : 1) * (size_t)r.repeats, 1);
+	n = r.s.nitems;
+	r.limit = o->limit;
+	if (r.limit < 0)
+		r.limit = r.resume_manifest && cJSON_IsNumber(json_get(r.resume_manifest, "limit")) ?
+			  (long)json_get(r.resume_manifest, "limit")->valuedouble : 0;
+	if (r.limit > 0 && (size_t)r.limit < n)
+		n = (size_t)r.limit;
+	if (run_shard_setup(&r, n) < 0)
+		goto out;
 	if (o->resume_dir) {
 		char *sp;
 		if (run_check_manifest(&r) < 0)
@@ -809,19 +818,12 @@ int run_execute(const struct run_opts *o)
 	}
 	if (start_pool(&r) < 0)
 		goto out;
-	n = r.s.nitems;
-	r.limit = o->limit;
-	if (r.limit < 0)
-		r.limit = r.resume_manifest && cJSON_IsNumber(json_get(r.resume_manifest, "limit")) ?
-			  (long)json_get(r.resume_manifest, "limit")->valuedouble : 0;
-	if (r.limit > 0 && (size_t)r.limit < n)
-		n = (size_t)r.limit;
 	r.todo_idx = xcalloc((n ? n : 1) * (size_t)r.repeats, sizeof(*r.todo_idx));
 	/* the whole set once, then again for each repeat, as OmniSpatial's
 	 * api_eval.py orders its work */
 	for (k = 0; k < (size_t)r.repeats; k++)
 		for (i = 0; i < n; i++)
-			if (!r.done[i * (size_t)r.repeats + k])
+			if (!r.done[i * (size_t)r.repeats + k] && run_shard_has(&r, i))
 				r.todo_idx[r.ntodo++] = i * (size_t)r.repeats + k;
 	r.todo = r.ntodo;
 
@@ -920,6 +922,7 @@ out:
 	cJSON_Delete(r.resume_manifest);
 	free(r.done);
 	free(r.todo_idx);
+	free(r.shard_of);
 	free(r.stop_reason);
 	model_close(r.m);
 	media_cache_release(&r.mc);

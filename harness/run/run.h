@@ -37,6 +37,7 @@ struct run_opts {
 	const char *out_root;      /* default "runs" */
 	const char *resume_dir;    /* continue this run */
 	long limit;                /* 0: all items; -1: unset (resume: the run's) */
+	const char *shard;         /* "I/N" or "auto" (NULL: all; resume: the run's) */
 	long seed;
 	int seed_set;
 	long repeats;              /* times each item is asked; 0: the protocol's "repeats"

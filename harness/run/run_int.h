@@ -27,6 +27,7 @@
 #include "adapters/http/ratelimit.h"
 #include "lib/rng.h"
 #include "harness/run/sample.h"
+#include "harness/run/shard.h"
 #include "lib/store.h"
 #include "harness/run/summary.h"
 #include "lib/util.h"
@@ -131,6 +132,11 @@ struct run_state {
 	size_t frames_pending;
 	size_t fsets, fdecoded, fdisk, fmemory;   /* frame sets by where they came from */
 	double fseconds;          /* summed pool time */
+	size_t list_n;            /* the item list: s.items[0..list_n) (after --limit) */
+	char list_sha[65];        /* its fingerprint (shard.h) */
+	struct shard shard;       /* count 0: not sharded */
+	long *shard_of;           /* per list item: its shard (sharded runs) */
+	size_t shard_items;       /* items of this shard */
 };
 
 /* manifest.c */
@@ -138,6 +144,11 @@ int run_write_manifest(struct run_state *r, const char *status);
 int run_check_manifest(struct run_state *r);
 int run_resolve_from_manifest(struct run_state *r, const char **suite, const char **model,
 				 const char **protocol, const char **data);
+
+/* run_shard.c: --shard (the partition itself is shard.c) */
+int run_shard_setup(struct run_state *r, size_t n);
+int run_shard_has(const struct run_state *r, size_t i);
+void run_shard_manifest(const struct run_state *r, struct jw *w);
 
 /* progress.c */
 void run_progress(struct run_state *r, int force);

@@ -191,7 +191,8 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	char *path = path_join(dir, "samples.jsonl");
 	long *last = NULL;      /* per (item, repeat): index into c.rows, or -1 */
 	size_t i, k, n = 0, torn, nitems = 0, R;
-	cJSON *tree = NULL;
+	cJSON *tree = NULL, *manifest = NULL;
+	char *mpath = NULL;
 	int rc = -1;
 
 	memset(&c, 0, sizeof(c));
@@ -242,6 +243,11 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	res.scoring = scoring;
 	res.nsamples = nitems;
 	res.nanswers = n;
+	/* a partial merge (steval merge --partial) stays marked partial */
+	mpath = path_join(dir, "manifest.json");
+	if (file_exists(mpath) && (manifest = json_parse_file(mpath, (size_t)64 << 20)) &&
+	    cJSON_IsObject(json_get(manifest, "partial")))
+		res.partial = json_get(manifest, "partial");
 	if (agg_compute(s, v[0], n, &res.main) < 0)
 		goto out;
 	if (R > 1) {
@@ -294,6 +300,8 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	rc = 0;
 out:
 	cJSON_Delete(tree);
+	cJSON_Delete(manifest);
+	free(mpath);
 	report_run_release(&rr);
 	results_release(&res);
 	for (k = 0; k <= RESULTS_MAX_VARIANTS; k++)
