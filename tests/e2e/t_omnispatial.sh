@@ -214,6 +214,16 @@ expect_eq "baseline: 5-repeat scores, mean and sd as Python's statistics compute
 True"
 BASE_RUN=$RUN
 
+# shards of a run with repeats merge into one: every (item, repeat) kept
+for i in 0 1; do
+    orun "$OD/folder" --model baseline:random --repeats 2 --shard $i/2
+    eval "SH$i=\$RUN"
+done
+"$STEVAL" merge --out "$TMP/merged" "$SH0" "$SH1" >/dev/null 2>"$TMP/err"
+expect_eq "shards with repeats: merged" "$?" 0
+expect_eq "shards with repeats: 22 answers, 11 items, 2 repeats" \
+    "$(q "$TMP/merged/results.json" '[D["overall"]["n"], D["items"]["scored"], D["repeats"]["n"]]')" '[22, 11, 2]'
+
 # --- the 4D-RGPT table ------------------------------------------------------------
 out=$("$STEVAL" leaderboard --reference 4d-rgpt "$BASE_RUN" "$ZIPRUN" 2>&1)
 expect_match "4d-rgpt: the paper's columns in its order" "$out" '^\| Model \| STI \| V4D \| MMSI \| OS \| SAT \| VSTI \| R4D \|$'
