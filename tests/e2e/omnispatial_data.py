@@ -5,6 +5,7 @@ SRC is fixtures/omnispatial (dataset/data.json, synthetic records). Writes
   OUT/folder/dataset/data.json + dataset/<task_type>/<n>.png   (the unpacked zip)
   OUT/zip/OmniSpatial-test.zip                                 (the published archive:
                                                                 dataset/... inside, deflated)
+  OUT/zip2/OmniSpatial-test.zip                                (the same under OmniSpatial-test/)
   OUT/flat/data.json + <task_type>/<n>.png                     (--data pointing at dataset/)
   OUT/broken/{truncated,crc,nodata,badpng}/OmniSpatial-test.zip
 and prints one line per image: "<entry> <sha256>". Images are small PNGs
@@ -62,6 +63,12 @@ def main():
         z.writestr("dataset/data.json", data)
         for rel, b in sorted(images.items()):
             z.writestr("dataset/" + rel, b)
+    # the same one folder deeper (an archive made from the folder above dataset/)
+    os.makedirs(os.path.join(out, "zip2"), exist_ok=True)
+    with zipfile.ZipFile(os.path.join(out, "zip2", "OmniSpatial-test.zip"), "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("OmniSpatial-test/dataset/data.json", data)
+        for rel, b in sorted(images.items()):
+            z.writestr("OmniSpatial-test/dataset/" + rel, b)
     broken = os.path.join(out, "broken")
     for name in ("truncated", "crc", "nodata", "badpng"):
         os.makedirs(os.path.join(broken, name), exist_ok=True)

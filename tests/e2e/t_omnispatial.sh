@@ -53,6 +53,8 @@ expect_match "zip: the archive is the hashed source" "$out" "OmniSpatial-test.zi
 expect_match "show: published numbers keep their source" "$out" \
     "4D-RGPT-8B: overall 40.4
       source: 4D-RGPT Table 2, OS column"
+out=$("$STEVAL" show omnispatial --data "$OD/zip2" 2>&1)
+expect_match "zip one folder deeper: OmniSpatial-test/dataset/data.json" "$out" "data: .*/zip2, 11 items"
 out=$("$STEVAL" show omnispatial --data "$OD/flat" 2>&1)
 expect_match "flat: data.json beside the task folders" "$out" "data: .*/flat, 11 items"
 out=$("$STEVAL" show omnispatial --data "$OD/zip" --item Complex_Logic/3_2 2>&1)
@@ -70,7 +72,7 @@ expect_match "damaged entry: the error names the file and the entry" "$out" \
     "broken/crc/OmniSpatial-test.zip': entry 'dataset/data.json' is damaged"
 out=$("$STEVAL" show omnispatial --data "$OD/broken/nodata" 2>&1)
 expect_match "no data.json: the error lists the entries looked for" "$out" \
-    "none of the entries \\[dataset/data.json, data.json, \\*/data.json\\] is in the zip archive"
+    "none of the entries \\[dataset/data.json, data.json, \\*/data.json, \\*/\\*/data.json\\] is in the zip archive"
 
 # --- a run from the zip: requests, scoring, repeats ----------------------------------
 SCRIPT=$(script omni '{"rules": [
@@ -178,6 +180,11 @@ expect_eq "blind run: no image in any request" "$(R 'sum(len(r["shas"]) for r in
 orun "$OD/zip" --model "openai@$BASE/v1:m" --protocol blind --repeats 1 --limit 1
 expect_eq "blind protocol: its own system prompt, text only" \
     "$(R '[D[0]["body"]["messages"][0]["content"].startswith("\nYou are a spatial-reasoning assistant.\n\nTask\n-----\nYou will receive  \n1. **Question**"), len(D[0]["shas"])]')" '[true, 0]'
+
+# images one folder deeper in the archive: found under the records' folder
+: >"$REC"
+orun "$OD/zip2" --model "openai@$BASE/v1:m" --repeats 1 --limit 2
+expect_eq "zip one folder deeper: images sent" "$(R 'sorted(len(r["shas"]) for r in D)')" '[1, 1]'
 
 # a damaged image entry: that item fails, the error names it, the rest run
 : >"$REC"
