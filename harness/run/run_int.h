@@ -75,6 +75,7 @@ struct job {
 	char *video;              /* the video's path (frames) */
 	struct frameset *fs;      /* its frames (a reference), or NULL */
 	char *frames_json;        /* what the sample records of them */
+	char *images_json;        /* the item's images sent: [{sha256, bytes, mime, source}] */
 };
 
 struct run_state {
