@@ -52,48 +52,46 @@ static struct xpat mm_pats[] = {
 static struct xpatset mm_set = XPATSET(mm_pats, "mmsi-word-boundary");
 static void mm_init(void) { xpat_compile(&mm_set); }
 
-/* pred = re.search(P, pred).group(1) when P matches. Returns 1 narrowed,
- * 0 not, -1 error. */
-static int narrow(int k, struct buf *pred)
+/* pred = re.search(P, pred).group(1) when P matches: the window *p, *n of
+ * the original text narrows (no copy). Returns 1 narrowed, 0 not, -1 error. */
+static int narrow(int k, const char **p, size_t *n)
 {
 	struct rx_match m;
-	int rc = rx_search(mm_pats[k].rx, buf_cstr(pred), pred->len, 0, &m);
+	int rc = rx_search(mm_pats[k].rx, *p, *n, 0, &m);
 
 	if (rc <= 0)
 		return rc;
-	memmove(pred->data, pred->data + m.gstart[1], m.gend[1] - m.gstart[1]);
-	buf_truncate(pred, m.gend[1] - m.gstart[1]);
+	*p += m.gstart[1];
+	*n = m.gend[1] - m.gstart[1];
 	return 1;
 }
 
 /* braces: the {x} step; lmms: A-F, IGNORECASE, upper-cased */
 static int mmsi(const char *s, size_t len, struct extraction *out, int braces, int lmms)
 {
-	struct buf pred = BUF_INIT;
+	const char *pred = s;
+	size_t n = len;
 	struct rx_match m;
 	int rule = 0, rc, k;
 
 	if (xpat_ready(&mm_set, mm_init) < 0)
 		return -1;
 	put(out, "", 0, 0, -1);
-	buf_add(&pred, s, len);
 	for (k = MM_DOUBLE; k <= MM_BRACE; k++) {
 		if (k == MM_BRACE && !braces)
 			continue;
-		if ((rc = narrow(k, &pred)) < 0)
-			goto out;
+		if ((rc = narrow(k, &pred, &n)) < 0)
+			return -1;
 		if (rc)
 			rule = k + 1;
 	}
-	rc = rx_search(mm_pats[lmms ? MM_AF : MM_AD].rx, buf_cstr(&pred), pred.len, 0, &m);
+	rc = rx_search(mm_pats[lmms ? MM_AF : MM_AD].rx, pred, n, 0, &m);
 	if (rc > 0) {
-		char c = pred.data[m.start];
+		char c = pred[m.start];
 		if (lmms && c >= 'a' && c <= 'z')
 			c = (char)(c - 32);
 		put(out, &c, 1, 1, rule);
 	}
-out:
-	buf_release(&pred);
 	return rc < 0 ? -1 : 0;
 }
 
