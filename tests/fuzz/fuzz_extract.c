@@ -1,7 +1,7 @@
 /*
  * fuzz_extract.c: libFuzzer target for the answer extractors and metrics.
  *
- * fuzz-sources: scorers/extract.c scorers/robust.c scorers/metric.c lib/buf.c lib/pystr.c lib/pycase.c lib/rx.c lib/xalloc.c lib/log.c
+ * fuzz-sources: scorers/extract.c scorers/extract_spatial.c scorers/robust.c scorers/metric.c lib/buf.c lib/pystr.c lib/pycase.c lib/rx.c lib/xalloc.c lib/log.c
  *
  * Input: byte 0 picks the number of options (0-6), byte 1 their texts (none,
  * direction words, STI values, counts, or '|'-separated pieces of the input),
