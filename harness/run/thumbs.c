@@ -27,8 +27,11 @@ struct thumbs {
 	size_t nq, aq, head;
 	char **seen;              /* sha256s queued, open addressing */
 	size_t seen_cap, nseen;
+	size_t failed;            /* thumbnails that could not be made (the worker's) */
 	int done;
 };
+
+#define WARN_FIRST 3              /* failures told one by one; the rest counted */
 
 static size_t slot(const char *sha, size_t cap)
 {
@@ -66,7 +69,7 @@ static int first_time(struct thumbs *t, const char *sha)
 	return 1;
 }
 
-static void make_one(const char *dir, struct tjob *j)
+static void make_one(struct thumbs *t, const char *dir, struct tjob *j)
 {
 	struct buf p = BUF_INIT, jpg = BUF_INIT, err = BUF_INIT, raw = BUF_INIT;
 	struct frame_image img;
@@ -88,10 +91,13 @@ static void make_one(const char *dir, struct tjob *j)
 	img.mime = j->mime;
 	img.index = -1;
 	img.pts = -1;
-	if (frames_thumbnail_e(&img, THUMB_SIDE, &jpg, &err) < 0)
-		warnf("thumbnail of image %.12s: %s", j->sha, buf_cstr(&err));
-	else if (write_file_atomic_quiet(buf_cstr(&p), jpg.data, jpg.len) < 0)
-		warnf("cannot write the thumbnail '%s': %s", buf_cstr(&p), strerror(errno));
+	if (frames_thumbnail_e(&img, THUMB_SIDE, &jpg, &err) < 0) {
+		if (t->failed++ < WARN_FIRST)
+			warnf("thumbnail of image %.12s: %s", j->sha, buf_cstr(&err));
+	} else if (write_file_atomic_quiet(buf_cstr(&p), jpg.data, jpg.len) < 0) {
+		if (t->failed++ < WARN_FIRST)
+			warnf("cannot write the thumbnail '%s': %s", buf_cstr(&p), strerror(errno));
+	}
 out:
 	buf_release(&p);
 	buf_release(&jpg);
@@ -112,7 +118,7 @@ static void *worker(void *arg)
 			break;
 		j = t->q[t->head++];
 		pthread_mutex_unlock(&t->mu);
-		make_one(t->dir, &j);
+		make_one(t, t->dir, &j);
 		free(j.path);
 		pthread_mutex_lock(&t->mu);
 	}
@@ -173,6 +179,8 @@ void thumbs_finish(struct thumbs *t)
 	pthread_cond_signal(&t->cv);
 	pthread_mutex_unlock(&t->mu);
 	pthread_join(t->th, NULL);
+	if (t->failed > WARN_FIRST)
+		warnf("%zu more image thumbnails could not be made", t->failed - WARN_FIRST);
 	for (i = t->head; i < t->nq; i++)
 		free(t->q[i].path);
 	free(t->q);
