@@ -203,7 +203,7 @@ static void test_mmsi_items(void **state)
 
 	(void)state;
 	load(&s, "suites/mmsi-bench.json", "fixtures/mmsi-bench");
-	assert_int_equal(s.nitems, 6);
+	assert_int_equal(s.nitems, 7);
 	it = suite_item(&s, "2");
 	assert_non_null(it);
 	/* options from the question, as the official circular splitter reads them */
@@ -222,6 +222,8 @@ static void test_mmsi_items(void **state)
 	assert_string_equal(it->opts[3].text, "Down");   /* the trailing newline is stripped */
 	assert_string_equal(it->category, "Motion (Cam.)");
 	assert_string_equal(suite_item(&s, "0")->category, "Positional Relationship (Cam.\xe2\x80\x93Obj.)");
+	/* an ASCII hyphen in a category is mapped to the data's en dash */
+	assert_string_equal(suite_item(&s, "6")->category, "Positional Relationship (Reg.\xe2\x80\x93Reg.)");
 	assert_int_equal(s.blobs.n, 0);   /* nothing embedded in the JSONL twin */
 	suite_release(&s);
 }
