@@ -136,6 +136,10 @@ expect_eq "sat baseline:first: 12 prompts (6 questions, both orders)" "$(S 'len(
 expect_eq "sat baseline:first: order 1 = 2/6, order 2 = 4/6, Avg = their mean, exactly 50" \
     "$(q "$RUN/results.json" '[round(D["splits"]["order-1"]["score"], 4), round(D["splits"]["order-2"]["score"], 4), D["overall"]["score"]]')" \
     "[33.3333, 66.6667, 50.0]"
+expect_eq "sat baseline:first: no question right in both orders (the strict circular number)" \
+    "$(q "$RUN/results.json" '[D["circular"]["score"], D["circular"]["n"]]')" "[0.0, 6]"
+expect_match "sat: report.md prints the strict number beside the average" "$(cat "$RUN/report.md")" \
+    "All orders right \(circular, strict\): 0.00 over 6 questions"
 expect_eq "sat: per category in the paper's order (EgoM ObjM EgoAct GoalAim Pers)" \
     "$(q "$RUN/results.json" '[(k, v["n"]) for k, v in D["categories"].items()]')" \
     '[["ego_movement", 4], ["obj_movement", 2], ["action_consequence", 2], ["goal_aim", 2], ["perspective", 2]]'
@@ -146,6 +150,7 @@ run_it mmsi-bench "$MM" baseline:first
 expect_eq "mmsi-bench baseline:first: 2 of 7, item-weighted" "$(q "$RUN/results.json" 'round(D["overall"]["score"], 4)')" 28.5714
 expect_eq "mmsi-bench: categories keep the en dash; an ASCII hyphen is mapped to it" \
     "$(q "$RUN/results.json" '["Positional Relationship (Cam.–Obj.)" in D["categories"], D["categories"]["Positional Relationship (Reg.–Reg.)"]["n"], any("-" in k for k in D["categories"])]')" '[true, 1, false]'
+expect_eq "mmsi-bench: no circular number (one order per question)" "$(q "$RUN/results.json" '"circular" in D')" false
 run_it mmsi-bench "$MM" baseline:random --protocol lmms-eval
 expect_eq "mmsi-bench lmms-eval baseline:random: 7 items" "$(S 'len(D)')" 7
 
