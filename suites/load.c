@@ -224,7 +224,7 @@ static cJSON *json_loads_quiet(const char *s)
  */
 #define PYS "[\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}" \
 	"\\x{202f}\\x{205f}\\x{3000}]"
-static int inline_options(struct item *it, const char *q, const char *file, size_t where)
+static int inline_options(struct item *it, const char *q)
 {
 	static const char pat[] = "([A-D])" PYS "*:" PYS "*(.*?)(?=" PYS "+[A-D]" PYS "*:|," PYS
 				  "*[A-D]" PYS "*:|$)";
@@ -235,8 +235,6 @@ static int inline_options(struct item *it, const char *q, const char *file, size
 	const char *t;
 	int rc = 0;
 
-	(void)file;
-	(void)where;
 	if (o) {
 		o += strlen("Options:");
 		py_strip(o, strlen(o), &b, &e);
@@ -247,7 +245,6 @@ static int inline_options(struct item *it, const char *q, const char *file, size
 		while (from <= len && (rc = rx_search(r, t, len, from, &m)) > 0) {
 			char letter[2] = { t[m.gstart[1]], 0 };
 			struct buf tb = BUF_INIT;
-			cJSON *val;
 			py_strip(t + m.gstart[2], m.gend[2] - m.gstart[2], &b, &e);
 			buf_add(&tb, t + m.gstart[2] + b, e - b);
 			for (k = 0; k < it->nopt && strcmp(it->opts[k].letter, letter); k++)
@@ -258,13 +255,11 @@ static int inline_options(struct item *it, const char *q, const char *file, size
 				it->opts[k].text = xstrdup(buf_cstr(&tb));
 				it->opts[k].label = xstrdup(buf_cstr(&tb));
 			} else {
-				val = NULL;
 				ALLOC_GROW(it->opts, it->nopt + 1, alloc);
 				memset(&it->opts[it->nopt], 0, sizeof(it->opts[0]));
 				snprintf(it->opts[it->nopt].letter, sizeof(it->opts[0].letter), "%s", letter);
 				it->opts[it->nopt].text = xstrdup(buf_cstr(&tb));
 				it->opts[it->nopt].label = xstrdup(buf_cstr(&tb));
-				it->opts[it->nopt].value = val;
 				it->nopt++;
 			}
 			buf_release(&tb);
@@ -274,15 +269,15 @@ static int inline_options(struct item *it, const char *q, const char *file, size
 		if (rc < 0)
 			return -1;
 	}
-	for (i = 0; !it->nopt && i < 4; i++) {
-		ALLOC_GROW(it->opts, i + 1, alloc);
-		memset(&it->opts[i], 0, sizeof(it->opts[0]));
+	if (it->nopt)
+		return 0;
+	it->opts = xcalloc(4, sizeof(*it->opts));
+	for (i = 0; i < 4; i++) {
 		snprintf(it->opts[i].letter, sizeof(it->opts[0].letter), "%c", (char)('A' + i));
 		it->opts[i].text = xstrdup("");
 		it->opts[i].label = xstrdup("");
-		if (i == 3)
-			it->nopt = 4;
 	}
+	it->nopt = 4;
 	return 0;
 }
 
@@ -332,7 +327,7 @@ static int parse_options(struct item *it, const cJSON *spec, const char *file, s
 		v = parsed;
 	}
 	if (cJSON_IsString(v) && !strcmp(style, "mmsi-inline"))
-		return inline_options(it, v->valuestring, file, where);
+		return inline_options(it, v->valuestring);
 	if (cJSON_IsObject(v)) {
 		cJSON_ArrayForEach(e, v) {
 			add_option(it, &alloc, e->string, e, NULL, null_empty);

@@ -51,42 +51,6 @@ static int hold(struct run_state *r, struct job *j, const char *path, struct med
 	return 0;
 }
 
-/* RUN_DIR/frames/SHA256.jpg for an image sent (once per content), for
- * report.html; failures only warn. */
-static void image_thumb(struct run_state *r, const char *sha, const void *data, size_t size,
-			const char *path, const char *mime)
-{
-	struct buf p = BUF_INIT, jpg = BUF_INIT, err = BUF_INIT, raw = BUF_INIT;
-	struct frame_image img;
-
-	if (!r->thumb_dir)
-		return;
-	buf_addf(&p, "%s/%s.jpg", r->thumb_dir, sha);
-	if (file_exists(buf_cstr(&p)))
-		goto out;
-	if (!data) {
-		if (read_file(path, &raw) < 0)
-			goto out;
-		data = raw.data;
-		size = raw.len;
-	}
-	memset(&img, 0, sizeof(img));
-	img.data = (unsigned char *)data;
-	img.size = size;
-	img.mime = mime;
-	img.index = -1;
-	img.pts = -1;
-	if (frames_thumbnail_e(&img, 160, &jpg, &err) < 0)
-		warnf("thumbnail of image %.12s: %s", sha, buf_cstr(&err));
-	else if (write_file_atomic_quiet(buf_cstr(&p), jpg.data, jpg.len) < 0)
-		warnf("cannot write the thumbnail '%s': %s", buf_cstr(&p), strerror(errno));
-out:
-	buf_release(&p);
-	buf_release(&jpg);
-	buf_release(&err);
-	buf_release(&raw);
-}
-
 /* One of the item's images as an image part (the layout's "images"): a file
  * through the media cache, or bytes embedded in the suite's data; its entry
  * in the sample's "images" goes to ij. Returns -1 with j->error set. */
@@ -140,9 +104,8 @@ static int add_image(struct run_state *r, struct job *j, const struct item_image
 		}
 		j->held = xrealloc(j->held, (j->nheld + 1) * sizeof(*j->held));
 		j->held[j->nheld++] = e;
-		image_thumb(r, e->sha256, raw.data, e->size, NULL, e->mime);
+		thumbs_add_copy(r->thumbs, e->sha256, raw.data, e->size, e->mime);
 		buf_release(&raw);
-		goto record;
 	} else {
 		char *path = suite_media_path(&r->s, im->path);
 		if (!path) {
@@ -156,14 +119,14 @@ static int add_image(struct run_state *r, struct job *j, const struct item_image
 		}
 		free(path);
 	}
-	image_thumb(r, e->sha256, im->blob ? im->blob->data : NULL, e->size, e->path, e->mime);
-record:
 	pt = add_part(j, PART_IMAGE);
 	pt->b64 = e->b64;
 	pt->b64_len = e->b64_len;
 	pt->mime = e->mime;
 	pt->path = im->blob || r->s.zip ? NULL : e->path;
 	pt->size = e->size;
+	if (!r->s.zip)
+		thumbs_add(r->thumbs, e->sha256, im->blob ? im->blob->data : NULL, e->size, e->path, e->mime);
 	buf_addch(ij, ij->len ? ',' : '[');
 	jw_init(&w, ij, 0);
 	jw_obj(&w);

@@ -682,7 +682,7 @@ static int start_pool(struct run_state *r)
 	struct fpool_opts po;
 	size_t i;
 
-	/* items' own images get thumbnails too, frames or not */
+	/* items' own images get thumbnails too, frames or not (harness/run/thumbs.h) */
 	for (i = 0; i < r->s.nitems && !r->thumb_dir && !r->o->no_thumbnails && r->media; i++)
 		if (r->s.items[i].nimages) {
 			r->thumb_dir = path_join(r->st.dir, "frames");
@@ -692,6 +692,7 @@ static int start_pool(struct run_state *r)
 				r->thumb_dir = NULL;
 				break;
 			}
+			r->thumbs = thumbs_start(r->thumb_dir);
 		}
 	if (!r->want_pool)
 		return 0;
@@ -861,6 +862,8 @@ int run_execute(const struct run_opts *o)
 	interrupted = 0;
 
 	loop(&r);
+	thumbs_finish(r.thumbs);   /* report.html links them */
+	r.thumbs = NULL;
 
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
@@ -916,6 +919,7 @@ out:
 		fpool_free(r.pool);
 	if (r.fc_ok)
 		fcache_release(&r.fc);
+	thumbs_finish(r.thumbs);
 	free(r.thumb_dir);
 	store_close(&r.st);
 	cJSON_Delete(r.generation);

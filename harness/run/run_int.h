@@ -30,6 +30,7 @@
 #include "harness/run/shard.h"
 #include "lib/store.h"
 #include "harness/run/summary.h"
+#include "harness/run/thumbs.h"
 #include "lib/util.h"
 #include "lib/xalloc.h"
 #include "scorers/grade.h"
@@ -129,6 +130,7 @@ struct run_state {
 	struct fpool *pool;
 	int want_pool;               /* some item needs frames */
 	char *thumb_dir;             /* RUN_DIR/frames, or NULL */
+	struct thumbs *thumbs;       /* the items' own images' thumbnails, or NULL */
 	size_t frames_pending;
 	size_t fsets, fdecoded, fdisk, fmemory;   /* frame sets by where they came from */
 	double fseconds;          /* summed pool time */

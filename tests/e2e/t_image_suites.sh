@@ -79,12 +79,12 @@ expect_eq "cat: every row's summary names its own file" \
 "$STEVAL" cat "$MM/MMSI_Bench.parquet" "$SAT/SAT_test.parquet" >"$TMP/cat.jsonl"
 expect_eq "cat: never raw image bytes (no JFIF marker in the output)" "$(grep -c JFIF "$TMP/cat.jsonl")" 0
 expect_eq "cat: MMSI rows: images a list of summaries, in file order" \
-    "$(q "$TMP/cat.jsonl" '[len(D[i]["images"]) for i in range(6)]')" "[2, 3, 2, 4, 2, 10]"
+    "$(q "$TMP/cat.jsonl" '[len(D[i]["images"]) for i in range(7)]')" "[2, 3, 2, 4, 2, 10, 2]"
 f=$IMG/images/5_9.jpg
 expect_eq "cat: the tenth image of MMSI row 5" \
     "$(q "$TMP/cat.jsonl" 'D[5]["images"][9]["bytes"]')" "<$(sz "$f") bytes, sha256 $(sha "$f")>"
 expect_eq "cat: SAT rows: image_bytes a list of {bytes, path}" \
-    "$(q "$TMP/cat.jsonl" 'sorted(D[6]["image_bytes"][0])')" '["bytes", "path"]'
+    "$(q "$TMP/cat.jsonl" 'sorted(D[7]["image_bytes"][0])')" '["bytes", "path"]'
 expect_match "cat --schema: SAT's nested list of structs" \
     "$("$STEVAL" cat --schema "$SAT/SAT_test.parquet" | tr '\n' ' ')" \
     'group image_bytes \(LIST\) \{ +repeated group list \{ +optional group element \{ +optional binary bytes;'
@@ -92,7 +92,7 @@ expect_match "cat --schema: SAT's nested list of structs" \
 # --- list, show -----------------------------------------------------------------
 expect_eq "list: both suites" "$("$STEVAL" list | awk '$1 == "mmsi-bench" || $1 == "sat" { print $1 }' | tr '\n' ' ')" "mmsi-bench sat "
 G=$ROOT/tests/golden/prompts
-for id in 0 1 2 3 4 5; do
+for id in 0 1 2 3 4 5 6; do
     for p in official lmms-eval; do
         "$STEVAL" show mmsi-bench --data "$MM" --item "$id" --protocol "$p" --raw >"$TMP/got" 2>"$TMP/err"
         if cmp -s "$TMP/got" "$G/mmsi-bench/$p/$id.txt"; then
@@ -136,24 +136,29 @@ expect_eq "sat baseline:first: 12 prompts (6 questions, both orders)" "$(S 'len(
 expect_eq "sat baseline:first: order 1 = 2/6, order 2 = 4/6, Avg = their mean, exactly 50" \
     "$(q "$RUN/results.json" '[round(D["splits"]["order-1"]["score"], 4), round(D["splits"]["order-2"]["score"], 4), D["overall"]["score"]]')" \
     "[33.3333, 66.6667, 50.0]"
+expect_eq "sat baseline:first: no question right in both orders (the strict circular number)" \
+    "$(q "$RUN/results.json" '[D["circular"]["score"], D["circular"]["n"]]')" "[0.0, 6]"
+expect_match "sat: report.md prints the strict number beside the average" "$(cat "$RUN/report.md")" \
+    "All orders right \(circular, strict\): 0.00 over 6 questions"
 expect_eq "sat: per category in the paper's order (EgoM ObjM EgoAct GoalAim Pers)" \
     "$(q "$RUN/results.json" '[(k, v["n"]) for k, v in D["categories"].items()]')" \
     '[["ego_movement", 4], ["obj_movement", 2], ["action_consequence", 2], ["goal_aim", 2], ["perspective", 2]]'
 run_it sat "$SAT" baseline:random --protocol lmms-eval
 expect_eq "sat lmms-eval baseline:random: 12 prompts, all parsed" "$(S '[len(D), sum(r["status"] == "ok" for r in D)]')" "[12, 12]"
 run_it mmsi-bench "$MM" baseline:first
-# answers A B A D C B: "A" is right twice
-expect_eq "mmsi-bench baseline:first: 2 of 6, item-weighted" "$(q "$RUN/results.json" 'round(D["overall"]["score"], 4)')" 33.3333
-expect_eq "mmsi-bench: categories keep the en dash" \
-    "$(q "$RUN/results.json" '"Positional Relationship (Cam.–Obj.)" in D["categories"]')" true
+# answers A B A D C B D: "A" is right twice
+expect_eq "mmsi-bench baseline:first: 2 of 7, item-weighted" "$(q "$RUN/results.json" 'round(D["overall"]["score"], 4)')" 28.5714
+expect_eq "mmsi-bench: categories keep the en dash; an ASCII hyphen is mapped to it" \
+    "$(q "$RUN/results.json" '["Positional Relationship (Cam.–Obj.)" in D["categories"], D["categories"]["Positional Relationship (Reg.–Reg.)"]["n"], any("-" in k for k in D["categories"])]')" '[true, 1, false]'
+expect_eq "mmsi-bench: no circular number (one order per question)" "$(q "$RUN/results.json" '"circular" in D')" false
 run_it mmsi-bench "$MM" baseline:random --protocol lmms-eval
-expect_eq "mmsi-bench lmms-eval baseline:random: 6 items" "$(S 'len(D)')" 6
+expect_eq "mmsi-bench lmms-eval baseline:random: 7 items" "$(S 'len(D)')" 7
 
 # --- blind and image runs through a command worker ---------------------------------
 export ECHO_WORKER_LOG=$TMP/echo.jsonl
 : >"$ECHO_WORKER_LOG"
 run_it mmsi-bench "$MM" "command:$PY $ROOT/tests/examples/echo_worker.py" --blind
-expect_eq "blind: exit 0, every item answered" "$RC $(S 'len(D)')" "0 6"
+expect_eq "blind: exit 0, every item answered" "$RC $(S 'len(D)')" "0 7"
 expect_eq "blind: no image parts, only the text" "$(q "$ECHO_WORKER_LOG" 'sorted({tuple(r["parts"]) for r in D})')" '[["text"]]'
 expect_eq "blind: samples record no images" "$(S 'sum("images" in r for r in D)')" 0
 : >"$ECHO_WORKER_LOG"
@@ -168,11 +173,11 @@ expect_eq "samples: each image's sha256 is its file's, in order" \
     "[\"$(sha "$IMG/images/1_0.jpg")\", \"$(sha "$IMG/images/1_1.jpg")\", \"$(sha "$IMG/images/1_2.jpg")\"]"
 expect_eq "samples: source embedded" "$(S 'sorted({i["source"] for r in D for i in r["images"]})')" '["embedded"]'
 expect_eq "official extraction: the letter in double backticks" "$(S 'sorted({r["extracted"] for r in D})')" '["A"]'
-expect_eq "thumbnails: one RUN_DIR/frames/SHA.jpg per distinct image (23)" \
+expect_eq "thumbnails: one RUN_DIR/frames/SHA.jpg per distinct image (25)" \
     "$(S 'sorted({i["sha256"] + ".jpg" for r in D for i in r["images"]}) == sorted(__import__("os").listdir("'"$RUN"'/frames"))')" true
-expect_eq "thumbnails: 23 files" "$(ls "$RUN/frames" | wc -l | tr -d ' ')" 23
-expect_eq "report.html: a thumbnail per image sent (2+3+2+4+2+10)" \
-    "$(grep -o '<img[^>]*src="frames/[0-9a-f]*\.jpg"' "$RUN/report.html" | wc -l | tr -d ' ')" 23
+expect_eq "thumbnails: 25 files" "$(ls "$RUN/frames" | wc -l | tr -d ' ')" 25
+expect_eq "report.html: a thumbnail per image sent (2+3+2+4+2+10+2)" \
+    "$(grep -o '<img[^>]*src="frames/[0-9a-f]*\.jpg"' "$RUN/report.html" | wc -l | tr -d ' ')" 25
 : >"$ECHO_WORKER_LOG"
 run_it sat "$SAT" "command:$PY $ROOT/tests/examples/echo_worker.py" --no-thumbnails
 expect_eq "sat: SAT's Image structs sent as images (1-2 per question, both orders)" \

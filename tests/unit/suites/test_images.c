@@ -185,6 +185,16 @@ static void test_sat_aggregate(void **state)
 	assert_true(fabs(r.splits[1].score - 0) < 1e-9);
 	assert_string_equal(r.cats[0].name, "ego_movement");
 	assert_int_equal(r.cats[0].n, 4);
+	/* strict: no question is right in both orders */
+	assert_int_equal(r.circular.n, 6);
+	assert_true(fabs(r.circular.score - 0) < 1e-9);
+	agg_release(&r);
+	/* right in both orders for rows 0 and 1, one order for the others */
+	for (i = 0; i < s.nitems; i++)
+		v[i].score = !s.items[i].rotation || s.items[i].row < 2;
+	assert_int_equal(agg_compute(&s, v, s.nitems, &r), 0);
+	assert_true(fabs(r.overall.score - 8.0 / 12 * 100) < 1e-9);
+	assert_true(fabs(r.circular.score - 2.0 / 6 * 100) < 1e-9);
 	agg_release(&r);
 	/* one order answered only: the other's prompts are not scored */
 	for (i = 0; i < s.nitems; i++)
@@ -192,6 +202,19 @@ static void test_sat_aggregate(void **state)
 	assert_int_equal(agg_compute(&s, v, s.nitems, &r), 0);
 	assert_true(fabs(r.overall.score - 100) < 1e-9);
 	assert_int_equal(r.overall.error, 6);
+	assert_int_equal(r.circular.ok, 0);     /* no question has both orders scored */
+	assert_int_equal(r.circular.error, 6);
+	agg_release(&r);
+	suite_release(&s);
+	/* a suite without rotations has no circular group */
+	load(&s, "suites/mmsi-bench.json", "fixtures/mmsi-bench");
+	for (i = 0; i < s.nitems; i++) {
+		v[i].it = &s.items[i];
+		v[i].status = GRADE_OK;
+		v[i].score = 1;
+	}
+	assert_int_equal(agg_compute(&s, v, s.nitems, &r), 0);
+	assert_int_equal(r.circular.n, 0);
 	agg_release(&r);
 	suite_release(&s);
 }
@@ -203,7 +226,7 @@ static void test_mmsi_items(void **state)
 
 	(void)state;
 	load(&s, "suites/mmsi-bench.json", "fixtures/mmsi-bench");
-	assert_int_equal(s.nitems, 6);
+	assert_int_equal(s.nitems, 7);
 	it = suite_item(&s, "2");
 	assert_non_null(it);
 	/* options from the question, as the official circular splitter reads them */
@@ -222,6 +245,8 @@ static void test_mmsi_items(void **state)
 	assert_string_equal(it->opts[3].text, "Down");   /* the trailing newline is stripped */
 	assert_string_equal(it->category, "Motion (Cam.)");
 	assert_string_equal(suite_item(&s, "0")->category, "Positional Relationship (Cam.\xe2\x80\x93Obj.)");
+	/* an ASCII hyphen in a category is mapped to the data's en dash */
+	assert_string_equal(suite_item(&s, "6")->category, "Positional Relationship (Reg.\xe2\x80\x93Reg.)");
 	assert_int_equal(s.blobs.n, 0);   /* nothing embedded in the JSONL twin */
 	suite_release(&s);
 }
