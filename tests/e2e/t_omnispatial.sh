@@ -100,6 +100,8 @@ expect_eq "api: the PNG from the archive, sent as it is (sha256 of the entry)" \
     "$(R '[r["shas"] for r in D if "folded solid" in r["text"]][0]')" \
     "[\"$(awk '$1 == "Complex_Logic/3.png" {print $2}' "$TMP/images")\"]"
 expect_eq "api: image/png" "$(R 'sorted(set(m for r in D for m in r["mimes"]))')" '["image/png"]'
+expect_file "zip run: a thumbnail of an archive's image for report.html" \
+    "$RUN/frames/$(awk '$1 == "Complex_Logic/3.png" {print $2}' "$TMP/images").jpg"
 expect_eq "samples: the image is recorded by its entry" \
     "$(S '[r["images"][0]["source"] for r in D if r["id"] == "Complex_Logic/3_2"][0]')" "Complex_Logic/3.png"
 # scoring
