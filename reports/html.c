@@ -302,6 +302,43 @@ static void frames(struct buf *out, const struct report_html_opts *o, const char
 	buf_release(&url);
 }
 
+/* The item's own images (files or embedded in the data), in the order
+ * sent: thumbnails RUN_DIR/frames/SHA256.jpg, else their hashes. */
+static void images(struct buf *out, const struct report_html_opts *o, const char *dir,
+		   const cJSON *smp)
+{
+	const cJSON *im = json_get(smp, "images"), *f;
+	struct buf url = BUF_INIT;
+	int n = 0;
+
+	if (!cJSON_IsArray(im) || !im->child)
+		return;
+	buf_addf(out, "<div class=\"frames\" aria-label=\"%d images\">", cJSON_GetArraySize(im));
+	cJSON_ArrayForEach(f, im) {
+		const char *sha = json_get_str(f, "sha256");
+		buf_reset(&url);
+		n++;
+		if (((o && o->thumb) ? o->thumb(o->ctx, smp, f, &url) : run_thumb(dir, f, &url)) == 0 &&
+		    url.len) {
+			buf_adds(out, "<figure><img loading=\"lazy\" width=\"160\" alt=\"image\" src=\"");
+			esc(out, buf_cstr(&url));
+			buf_adds(out, "\"><figcaption>");
+		} else {
+			buf_adds(out, "<span class=\"frame\">");
+		}
+		buf_addf(out, "image %d", n);
+		if (sha) {
+			char h[13];
+			snprintf(h, sizeof(h), "%s", sha);
+			buf_adds(out, " · ");
+			esc(out, h);
+		}
+		buf_adds(out, url.len ? "</figcaption></figure>" : "</span>");
+	}
+	buf_adds(out, "</div>\n");
+	buf_release(&url);
+}
+
 static void sample_article(struct buf *out, const struct report_html_opts *o, const char *dir,
 		   const cJSON *smp, const cJSON *cats)
 {
@@ -366,6 +403,7 @@ static void sample_article(struct buf *out, const struct report_html_opts *o, co
 		buf_release(&t);
 	}
 	buf_adds(out, "</dl>\n");
+	images(out, o, dir, smp);
 	frames(out, o, dir, smp);
 	buf_adds(out, "<details class=\"prompt\"><summary>prompt");
 	if (o && o->prompt && o->prompt(o->ctx, smp, &sys, &user, &verified) == 0) {

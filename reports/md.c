@@ -254,6 +254,16 @@ int report_md(const struct report_run *run, struct buf *out)
 		buf_addf(out, "; %ld of %ld suite items have no sample (partial run)",
 			 tbl_count(items, "missing"), tbl_count(items, "suite"));
 	buf_adds(out, ".\n\n");
+	if (cJSON_IsObject(json_get(r, "circular"))) {
+		/* questions asked in several option orders: right in every one */
+		const cJSON *c = json_get(r, "circular");
+		buf_adds(out, "All orders right (circular, strict): ");
+		tbl_num(out, report_num(c, "score"), "–");
+		buf_addf(out, " over %ld questions with every order scored", tbl_count(c, "ok"));
+		if (tbl_count(c, "error") > 0)
+			buf_addf(out, "; %ld with an order missing not counted", tbl_count(c, "error"));
+		buf_adds(out, ".\n\n");
+	}
 	{
 		struct buf t = BUF_INIT;
 		if (report_partial(r, &t)) {

@@ -63,6 +63,71 @@ static int cmp_group_name(const void *a, const void *b)
 	return strcmp(((const struct agg_group *)a)->name, ((const struct agg_group *)b)->name);
 }
 
+/* The index of the item that asks a rotated item's question in the
+ * record's own order ("ID#k" -> "ID"), or the item's own. */
+static size_t base_of(const struct suite *s, const struct item *it)
+{
+	const struct item *b = it;
+
+	if (it->rotation) {
+		const char *hash = strrchr(it->id, '#');
+		char *id = hash ? xstrndup(it->id, (size_t)(hash - it->id)) : NULL;
+		const struct item *f = id ? suite_item(s, id) : NULL;
+		free(id);
+		if (f)
+			b = f;
+	}
+	return (size_t)(b - s->items);
+}
+
+/* Right in every order: a question counts when each of its orders has a
+ * scored sample, and is right when every one scores 1. */
+static void circular(const struct suite *s, const struct agg_sample *v, size_t n,
+		     struct agg_group *g)
+{
+	size_t *want, *scored, *right, i, b;
+	int any = 0;
+
+	g->name = "circular";
+	g->label = "all orders right";
+	for (i = 0; i < s->nitems && !any; i++)
+		any = s->items[i].rotation > 0;
+	if (!any) {
+		g->exact = g->score = NAN;
+		return;
+	}
+	want = xcalloc(s->nitems, sizeof(*want));
+	scored = xcalloc(s->nitems, sizeof(*scored));
+	right = xcalloc(s->nitems, sizeof(*right));
+	for (i = 0; i < s->nitems; i++)
+		want[base_of(s, &s->items[i])]++;
+	for (i = 0; i < n; i++) {
+		if (v[i].it < s->items || v[i].it >= s->items + s->nitems)
+			continue;
+		b = base_of(s, v[i].it);
+		if (v[i].status == GRADE_OK || v[i].status == GRADE_UNPARSED) {
+			scored[b]++;
+			right[b] += v[i].score >= 1;
+		}
+	}
+	for (i = 0; i < s->nitems; i++) {
+		if (s->items[i].rotation || want[i] < 2)
+			continue;
+		if (scored[i] == want[i]) {
+			g->n++;
+			g->ok++;
+			g->sum += right[i] == want[i];
+		} else if (scored[i]) {
+			g->n++;
+			g->error++;
+		}
+	}
+	free(want);
+	free(scored);
+	free(right);
+	finish(g, s->scale, s->round_digits);
+}
+
 int agg_compute(const struct suite *s, const struct agg_sample *v, size_t n, struct agg_result *out)
 {
 	size_t i, j, alloc, extra_from;
@@ -174,6 +239,7 @@ int agg_compute(const struct suite *s, const struct agg_sample *v, size_t n, str
 				add(g, &v[i]);
 		finish(g, s->scale, s->round_digits);
 	}
+	circular(s, v, n, &out->circular);
 	agg_clear_ci(out);
 	return 0;
 }
@@ -187,6 +253,7 @@ void agg_clear_ci(struct agg_result *r)
 {
 	size_t i;
 
+	clear_ci(&r->circular);
 	clear_ci(&r->overall);
 	for (i = 0; i < r->ncats; i++)
 		clear_ci(&r->cats[i]);
@@ -321,6 +388,10 @@ void agg_write_json(const struct agg_result *r, struct jw *w)
 		write_group(w, &r->splits[i]);
 	}
 	jw_end(w);
+	if (r->circular.n) {
+		jw_key(w, "circular");
+		write_group(w, &r->circular);
+	}
 }
 
 void agg_boot_add(struct agg_boot *ab, const char *cluster, size_t cat, const unsigned char *in_split,

@@ -11,6 +11,9 @@
  *                   averages the 9 question types; merged categories are only
  *                   shown as the paper's columns)
  *   splits          item-mean over the items a split's condition selects
+ *   circular        (questions asked in several option orders, spec "circular")
+ *                   the share right in every order, beside the item-mean of
+ *                   all orders (which is the official number, SAT's average)
  *
  * Errors (no answer) are counted but never scored; unparsed answers are
  * scored (usually 0). Scores are scaled (x100) and rounded as the spec says
@@ -63,6 +66,11 @@ struct agg_result {
 	size_t ncats;
 	struct agg_group *splits;
 	size_t nsplits;
+	/* spec "circular" (a question asked in every rotation of its options):
+	 * the share of questions right in all their orders; n counts the
+	 * questions with every order scored (ok), error those missing one;
+	 * n == 0 for suites without rotations (not written then) */
+	struct agg_group circular;
 	size_t suite_items;   /* items in the suite */
 	const char *rule;     /* "item-mean" | "category-mean" (borrowed) */
 	int over_leaves;

@@ -497,6 +497,21 @@ static const struct extract_def extractors[] = {
 	  "steval", 0, extract_robust_number },
 	{ "mmmu-parse-choice", "MMMU parse_multi_choice_response: (X), then ' X ', then option text",
 	  "MMMU parse_multi_choice_response (probable, unverified R4D datamodule parse_choice)", 1, x_mmmu },
+	{ "mmsi-word-boundary", "``x``, then `x`, then the first \\b[A-D]\\b not before ' word'; else nothing",
+	  "InternRobotics/MMSI-Bench@5de2f3d:vlmeval/dataset/mmsi_bench.py "
+	  "extract_single_choice_with_word_boundary", 1, extract_mmsi },
+	{ "mmsi-word-boundary-braces", "as mmsi-word-boundary with a {x} step (the README's copy)",
+	  "InternRobotics/MMSI-Bench@5de2f3d:README.md extract_single_choice_with_word_boundary", 1,
+	  extract_mmsi_braces },
+	{ "mmsi-lmms", "``x``, `x`, {x}, then \\b[A-F]\\b ignoring case, upper-cased; else nothing",
+	  "EvolvingLMMs-Lab/lmms-eval@75571cf:lmms_eval/tasks/mmsi_bench/utils.py "
+	  "extract_single_choice_with_word_boundary", 1, extract_mmsi_lmms },
+	{ "sat-real-answer", "'answer is (X)' = truth, else the truth letter anywhere, else the stripped text",
+	  "arijitray1993/lmms-eval@8856d84:lmms_eval/tasks/sat_real/utils.py sat_process_results", 1,
+	  extract_sat_real },
+	{ "lmms-sat-flexible", "choices 'X. text' of the question, else the first token without punctuation",
+	  "EvolvingLMMs-Lab/lmms-eval@75571cf:lmms_eval/tasks/sat/utils.py MultiChoiceRegexFilter", 1,
+	  extract_lmms_sat },
 	{ "raw", "the text as it is", "steval", 1, x_raw },
 };
 

@@ -23,6 +23,16 @@
  *   robust-number         steval: the number a verbose answer gives ("2.36m",
  *                         "about 3 meters", "<answer>5</answer>")
  *
+ *   mmsi-word-boundary    MMSI-Bench extract_single_choice_with_word_boundary
+ *                         (``x``, `x`, then \b[A-D]\b not before " word");
+ *                         -braces: the README's copy (a {x} step); mmsi-lmms:
+ *                         lmms-eval's ({x}, A-F ignoring case)
+ *   sat-real-answer       SAT author's lmms-eval sat_real: "answer is (X)",
+ *                         the truth letter anywhere, the stripped text
+ *   lmms-sat-flexible     lmms-eval sat flexible-extract: the question's
+ *                         "X. text" choices, else the first token without
+ *                         punctuation
+ *
  * Plus `mmmu-parse-choice` (MMMU parse_multi_choice_response, the probable
  * R4D-Bench datamodule parse_choice) and `raw` (the text as given).
  *

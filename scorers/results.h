@@ -6,6 +6,7 @@
  *    "overall":    {"score", "exact", "n", "ok", "unparsed", "error"},
  *    "categories": {NAME: {"score", "exact", "n", "ok", "unparsed", "error", "label"?, "merged"?}},
  *    "splits":     {NAME: {...same...}},
+ *    "circular":   {...same...}: right in every option order (spec "circular" only),
  *    "variants":   {NAME: {"overall", "categories", "splits"}},
  *    "items": {"suite": N, "scored": N, "missing": N},
  *    "category_order": [names in the paper's order],

@@ -74,4 +74,11 @@ void xthink_region(const char *text, size_t len, size_t *b, size_t *e);
 int extract_robust_letter(const char *s, size_t len, const struct item *it, struct extraction *out);
 int extract_robust_number(const char *s, size_t len, const struct item *it, struct extraction *out);
 
+/* MMSI-Bench and SAT (extract_spatial.c). */
+int extract_mmsi(const char *s, size_t len, const struct item *it, struct extraction *out);
+int extract_mmsi_braces(const char *s, size_t len, const struct item *it, struct extraction *out);
+int extract_mmsi_lmms(const char *s, size_t len, const struct item *it, struct extraction *out);
+int extract_sat_real(const char *s, size_t len, const struct item *it, struct extraction *out);
+int extract_lmms_sat(const char *s, size_t len, const struct item *it, struct extraction *out);
+
 #endif

@@ -208,6 +208,10 @@ int cond_field_text(const struct item *it, const char *name, struct buf *out)
 			s = it->video;
 		else if (!strcmp(p, "question"))
 			s = it->question;
+		else if (!strcmp(p, "row") || !strcmp(p, "rotation")) {
+			buf_addf(out, "%zu", !strcmp(p, "row") ? it->row : (size_t)it->rotation);
+			return 0;
+		}
 		if (!s)
 			return -1;
 		buf_adds(out, s);

@@ -11,7 +11,8 @@
  * F names a field of the item's source record, a derived field, or one of
  * the pseudo-fields $id (steval's item id), $source_id (the id as the
  * source spells it), $stem (stem of the source file name), $split,
- * $category, $answer, $video, $question. The value is turned into text
+ * $category, $answer, $video, $question, $row (the record's 0-based index in
+ * its file), $rotation (0, or k for a "circular" rotation). The value is turned into text
  * with Python's str() (so 922 is "922" and None is "None").
  *
  * Before comparing, "transform": ["strip", "lower", "upper", "basename"]

@@ -7,6 +7,7 @@
 #include "suites/reader.h"
 #include "suites/render.h"
 #include "lib/buf.h"
+#include "lib/image.h"
 #include "lib/log.h"
 #include "lib/pystr.h"
 #include "lib/rx.h"
@@ -24,6 +25,7 @@ struct load_ctx {
 	const char *split;      /* the source's split name, or NULL */
 	const char *format;
 	size_t alloc;
+	size_t row;             /* records read from the current file */
 	int errors;
 };
 
@@ -211,6 +213,73 @@ static cJSON *json_loads_quiet(const char *s)
 	return json_parse(s, len, "options", 0);
 }
 
+/*
+ * MMSI-Bench: the options live in the question text. As the official circular
+ * splitter (MMSIBenchCircular.extract_options_from_question): the text after
+ * the first "Options:", stripped, then every
+ * ([A-D])\s*:\s*(.*?)(?=\s+[A-D]\s*:|,\s*[A-D]\s*:|$), the text stripped (a
+ * repeated letter keeps its first place and its last text, as a dict). No
+ * options found: A-D with empty texts (the truth is always one of them).
+ */
+#define PYS "[\\t-\\r\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}" \
+	"\\x{202f}\\x{205f}\\x{3000}]"
+static int inline_options(struct item *it, const char *q)
+{
+	static const char pat[] = "([A-D])" PYS "*:" PYS "*(.*?)(?=" PYS "+[A-D]" PYS "*:|," PYS
+				  "*[A-D]" PYS "*:|$)";
+	const char *o = strstr(q, "Options:");
+	struct rx *r;
+	struct rx_match m;
+	size_t alloc = 0, from = 0, b, e, len, i, k;
+	const char *t;
+	int rc = 0;
+
+	if (o) {
+		o += strlen("Options:");
+		py_strip(o, strlen(o), &b, &e);
+		t = o + b;
+		len = e - b;
+		if (!(r = rx_compile(pat, 0, "options (mmsi-inline)")))
+			return -1;
+		while (from <= len && (rc = rx_search(r, t, len, from, &m)) > 0) {
+			char letter[2] = { t[m.gstart[1]], 0 };
+			struct buf tb = BUF_INIT;
+			py_strip(t + m.gstart[2], m.gend[2] - m.gstart[2], &b, &e);
+			buf_add(&tb, t + m.gstart[2] + b, e - b);
+			for (k = 0; k < it->nopt && strcmp(it->opts[k].letter, letter); k++)
+				;
+			if (k < it->nopt) {   /* dict: the later text wins, the place stays */
+				free(it->opts[k].text);
+				free(it->opts[k].label);
+				it->opts[k].text = xstrdup(buf_cstr(&tb));
+				it->opts[k].label = xstrdup(buf_cstr(&tb));
+			} else {
+				ALLOC_GROW(it->opts, it->nopt + 1, alloc);
+				memset(&it->opts[it->nopt], 0, sizeof(it->opts[0]));
+				snprintf(it->opts[it->nopt].letter, sizeof(it->opts[0].letter), "%s", letter);
+				it->opts[it->nopt].text = xstrdup(buf_cstr(&tb));
+				it->opts[it->nopt].label = xstrdup(buf_cstr(&tb));
+				it->nopt++;
+			}
+			buf_release(&tb);
+			from = m.end > m.start ? m.end : m.end + 1;
+		}
+		rx_free(r);
+		if (rc < 0)
+			return -1;
+	}
+	if (it->nopt)
+		return 0;
+	it->opts = xcalloc(4, sizeof(*it->opts));
+	for (i = 0; i < 4; i++) {
+		snprintf(it->opts[i].letter, sizeof(it->opts[0].letter), "%c", (char)('A' + i));
+		it->opts[i].text = xstrdup("");
+		it->opts[i].label = xstrdup("");
+	}
+	it->nopt = 4;
+	return 0;
+}
+
 static int parse_options(struct item *it, const cJSON *spec, const char *file, size_t where)
 {
 	const char *fname, *style;
@@ -256,6 +325,8 @@ static int parse_options(struct item *it, const cJSON *spec, const char *file, s
 		cJSON_AddItemToObject(it->derived, "$options", parsed);
 		v = parsed;
 	}
+	if (cJSON_IsString(v) && !strcmp(style, "mmsi-inline"))
+		return inline_options(it, v->valuestring);
 	if (cJSON_IsObject(v)) {
 		cJSON_ArrayForEach(e, v) {
 			add_option(it, &alloc, e->string, e, NULL, null_empty);
@@ -384,6 +455,135 @@ static int apply_derive(struct suite *s, struct item *it)
 	return 0;
 }
 
+/* ---- images ---- */
+
+/* The reader's image callback: keep the bytes, once per content. */
+static void on_image(void *vctx, const uint8_t *data, size_t len, const char *sha256)
+{
+	struct load_ctx *c = vctx;
+
+	blob_put(&c->s->blobs, data, len, sha256);
+}
+
+/* One image value: an embedded image ({"bytes": "<N bytes, sha256 H>", ...}),
+ * an Image struct without bytes ({"bytes": null, "path": P}), or a path. */
+static int add_image(struct suite *s, struct item *it, size_t *alloc, const cJSON *v,
+		     const char *file)
+{
+	const struct blob *b = NULL;
+	const char *path = NULL;
+
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (cJSON_IsString(v)) {
+		path = v->valuestring;
+	} else if (cJSON_IsObject(v)) {
+		const cJSON *by = json_get(v, "bytes");
+		const char *p = json_get_str(v, "path");
+		if (cJSON_IsString(by)) {
+			char sha[65];
+			size_t n;
+			if (image_summary_parse(by->valuestring, &n, sha) < 0 ||
+			    !(b = blob_get(&s->blobs, sha)) || b->size != n)
+				return error("'%s': item '%s': the bytes of an embedded image are not at "
+					     "hand (embedded images are read from Parquet files)", file, it->id);
+		} else if (p && *p) {
+			path = p;
+		} else {
+			return error("'%s': item '%s': an image with neither bytes nor a path", file, it->id);
+		}
+	} else {
+		return error("'%s': item '%s': an image must be a path or {\"bytes\", \"path\"}",
+			     file, it->id);
+	}
+	ALLOC_GROW(it->images, it->nimages + 1, *alloc);
+	it->images[it->nimages].path = path ? xstrdup(path) : NULL;
+	it->images[it->nimages].blob = b;
+	it->nimages++;
+	return 0;
+}
+
+/* {"each": FIELD}: every element of a list field is one image. */
+static int each_image(struct suite *s, struct item *it, size_t *alloc, const char *field,
+		      const char *file)
+{
+	const cJSON *v = field ? raw_value(it, field) : NULL, *e;
+
+	if (!field)
+		return error("'%s': fields.images: \"each\" names a field", s->spec_path);
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsArray(v))
+		return add_image(s, it, alloc, v, file);
+	cJSON_ArrayForEach(e, v)
+		if (add_image(s, it, alloc, e, file) < 0)
+			return -1;
+	return 0;
+}
+
+/* ---- circular options ---- */
+
+/* A copy of item base with its options rotated left by k: id "ID#k", the
+ * truth following its option. It shares the base's raw record and derived
+ * fields (the base owns them). */
+static void add_rotation(struct load_ctx *c, size_t base, size_t k)
+{
+	struct suite *s = c->s;
+	struct item *it, *b;
+	size_t i, n;
+
+	ALLOC_GROW(s->items, s->nitems + 1, c->alloc);
+	b = &s->items[base];
+	it = &s->items[s->nitems++];
+	memset(it, 0, sizeof(*it));
+	n = b->nopt;
+	it->rotation = (int)k;
+	it->raw = b->raw;
+	it->derived = b->derived;
+	it->id = xasprintf("%s#%zu", b->id, k);
+	it->source_id = xstrdup(b->source_id);
+	it->category = xstrdup(b->category);
+	it->split = b->split ? xstrdup(b->split) : NULL;
+	it->question = xstrdup(b->question);
+	it->video = b->video ? xstrdup(b->video) : NULL;
+	it->t_start = b->t_start ? xstrdup(b->t_start) : NULL;
+	it->t_end = b->t_end ? xstrdup(b->t_end) : NULL;
+	it->stem = xstrdup(b->stem);
+	it->source_file = xstrdup(b->source_file);
+	it->source_line = b->source_line;
+	it->row = b->row;
+	it->type = b->type;
+	it->answer_num = b->answer_num;
+	if (b->nimages) {
+		it->images = xcalloc(b->nimages, sizeof(*it->images));
+		for (i = 0; i < b->nimages; i++) {
+			it->images[i].path = b->images[i].path ? xstrdup(b->images[i].path) : NULL;
+			it->images[i].blob = b->images[i].blob;
+		}
+		it->nimages = b->nimages;
+	}
+	it->opts = xcalloc(n, sizeof(*it->opts));
+	it->nopt = n;
+	for (i = 0; i < n; i++) {
+		const struct option *o = &b->opts[(i + k) % n];
+		memcpy(it->opts[i].letter, b->opts[i].letter, sizeof(it->opts[i].letter));
+		it->opts[i].text = xstrdup(o->text);
+		it->opts[i].label = xstrdup(o->text);
+		it->opts[i].value = o->value;
+	}
+	it->answer = xstrdup(b->answer);
+	if (it->type->kind == ANS_LETTER) {
+		/* the truth letter moves with its option */
+		for (i = 0; i < n && strcmp(b->opts[i].letter, b->answer); i++)
+			;
+		if (i < n) {
+			free(it->answer);
+			it->answer = xstrdup(b->opts[(i + n - k) % n].letter);
+		}
+	}
+	resolve_answer(it, raw_value(it, it->type->answer_field));
+}
+
 static int on_record(cJSON *rec, size_t where, void *vctx)
 {
 	struct load_ctx *c = vctx;
@@ -403,6 +603,7 @@ static int on_record(cJSON *rec, size_t where, void *vctx)
 	it->split = c->split ? xstrdup(c->split) : NULL;
 	it->source_file = xstrdup(file);
 	it->source_line = where;
+	it->row = c->row++;
 	s->nitems++;
 
 	it->source_id = field_str(it, json_get(f, "id"), "id", file, where, &err);
@@ -439,13 +640,21 @@ static int on_record(cJSON *rec, size_t where, void *vctx)
 		const cJSON *e;
 		size_t alloc = 0;
 		cJSON_ArrayForEach(e, img) {
-			char *p = field_str(it, e, "images", file, where, &err);
+			char *p;
+			if (cJSON_IsObject(e) && json_get(e, "each")) {
+				if (each_image(s, it, &alloc, json_get_str(e, "each"), file) < 0)
+					goto fail;
+				continue;
+			}
+			p = field_str(it, e, "images", file, where, &err);
 			if (err)
 				goto fail;
 			if (!p)
 				continue;
 			ALLOC_GROW(it->images, it->nimages + 1, alloc);
-			it->images[it->nimages++] = p;
+			it->images[it->nimages].path = p;
+			it->images[it->nimages].blob = NULL;
+			it->nimages++;
 		}
 	}
 	if (parse_options(it, json_get(f, "options"), file, where) < 0)
@@ -472,6 +681,11 @@ static int on_record(cJSON *rec, size_t where, void *vctx)
 			goto fail;
 		}
 		resolve_answer(it, truth);
+	}
+	if (cJSON_IsTrue(json_get(json_get(f, "options"), "circular"))) {
+		size_t base = s->nitems - 1, n = it->nopt, k;
+		for (k = 1; k < n; k++)
+			add_rotation(c, base, k);
 	}
 	return 0;
 fail:
@@ -563,7 +777,8 @@ static int load_source(struct suite *s, const char *dir, const cJSON *src, size_
 		c->format = fmt ? fmt : reader_format(c->path);
 		where_word = c->format && (!strcmp(c->format, "json") || !strcmp(c->format, "parquet")) ?
 			     "record" : "line";
-		rc = reader_read(c->path, c->format, on_record, c);
+		c->row = 0;
+		rc = reader_read_images(c->path, c->format, on_record, on_image, c);
 		free(c->stem);
 		c->stem = NULL;
 		if (!rc)

@@ -24,15 +24,23 @@
 #include "lib/json.h"
 
 typedef int (*record_fn)(cJSON *rec, size_t where, void *ctx);
+/* Images embedded in a source (Parquet binary values and Hugging Face Image
+ * structs, see suites/parquet/parquet.h): called with each image's bytes,
+ * in order, before the record that holds it (whose value names the image by
+ * sha256). data is borrowed for the call. */
+typedef void (*image_fn)(void *ctx, const uint8_t *data, size_t len, const char *sha256);
 
 /* Format from the file name: .json .jsonl .ndjson .tsv .csv .parquet; NULL if unknown. */
 const char *reader_format(const char *path);
 int reader_read(const char *path, const char *format, record_fn cb, void *ctx);
+/* The same with an image callback (may be NULL; only Parquet has images). */
+int reader_read_images(const char *path, const char *format, record_fn cb, image_fn img,
+		       void *ctx);
 
 int reader_json(const char *path, record_fn cb, void *ctx);
 int reader_jsonl(const char *path, record_fn cb, void *ctx);
 int reader_dsv(const char *path, char delim, record_fn cb, void *ctx);
-int reader_parquet(const char *path, record_fn cb, void *ctx);
+int reader_parquet(const char *path, record_fn cb, image_fn img, void *ctx);
 
 /*
  * Parse a Python literal (as pandas writes list and dict cells: ['a', 'b'],

@@ -23,6 +23,12 @@ static int apply_format(const char *spec, const char *name, const char *text, do
 		buf_adds(out, text);
 		return 0;
 	}
+	if (!strcmp(spec, "strip")) {   /* steval's: Python's str.strip() */
+		size_t b, e;
+		py_strip(text, strlen(text), &b, &e);
+		buf_add(out, text + b, e - b);
+		return 0;
+	}
 	if (!isnum) {
 		double d;
 		if (py_float(text, strlen(text), &d) < 0)

@@ -4,7 +4,8 @@
  * Templates use Python's str.format syntax, the way official code builds
  * prompts with f-strings: "{name}" or "{name:FMT}", "{{" and "}}" for
  * literal braces. FMT is ".Nf", ".Ng", "d" or empty, applied to numbers
- * as Python's format() does.
+ * as Python's format() does, or "strip" (steval's own: the text with
+ * Python's str.strip(), as lmms-eval's doc["question"].strip()).
  *
  * Names available in a protocol template:
  *   question, options (the rendered option block), letters ("A, B, C, D"),

@@ -28,6 +28,12 @@ const char *reader_format(const char *path)
 
 int reader_read(const char *path, const char *format, record_fn cb, void *ctx)
 {
+	return reader_read_images(path, format, cb, NULL, ctx);
+}
+
+int reader_read_images(const char *path, const char *format, record_fn cb, image_fn img,
+		       void *ctx)
+{
 	if (!format)
 		format = reader_format(path);
 	if (!format)
@@ -42,7 +48,7 @@ int reader_read(const char *path, const char *format, record_fn cb, void *ctx)
 	if (!strcmp(format, "csv"))
 		return reader_dsv(path, ',', cb, ctx);
 	if (!strcmp(format, "parquet"))
-		return reader_parquet(path, cb, ctx);
+		return reader_parquet(path, cb, img, ctx);
 	return error("'%s': unknown format '%s'", path, format);
 }
 

@@ -725,10 +725,12 @@ static void item_release(struct item *it)
 	free(it->t_start);
 	free(it->t_end);
 	for (i = 0; i < it->nimages; i++)
-		free(it->images[i]);
+		free(it->images[i].path);
 	free(it->images);
-	cJSON_Delete(it->raw);
-	cJSON_Delete(it->derived);
+	if (!it->rotation) {
+		cJSON_Delete(it->raw);
+		cJSON_Delete(it->derived);
+	}
 	free(it->stem);
 	free(it->source_file);
 }
@@ -741,6 +743,7 @@ void suite_release(struct suite *s)
 		item_release(&s->items[i]);
 	free(s->items);
 	free(s->index);
+	blob_store_release(&s->blobs);
 	for (i = 0; i < s->ntypes; i++) {
 		free(s->types[i].name);
 		free(s->types[i].answer_field);

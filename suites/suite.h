@@ -15,6 +15,7 @@
 
 #include "lib/common.h"
 #include "lib/json.h"
+#include "suites/blob.h"
 
 struct buf;
 struct cond;
@@ -44,6 +45,20 @@ struct qtype {
 	int multiple_choice;    /* options are shown and letters are answers */
 };
 
+/*
+ * One image an item shows the model, in the record's order: a file (path,
+ * relative to the data dir or a video dir, resolved by suite_media_path())
+ * or bytes embedded in the source (blob, owned by the suite's store:
+ * suites/blob.h). Exactly one of the two is set. Protocols place an item's
+ * images with "images" in their layout; the run sends each as an image part
+ * (base64 of the bytes as stored, never re-encoded), records its sha256 in
+ * the sample and writes its thumbnail (RUN_DIR/frames/SHA256.jpg).
+ */
+struct item_image {
+	char *path;             /* owned, or NULL */
+	const struct blob *blob;   /* borrowed from struct suite.blobs, or NULL */
+};
+
 struct item {
 	char *id;               /* unique within the suite */
 	char *source_id;        /* the id as the source spells it */
@@ -59,8 +74,12 @@ struct item {
 	double answer_num;      /* ANS_NUMBER: float(answer), NAN if it is not a number */
 	char *video;            /* path relative to the data dir, or NULL */
 	char *t_start, *t_end;  /* str() of the time window, or NULL */
-	char **images;          /* extra images (Set-of-Mark), relative paths */
+	struct item_image *images;   /* images (files or embedded), in order */
 	size_t nimages;
+	int rotation;           /* spec "circular": 0 the record's option order, k: rotated
+				   left by k (such an item shares raw and derived with its
+				   rotation 0, which owns them) */
+	size_t row;             /* 0-based index of the record in its source file */
 	cJSON *raw;             /* the source record, owned */
 	cJSON *derived;         /* derived fields (spec "derive"), owned, may be NULL */
 	char *stem;             /* stem of the source file name ("real_mc") */
@@ -158,6 +177,7 @@ struct suite {
 
 	struct item *items;
 	size_t nitems;
+	struct blob_store blobs;    /* embedded images, once per content */
 	size_t *index;          /* hash index of items by id (open addressing) */
 	size_t index_cap;
 	struct source_file {

@@ -197,8 +197,14 @@ static void show_item(const struct suite *s, const struct protocol *p, const str
 	printf("\n");
 	if (it->video)
 		printf("# video %s\n", it->video);
-	for (i = 0; i < it->nimages; i++)
-		printf("# image %s\n", it->images[i]);
+	for (i = 0; i < it->nimages; i++) {
+		const struct blob *b = it->images[i].blob;
+		if (b)
+			printf("# image %zu: embedded, %s, <%zu bytes, sha256 %s>\n", i + 1, b->mime,
+			       b->size, b->sha256);
+		else
+			printf("# image %zu: %s\n", i + 1, it->images[i].path);
+	}
 	printf("# layout:");
 	if (p->layout) {
 		cJSON_ArrayForEach(e, p->layout)

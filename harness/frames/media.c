@@ -129,6 +129,54 @@ static void grow(struct media_cache *c)
 	c->cap = ncap;
 }
 
+/* A held entry for key, or NULL. */
+static struct media_entry *lookup(struct media_cache *c, const char *key)
+{
+	struct media_entry *e;
+
+	for (e = c->tab[hash(key) & (c->cap - 1)]; e; e = e->next)
+		if (!strcmp(e->path, key)) {
+			e->refs++;
+			c->hits++;
+			return e;
+		}
+	return NULL;
+}
+
+int media_get_bytes(struct media_cache *c, const char *key, const void *data, size_t n,
+		    const char *mime, const char *sha256, struct media_entry **out)
+{
+	struct buf enc = BUF_INIT_MAX((size_t)3 << 30);
+	struct media_entry *e;
+	size_t h;
+
+	if ((*out = lookup(c, key)))
+		return 0;
+	c->misses++;
+	if (b64_encode(n ? data : "", n, &enc) < 0) {
+		buf_release(&enc);
+		return error("'%s': too large to send", key);
+	}
+	e = xcalloc(1, sizeof(*e));
+	e->path = xstrdup(key);
+	e->size = n;
+	e->mime = mime;
+	memcpy(e->sha256, sha256, 64);
+	e->sha256[64] = '\0';
+	e->b64 = buf_detach(&enc, &e->b64_len);
+	e->refs = 1;
+	h = hash(key) & (c->cap - 1);
+	e->next = c->tab[h];
+	c->tab[h] = e;
+	c->n++;
+	c->bytes += e->b64_len;
+	if (c->n > c->cap)
+		grow(c);
+	trim(c);
+	*out = e;
+	return 0;
+}
+
 int media_get(struct media_cache *c, const char *path, struct media_entry **out)
 {
 	size_t h = hash(path) & (c->cap - 1);

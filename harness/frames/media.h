@@ -47,6 +47,11 @@ void media_cache_init(struct media_cache *c, size_t max_bytes);
 void media_cache_release(struct media_cache *c);
 /* Read, sniff and encode the file (once); errors name the file. */
 int media_get(struct media_cache *c, const char *path, struct media_entry **out);
+/* The same for bytes in memory (an image embedded in the suite's data):
+ * key names the entry (not a file: use a form no path has, "blob:SHA256"),
+ * data[0..n) is encoded once, mime and sha256 are the caller's. */
+int media_get_bytes(struct media_cache *c, const char *key, const void *data, size_t n,
+		    const char *mime, const char *sha256, struct media_entry **out);
 void media_put(struct media_cache *c, struct media_entry *e);
 
 /* Video facts some prompts print, read from the container (no decoding). */

@@ -17,6 +17,7 @@ void run_job_release(struct run_state *r, struct job *j)
 	frameset_unref(j->fs);
 	free(j->video);
 	free(j->frames_json);
+	free(j->images_json);
 	buf_release(&j->prompt);
 	http_call_release(&j->call);
 	httpq_xfer_release(&j->x);
@@ -46,6 +47,66 @@ static int hold(struct run_state *r, struct job *j, const char *path, struct med
 		return -1;
 	j->held = xrealloc(j->held, (j->nheld + 1) * sizeof(*j->held));
 	j->held[j->nheld++] = *e;
+	return 0;
+}
+
+/* One of the item's images as an image part (the layout's "images"): a file
+ * through the media cache, or bytes embedded in the suite's data; its entry
+ * in the sample's "images" goes to ij. Returns -1 with j->error set. */
+static int add_image(struct run_state *r, struct job *j, const struct item_image *im,
+		     struct buf *ij)
+{
+	struct media_entry *e;
+	struct part *pt;
+	struct jw w;
+
+	if (im->blob) {
+		const struct blob *b = im->blob;
+		char key[80];
+		snprintf(key, sizeof(key), "blob:%s", b->sha256);
+		if (strncmp(b->mime, "image/", 6)) {
+			j->error = xasprintf("embedded image %.12s is not an image this build knows "
+					     "(JPEG, PNG, GIF, WebP, BMP, TIFF)", b->sha256);
+			return -1;
+		}
+		if (media_get_bytes(&r->mc, key, b->data, b->size, b->mime, b->sha256, &e) < 0) {
+			j->error = xasprintf("cannot send embedded image %.12s", b->sha256);
+			return -1;
+		}
+		j->held = xrealloc(j->held, (j->nheld + 1) * sizeof(*j->held));
+		j->held[j->nheld++] = e;
+	} else {
+		char *path = suite_media_path(&r->s, im->path);
+		if (!path) {
+			j->error = xasprintf("the image '%s' is not found", im->path);
+			return -1;
+		}
+		if (hold(r, j, path, &e) < 0) {
+			j->error = xasprintf("cannot read the image '%s'", im->path);
+			free(path);
+			return -1;
+		}
+		free(path);
+	}
+	pt = add_part(j, PART_IMAGE);
+	pt->b64 = e->b64;
+	pt->b64_len = e->b64_len;
+	pt->mime = e->mime;
+	pt->path = im->blob ? NULL : e->path;
+	pt->size = e->size;
+	thumbs_add(r->thumbs, e->sha256, im->blob ? im->blob->data : NULL, e->size, e->path, e->mime);
+	buf_addch(ij, ij->len ? ',' : '[');
+	jw_init(&w, ij, 0);
+	jw_obj(&w);
+	jw_key(&w, "sha256");
+	jw_str(&w, e->sha256);
+	jw_key(&w, "bytes");
+	jw_int(&w, (long long)e->size);
+	jw_key(&w, "mime");
+	jw_str(&w, e->mime);
+	jw_key(&w, "source");
+	jw_str(&w, im->blob ? "embedded" : im->path);
+	jw_end(&w);
 	return 0;
 }
 
@@ -154,6 +215,7 @@ int run_prepare_finish(struct run_state *r, struct job *j)
 	int want_facts = render_needs_media(r->p, it), rc = 1;
 	size_t li, k, nimg = 0;
 	long long maxt;
+	struct buf ij = BUF_INIT;
 
 	memset(&facts, 0, sizeof(facts));
 	if (j->fs) {
@@ -198,25 +260,8 @@ int run_prepare_finish(struct run_state *r, struct job *j)
 			pt->len = j->prompt.len;
 		} else if (!strcmp(what, "images") && r->media) {
 			for (k = 0; k < it->nimages; k++) {
-				struct media_entry *e;
-				char *path = suite_media_path(&r->s, it->images[k]);
-				struct part *pt;
-				if (!path) {
-					j->error = xasprintf("the image '%s' is not found", it->images[k]);
+				if (add_image(r, j, &it->images[k], &ij) < 0)
 					goto out;
-				}
-				if (hold(r, j, path, &e) < 0) {
-					j->error = xasprintf("cannot read the image '%s'", it->images[k]);
-					free(path);
-					goto out;
-				}
-				free(path);
-				pt = add_part(j, PART_IMAGE);
-				pt->b64 = e->b64;
-				pt->b64_len = e->b64_len;
-				pt->mime = e->mime;
-				pt->path = e->path;
-				pt->size = e->size;
 				nimg++;
 			}
 		} else if (!strcmp(what, "frames") && j->fs) {
@@ -255,6 +300,10 @@ int run_prepare_finish(struct run_state *r, struct job *j)
 		frames_json(j->fs, &fj);
 		j->frames_json = buf_detach(&fj, NULL);
 	}
+	if (ij.len) {
+		buf_addch(&ij, ']');
+		j->images_json = buf_detach(&ij, NULL);
+	}
 	maxt = 512;
 	if (json_get(r->generation, "max_tokens") && cJSON_IsNumber(json_get(r->generation, "max_tokens")))
 		maxt = (long long)json_get(r->generation, "max_tokens")->valuedouble;
@@ -263,6 +312,7 @@ int run_prepare_finish(struct run_state *r, struct job *j)
 	j->state = J_READY;
 	rc = 0;
 out:
+	buf_release(&ij);
 	free(video);
 	return rc;
 }

@@ -135,6 +135,7 @@ static int finish(struct run_state *r, struct job *j, struct answer *ans, const 
 	smp.nv = k;
 	smp.prompt_sha256 = j->prompt.len ? j->sha : NULL;
 	smp.frames_json = j->frames_json;
+	smp.images_json = j->images_json;
 	if (ans) {
 		smp.in_tokens = ans->in_tokens;
 		smp.out_tokens = ans->out_tokens;
@@ -674,7 +675,20 @@ static int setup_frames(struct run_state *r)
 static int start_pool(struct run_state *r)
 {
 	struct fpool_opts po;
+	size_t i;
 
+	/* items' own images get thumbnails too, frames or not (harness/run/thumbs.h) */
+	for (i = 0; i < r->s.nitems && !r->thumb_dir && !r->o->no_thumbnails && r->media; i++)
+		if (r->s.items[i].nimages) {
+			r->thumb_dir = path_join(r->st.dir, "frames");
+			if (mkdir_p(r->thumb_dir) < 0) {
+				warnf("no thumbnails for report.html");
+				free(r->thumb_dir);
+				r->thumb_dir = NULL;
+				break;
+			}
+			r->thumbs = thumbs_start(r->thumb_dir);
+		}
 	if (!r->want_pool)
 		return 0;
 	fcache_init(&r->fc, r->o->cache_dir, r->o->no_cache);
@@ -682,15 +696,15 @@ static int start_pool(struct run_state *r)
 	memset(&po, 0, sizeof(po));
 	po.cache = &r->fc;
 	po.workers = (int)r->o->frame_workers;
-	if (!r->o->no_thumbnails && r->media) {
+	if (!r->o->no_thumbnails && r->media && !r->thumb_dir) {
 		r->thumb_dir = path_join(r->st.dir, "frames");
 		if (mkdir_p(r->thumb_dir) < 0) {
 			warnf("no thumbnails for report.html");
 			free(r->thumb_dir);
 			r->thumb_dir = NULL;
 		}
-		po.thumb_dir = r->thumb_dir;
 	}
+	po.thumb_dir = r->thumb_dir;
 	r->pool = fpool_new(&po);
 	if (!r->pool)
 		return error("cannot start the frame extraction threads");
@@ -833,6 +847,8 @@ int run_execute(const struct run_opts *o)
 	interrupted = 0;
 
 	loop(&r);
+	thumbs_finish(r.thumbs);   /* report.html links them */
+	r.thumbs = NULL;
 
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
@@ -888,6 +904,7 @@ out:
 		fpool_free(r.pool);
 	if (r.fc_ok)
 		fcache_release(&r.fc);
+	thumbs_finish(r.thumbs);
 	free(r.thumb_dir);
 	store_close(&r.st);
 	cJSON_Delete(r.generation);

@@ -30,6 +30,7 @@
 #include "harness/run/shard.h"
 #include "lib/store.h"
 #include "harness/run/summary.h"
+#include "harness/run/thumbs.h"
 #include "lib/util.h"
 #include "lib/xalloc.h"
 #include "scorers/grade.h"
@@ -75,6 +76,7 @@ struct job {
 	char *video;              /* the video's path (frames) */
 	struct frameset *fs;      /* its frames (a reference), or NULL */
 	char *frames_json;        /* what the sample records of them */
+	char *images_json;        /* the item's images sent: [{sha256, bytes, mime, source}] */
 };
 
 struct run_state {
@@ -124,6 +126,7 @@ struct run_state {
 	struct fpool *pool;
 	int want_pool;               /* some item needs frames */
 	char *thumb_dir;             /* RUN_DIR/frames, or NULL */
+	struct thumbs *thumbs;       /* the items' own images' thumbnails, or NULL */
 	size_t frames_pending;
 	size_t fsets, fdecoded, fdisk, fmemory;   /* frame sets by where they came from */
 	double fseconds;          /* summed pool time */

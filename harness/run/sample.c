@@ -104,6 +104,10 @@ void sample_to_json(const struct sample *s, struct buf *out)
 		jw_key(&w, "video");
 		jw_str(&w, it->video);
 	}
+	if (s->images_json) {
+		jw_key(&w, "images");
+		jw_raw(&w, s->images_json);
+	}
 	if (s->frames_json) {
 		jw_key(&w, "frames");
 		jw_raw(&w, s->frames_json);

@@ -6,7 +6,7 @@
  *   id, category, type, split, status (ok|unparsed|error), truth, accepted,
  *   response (the raw answer, <think> kept), extracted, rule, fallback,
  *   score, variants {NAME: {status, extracted, score}}, error, attempts,
- *   prompt_sha256, video, frames [...], usage {input, output, reasoning},
+ *   prompt_sha256, video, images [...], frames [...], usage {input, output, reasoning},
  *   latency {frames, queue, network}, finish_reason, verdict.
  *
  * Ownership: struct sample borrows everything.
@@ -36,6 +36,7 @@ struct sample {
 	/* run facts; zero/NULL when unknown */
 	const char *prompt_sha256;
 	const char *frames_json;       /* a JSON array written by the frames module */
+	const char *images_json;       /* the item's images sent: [{sha256, bytes, mime, source}] */
 	long long in_tokens, out_tokens, reasoning_tokens;   /* -1 unknown */
 	double t_frames, t_queue, t_network;                 /* seconds, < 0 unknown */
 	int attempts;

@@ -210,6 +210,8 @@ static int emit_map(struct pq_asm *a, struct pq_out *o, const struct pq_shape *s
 		struct pq_out ko, vo;
 		memset(&ko, 0, sizeof(ko));
 		memset(&vo, 0, sizeof(vo));
+		ko.image = vo.image = o->image;
+		ko.image_ctx = vo.image_ctx = o->image_ctx;
 		if (emit(a, &ko, &s->children[0], fd + 1) < 0 ||
 		    emit(a, &vo, &s->children[1], fd + 1) < 0) {
 			cJSON_Delete(ko.result);

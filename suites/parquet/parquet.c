@@ -37,6 +37,8 @@ struct pq_rows {
 	int rg_open;
 	int64_t index;
 	int failed;
+	pq_image_fn image;
+	void *image_ctx;
 };
 
 static uint32_t rd_le32(const uint8_t *p)
@@ -567,6 +569,8 @@ int pq_rows_next(struct pq_rows *r, cJSON **row)
 	int k;
 
 	memset(&o, 0, sizeof(o));
+	o.image = r->image;
+	o.image_ctx = r->image_ctx;
 	*row = NULL;
 	k = next_into(r, &o);
 	if (k <= 0) {
@@ -583,11 +587,25 @@ int pq_rows_write(struct pq_rows *r, struct jw *w)
 
 	memset(&o, 0, sizeof(o));
 	o.w = w;
+	o.image = r->image;
+	o.image_ctx = r->image_ctx;
 	return next_into(r, &o);
+}
+
+void pq_rows_on_image(struct pq_rows *r, pq_image_fn fn, void *ctx)
+{
+	r->image = fn;
+	r->image_ctx = ctx;
 }
 
 int pq_for_each_row(const char *path, int (*cb)(cJSON *row, size_t row_index, void *ctx),
 		    void *ctx)
+{
+	return pq_for_each_row_images(path, cb, NULL, ctx);
+}
+
+int pq_for_each_row_images(const char *path, int (*cb)(cJSON *row, size_t row_index, void *ctx),
+			   pq_image_fn image, void *ctx)
 {
 	struct pq_file *f = pq_open(path);
 	struct pq_rows *r;
@@ -601,6 +619,7 @@ int pq_for_each_row(const char *path, int (*cb)(cJSON *row, size_t row_index, vo
 		pq_close(f);
 		return -1;
 	}
+	pq_rows_on_image(r, image, ctx);
 	while ((k = pq_rows_next(r, &row)) > 0) {
 		size_t idx = (size_t)(pq_rows_index(r) - 1);
 		int c = cb(row, idx, ctx);

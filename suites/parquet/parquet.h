@@ -39,6 +39,12 @@
  *                        "+00:00" when adjusted to UTC (Python's str(datetime));
  *                        INT96 is a timestamp without time zone
  *   INTERVAL             {"months": M, "days": D, "milliseconds": MS}
+ *   images               {"bytes": "<N bytes, sha256 HEX>"}: a BYTE_ARRAY
+ *                        without a text annotation whose bytes start like an
+ *                        image (JPEG, PNG, GIF, WebP, BMP, TIFF); the field
+ *                        "bytes" of a struct that also has "path" (a Hugging
+ *                        Face Image) reads as the summary string alone. The
+ *                        bytes themselves go to pq_rows_on_image()'s callback
  *   lists                arrays; structs: objects; maps: objects whose keys
  *                        are Python's str() of the map key (None for null),
  *                        a repeated key keeps the last value (dict semantics);
@@ -193,6 +199,15 @@ int pq_rows_next(struct pq_rows *r, cJSON **row);
 /* Next row written as one JSON object through w. Same returns. On error
  * part of the row may have been written. */
 int pq_rows_write(struct pq_rows *r, struct jw *w);
+/*
+ * Images (see the value table above): fn gets the bytes of every image of
+ * a row, in the row's order, while the row is assembled (before
+ * pq_rows_next() returns it): data points into the reader's buffers and is
+ * valid only during the call; sha256 is the hex hash the row's summary
+ * names. NULL: no callback (the summaries alone).
+ */
+typedef void (*pq_image_fn)(void *ctx, const uint8_t *data, size_t len, const char *sha256);
+void pq_rows_on_image(struct pq_rows *r, pq_image_fn fn, void *ctx);
 /* Index (0-based, over the whole file) of the row the next call delivers. */
 int64_t pq_rows_index(const struct pq_rows *r);
 void pq_rows_close(struct pq_rows *r);
@@ -205,5 +220,8 @@ void pq_rows_close(struct pq_rows *r);
  */
 int pq_for_each_row(const char *path, int (*cb)(cJSON *row, size_t row_index, void *ctx),
 		    void *ctx);
+/* The same with an image callback (image may be NULL); both get ctx. */
+int pq_for_each_row_images(const char *path, int (*cb)(cJSON *row, size_t row_index, void *ctx),
+			   pq_image_fn image, void *ctx);
 
 #endif

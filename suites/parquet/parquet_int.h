@@ -186,6 +186,7 @@ struct pq_leaf {
 	int32_t scale;            /* DECIMAL */
 	int unit, utc;            /* TIME, TIMESTAMP */
 	int max_def, max_rep;
+	int image_bytes;          /* the bytes of a Hugging Face Image struct {bytes, path} */
 };
 
 enum pq_shape_kind { PQ_SH_LEAF, PQ_SH_STRUCT, PQ_SH_LIST, PQ_SH_MAP };
@@ -409,6 +410,8 @@ struct pq_out {
 	int depth;
 	const char *key;              /* key for the next value inside an object */
 	cJSON *result;
+	pq_image_fn image;            /* gets the bytes of every image, or NULL */
+	void *image_ctx;
 };
 
 void pq_out_obj(struct pq_out *o);

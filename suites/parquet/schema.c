@@ -346,6 +346,23 @@ static int vkind_of(const struct pq_field *f, struct pq_leaf *l)
 	}
 }
 
+/* The field "bytes" of a struct that also has a field "path": the
+ * Hugging Face datasets Image feature (docs/parquet.md, "Images"). */
+static int is_image_struct(const struct pq_field *f)
+{
+	const struct pq_field *g = f->parent;
+	size_t i;
+
+	if (strcmp(f->name, "bytes") || !g || !g->parent || g->physical != PQ_GROUP ||
+	    g->logical.kind == PQ_LT_LIST || g->logical.kind == PQ_LT_MAP ||
+	    g->logical.kind == PQ_LT_MAP_KEY_VALUE)
+		return 0;
+	for (i = 0; i < g->nchildren; i++)
+		if (!strcmp(g->children[i].name, "path"))
+			return 1;
+	return 0;
+}
+
 static void collect_leaves(struct pq_schema *s, const struct pq_field *f)
 {
 	size_t i;
@@ -371,6 +388,7 @@ static void collect_leaves(struct pq_schema *s, const struct pq_field *f)
 		l->max_def = f->max_def;
 		l->max_rep = f->max_rep;
 		l->vkind = vkind_of(f, l);
+		l->image_bytes = l->vkind == PQ_VK_BYTES && is_image_struct(f);
 		return;
 	}
 	for (i = 0; i < f->nchildren; i++)

@@ -7,8 +7,10 @@
 #include "lib/common.h"
 #include "suites/parquet/parquet_int.h"
 #include "lib/buf.h"
+#include "lib/image.h"
 #include "lib/json.h"
 #include "lib/pystr.h"
+#include "lib/util.h"
 #include "lib/xalloc.h"
 
 #include <math.h>
@@ -618,6 +620,29 @@ static void out_text(struct pq_out *o, struct buf *b)
 	pq_out_str(o, b->data ? b->data : "", b->len);
 }
 
+/* An image: {"bytes": "<N bytes, sha256 HEX>"}, or only the summary for the
+ * bytes of an Image struct (whose object the struct itself is); the bytes go
+ * to the image callback. */
+static void image_out(struct pq_out *o, const struct pq_leaf *l, const struct pq_val *v)
+{
+	struct buf b = BUF_INIT;
+	char sha[65];
+
+	sha256_hex(v->len ? (const void *)v->u.ptr : "", v->len, sha);
+	if (o->image)
+		o->image(o->image_ctx, v->len ? v->u.ptr : (const uint8_t *)"", v->len, sha);
+	image_summary(v->len, sha, &b);
+	if (l->image_bytes) {
+		out_text(o, &b);
+	} else {
+		pq_out_obj(o);
+		pq_out_key(o, "bytes");
+		out_text(o, &b);
+		pq_out_end(o);
+	}
+	buf_release(&b);
+}
+
 void pq_value_out(struct pq_out *o, const struct pq_leaf *l, const struct pq_val *v)
 {
 	char tmp[48];
@@ -658,6 +683,10 @@ void pq_value_out(struct pq_out *o, const struct pq_leaf *l, const struct pq_val
 		pq_out_str(o, (const char *)v->u.ptr, v->len);
 		return;
 	case PQ_VK_BYTES:
+		if (l->image_bytes || image_mime(v->u.ptr, v->len)) {
+			image_out(o, l, v);
+			return;
+		}
 		if (looks_like_text(v->u.ptr, v->len)) {
 			pq_out_str(o, (const char *)v->u.ptr, v->len);
 			return;

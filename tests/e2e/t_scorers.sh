@@ -28,9 +28,9 @@ fi
 for seed in 1 2; do
     python3 tests/golden/check_official.py --random 3000 --seed $seed --out "$TMP/rand$seed.jsonl"
     out=$(STEVAL_GOLDEN_EXTRA="$TMP/rand$seed.jsonl" CMOCKA_MESSAGE_OUTPUT=STDOUT "$T" 2>&1); rc=$?
-    expect_eq "15000 random texts (seed $seed): C and CPython agree" "$rc" 0
+    expect_eq "30000 random texts (seed $seed, 10 official extractors): C and CPython agree" "$rc" 0
     [ "$rc" = 0 ] || printf '%s\n' "$out" | grep -E 'gives|FAIL' | head -10 | sed 's/^/#   /'
-    expect_match "random cases ran (seed $seed)" "$out" "# 15000 extra cases"
+    expect_match "random cases ran (seed $seed)" "$out" "# 30000 extra cases"
 done
 
 # The scorer list names every extractor and metric.

@@ -1,7 +1,7 @@
 /*
  * fuzz_extract.c: libFuzzer target for the answer extractors and metrics.
  *
- * fuzz-sources: scorers/extract.c scorers/robust.c scorers/metric.c lib/buf.c lib/pystr.c lib/pycase.c lib/rx.c lib/xalloc.c lib/log.c
+ * fuzz-sources: scorers/extract.c scorers/extract_spatial.c scorers/robust.c scorers/metric.c lib/buf.c lib/pystr.c lib/pycase.c lib/rx.c lib/xalloc.c lib/log.c
  *
  * Input: byte 0 picks the number of options (0-6), byte 1 their texts (none,
  * direction words, STI values, counts, or '|'-separated pieces of the input),
@@ -32,7 +32,8 @@ static int is_letter_extractor(const char *n)
 {
 	return !strcmp(n, "r4d-letter") || !strcmp(n, "mllm4d-option-key") ||
 	       !strcmp(n, "vlm4d-final-answer") || !strcmp(n, "robust-letter") ||
-	       !strcmp(n, "mmmu-parse-choice");
+	       !strcmp(n, "mmmu-parse-choice") || !strcmp(n, "mmsi-word-boundary") ||
+	       !strcmp(n, "mmsi-word-boundary-braces");
 }
 
 static void run_all(const char *text, size_t len, const struct item *it)
@@ -64,8 +65,10 @@ static void run_all(const char *text, size_t len, const struct item *it)
 			size_t n = strlen(e.value);
 			CHECK(n && e.value[n - 1] >= 'A' && e.value[n - 1] <= 'E');
 		}
-		if (!strcmp(x[i].name, "vsi-first-token"))
+		if (!strcmp(x[i].name, "vsi-first-token") || !strcmp(x[i].name, "lmms-sat-flexible"))
 			CHECK(e.found == (e.value[0] != 0));
+		if (!strcmp(x[i].name, "mmsi-lmms"))   /* A-F, upper-cased */
+			CHECK(e.found ? e.value[0] >= 'A' && e.value[0] <= 'F' && !e.value[1] : !e.value[0]);
 		/* deterministic */
 		CHECK(extract_run(&x[i], text, len, it, &again) == 0);
 		CHECK(!strcmp(e.value, again.value) && e.found == again.found && e.rule == again.rule);

@@ -158,12 +158,79 @@ def raw(text, item):
     return text, bool(text.strip()), 0 if text.strip() else -1
 
 
+def _mmsi(text, braces, lmms):
+    # MMSI-Bench extract_single_choice_with_word_boundary (official code;
+    # braces: the README copy; lmms: lmms-eval since d8fcb9c3)
+    pred, rule = text, 0
+    pats = [r"``([^`]*)``", r"`([^`]*)`"] + ([r"\{([^}]*)\}"] if braces else [])
+    for k, pat in enumerate(pats):
+        m = re.search(pat, pred)
+        if m:
+            pred, rule = m.group(1), k + 1
+    if lmms:
+        m = re.search(r"\b[A-F]\b(?!\s[a-zA-Z])", pred, re.IGNORECASE)
+    else:
+        m = re.search(r"\b[A-D]\b(?!\s[a-zA-Z])", pred)
+    if not m:
+        return "", False, -1
+    return (m.group().upper() if lmms else m.group()), True, rule
+
+
+def mmsi_word_boundary(text, item):
+    return _mmsi(text, False, False)
+
+
+def mmsi_word_boundary_braces(text, item):
+    return _mmsi(text, True, False)
+
+
+def mmsi_lmms(text, item):
+    return _mmsi(text, True, True)
+
+
+def sat_real_answer(text, item):
+    # SAT author's lmms-eval sat_real sat_process_results (truth letter given)
+    answer = item["accepted"][:1]
+    m = re.search(r"answer is \s*\n?\s*\(?([A-Z])\)?", text)
+    pred_letter = m.group(1) if m else ""
+    if answer and pred_letter == answer:
+        return answer, True, 0
+    if answer and answer in text:
+        return answer, True, 1
+    s = text.strip()
+    found = len(s) == 1 and s.isascii() and s.isalpha()
+    return s, found, 2 if found else -1
+
+
+def lmms_sat_flexible(text, item):
+    # lmms-eval sat MultiChoiceRegexFilter, then exact_match's punctuation rule
+    question = item.get("question") or ""
+    fallback, choice_to_alpha, next_alpha = [], {}, "A"
+    for m in re.compile(r"\b([A-Z])\.\s+([^\n]*)").findall(question):
+        choice_text = m[1].strip()
+        fallback.append(re.escape(choice_text))
+        choice_to_alpha[choice_text] = next_alpha
+        next_alpha = chr(ord(next_alpha) + 1)
+    fallback_regex = re.compile("|".join(fallback))
+    cleaned = re.sub(r"[^\w\s]", "", text).strip()
+    match = fallback_regex.search(cleaned)
+    if match and match.group() in choice_to_alpha:
+        return choice_to_alpha[match.group()], True, 0
+    tok = cleaned.split(" ")[0].replace("_", "")
+    return tok, bool(tok), 1 if tok else -1
+
+
 OFFICIAL = {
     "vsi-first-token": vsi_first_token,
     "sti-cascade": sti_cascade,
     "r4d-letter": r4d_letter,
     "mllm4d-option-key": mllm4d_option_key,
     "mmmu-parse-choice": mmmu_parse_choice,
+    "mmsi-word-boundary": mmsi_word_boundary,
+    "mmsi-word-boundary-braces": mmsi_word_boundary_braces,
+    "mmsi-lmms": mmsi_lmms,
+    "sat-real-answer": sat_real_answer,
+    "lmms-sat-flexible": lmms_sat_flexible,
 }
 
 
@@ -209,7 +276,8 @@ def case_item(c):
     opts = c.get("options")
     if opts is None:
         opts = [None] * c.get("num_options", 0)
-    return {"opts": [None if o is None else str(o) for o in opts], "nopt": len(opts)}
+    return {"opts": [None if o is None else str(o) for o in opts], "nopt": len(opts),
+            "accepted": c.get("accepted", ""), "question": c.get("question")}
 
 
 def check_extract(root):
@@ -271,7 +339,8 @@ FRAGMENTS = [
     "٣", ".", "..", ")", "(", "_", "Ⅳ", "²", "\u0301", "\u203f", "\ufffd", "x", "the",
     "left", "right", "not moving", "because", "I think", "Therefore,", "**B**", "$C$",
     "正确答案是", "é\u0301", "0", "9", "<answer>B</answer>", "<answer> c", "</answer>", " B ",
-    " C ", "(D)", "答案：B",
+    " C ", "(D)", "答案：B", "`", "``", "`B`", "``C``", "{", "}", "{D}", "answer is ", "A bike",
+    "A. ", "B. left", "Z",
 ]
 
 OPTION_POOL = ["left", "right", "not moving", "2.36m", "None", "", "A", "b", "the car",
@@ -298,6 +367,10 @@ def write_random(n, seed, out):
                     b = bytearray(text.encode("utf-8"))
                     b.insert(rng.randint(0, len(b)), rng.choice([0x80, 0xff, 0xc3, 0xe2, 0xed]))
                     case = {"x": name, "text_hex": bytes(b).hex()}
+                if name == "sat-real-answer":
+                    case["accepted"] = rng.choice("AB")
+                if name == "lmms-sat-flexible" and rng.random() < 0.5:
+                    case["question"] = random_text(rng) + rng.choice(["", " A. left\nB. right", " A. "])
                 if name in ("r4d-letter", "mmmu-parse-choice"):
                     k = rng.randint(0, 6)
                     if name == "mmmu-parse-choice" and rng.random() < 0.7:

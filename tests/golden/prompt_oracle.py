@@ -361,6 +361,88 @@ def qa_text(template):
 
 
 # --------------------------------------------------------------------------
+# MMSI-Bench
+#   InternRobotics/MMSI-Bench@5de2f3d:vlmeval/dataset/mmsi_bench.py
+#     (MMSIBenchDataset.build_prompt)
+#   EvolvingLMMs-Lab/lmms-eval@75571cf:lmms_eval/tasks/mmsi_bench/utils.py
+#     (msr_doc_to_text), msr_bench.yaml (post_prompt)
+# --------------------------------------------------------------------------
+
+MMSI_POST = ("Answer with the option's letter from the given choices directly. "
+             "Enclose the option's letter within ``.")
+
+
+def mmsi_official(line):
+    question = line["question"]
+    return f"{question}\n{MMSI_POST}"
+
+
+MMSI_LMMS_KWARGS = {"pre_prompt": "", "post_prompt": "\n" + MMSI_POST}
+
+
+def mmsi_lmms(doc):
+    kw = MMSI_LMMS_KWARGS
+    question = doc["question"].strip()
+    if kw["pre_prompt"] != "":
+        question = f"{kw['pre_prompt']}{question}"
+    if kw["post_prompt"] != "":
+        question = f"{question}{kw['post_prompt']}"
+    return question
+
+
+# --------------------------------------------------------------------------
+# SAT (real test)
+#   arijitray1993/lmms-eval@8856d84:lmms_eval/tasks/sat_real/utils.py
+#     (process_docs, sat_doc_to_text with prompt_mode "sft")
+#   EvolvingLMMs-Lab/lmms-eval@75571cf:lmms_eval/tasks/sat/utils.py (sat_doc_to_text)
+# --------------------------------------------------------------------------
+
+def load_sat_both_orders(path):
+    """The rows in file order, then a copy of each with answers[::-1]
+    (sat_real process_docs). steval's ids: the row index, and "#1" for the
+    reversed copy."""
+    rows = load_jsonl(path)
+    out = []
+    for i, r in enumerate(rows):
+        out.append(dict(r, _steval_id=str(i)))
+    for i, r in enumerate(rows):
+        out.append(dict(r, answers=r["answers"][::-1], _steval_id="%d#1" % i))
+    return out
+
+
+def sat_real_sft(doc):
+    QUESTION_TEMPLATE_SFT = (
+        "{Question}\n"
+        "Provide your final answer between the <answer> </answer> tags."
+    )
+    multiple_choice = (" Please provide only the single option letter (e.g., A, B, C, D, etc.) "
+                       "within the <answer> </answer> tags.")
+    ind_to_letter = {0: "A", 1: "B", 2: "C"}
+    answer_choice_prompt = ""
+    for i, answer_choice in enumerate(doc["answers"]):
+        answer_choice_prompt += f"({ind_to_letter[i]}) {answer_choice}\n"
+    answer_choice_prompt = answer_choice_prompt.strip()
+    full_prompt = doc["question"] + " Choose from the following options: \n" + answer_choice_prompt
+    return QUESTION_TEMPLATE_SFT.format(Question=full_prompt) + multiple_choice
+
+
+SAT_HINT = ("When multiple images are provided, You want to realize that when camera moves left, "
+            "the objects in the image move right, and vice versa. And when you are asked about the "
+            "movement of the same object captured in different images, you can compare the position "
+            "of the object relative to other objects in the image to answer the question.\n")
+
+
+def sat_lmms(doc):
+    question = doc["question"].strip() + "\n" + SAT_HINT
+    candidates_str = ""
+    for i, candidate in enumerate(doc["answers"]):
+        option_letter = chr(ord("A") + i)
+        candidates_str += f"{option_letter}. {candidate}\n"
+    return (question + "\n" + candidates_str + "\n"
+            + "Only output the letter of the correct option and nothing else.")
+
+
+# --------------------------------------------------------------------------
 # Data sets and protocols
 # --------------------------------------------------------------------------
 
@@ -403,6 +485,10 @@ PROTOCOLS = {
                   "datamodule": (r4d_datamodule, None)},
     "vlm4d": {"cot": (qa_text(COT_MC), None),
               "direct-output": (qa_text(DO_MC), None)},
+    "mmsi-bench": {"official": (mmsi_official, None),
+                   "lmms-eval": (mmsi_lmms, None)},
+    "sat": {"circular": (sat_real_sft, None),
+            "lmms-eval": (sat_lmms, None)},
     "mllm4d-bench": {"rl_cot": (qa_text(RL_MC), MLLM4D_SYSTEM),
                      "direct-output": (qa_text(DO_MC), None),
                      "cot": (qa_text(COT_MC), None)},
@@ -438,6 +524,10 @@ def data_sets():
         DataSet("mllm4d-bench", "fixtures/mllm4d-bench", ["mllm4d_bench.json"], load_json_array,
                 vlm4d_id),
         DataSet("demo", "fixtures/demo", ["demo.jsonl"], load_jsonl, lambda p, r: str(r["id"])),
+        DataSet("mmsi-bench", "fixtures/mmsi-bench", ["MMSI_Bench.jsonl"], load_jsonl,
+                lambda p, r: str(r["id"])),
+        DataSet("sat", "fixtures/sat", ["SAT_test.jsonl"], load_sat_both_orders,
+                lambda p, r: r["_steval_id"]),
     ]
     if os.path.isdir(SHARED_VLM4D):
         files = ["data/real_mc.json", "data/synthetic_mc.json"]

@@ -78,6 +78,11 @@ static int gcase_load(const cJSON *c, struct gcase *g)
 	g->it.id = (char *)"golden";
 	g->it.opts = g->opts;
 	g->it.nopt = g->nopt;
+	/* the truth letter (SAT's sat_real scorer reads it) and the question
+	 * (lmms-eval sat's filter reads its choices) */
+	if ((s = json_get_str(c, "accepted")) != NULL)
+		snprintf(g->it.accepted, sizeof(g->it.accepted), "%s", s);
+	g->it.question = (char *)json_get_str(c, "question");
 	return 0;
 }
 
@@ -192,7 +197,9 @@ static void test_table(void **state)
 	size_t n, i;
 	static const char *const names[] = { "vsi-first-token", "sti-cascade", "r4d-letter",
 					     "mllm4d-option-key", "vlm4d-final-answer", "robust-letter",
-					     "robust-number", "mmmu-parse-choice", "raw" };
+					     "robust-number", "mmmu-parse-choice", "mmsi-word-boundary",
+					     "mmsi-word-boundary-braces", "mmsi-lmms", "sat-real-answer",
+					     "lmms-sat-flexible", "raw" };
 
 	(void)state;
 	x = extract_list(&n);
