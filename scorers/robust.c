@@ -779,7 +779,7 @@ static int is_negator(const char *w, size_t n)
 {
 	static const char *const neg[] = { "not", "no", "nor", "neither", "never", "without",
 					   "than", "instead", "whether", "if", "either", "rather",
-					   "unless", "nor" };
+					   "unless", "notmoving" };
 	size_t k;
 
 	for (k = 0; k < ARRAY_SIZE(neg); k++)
