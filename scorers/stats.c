@@ -198,6 +198,15 @@ struct types {
 	size_t ntypes;
 	size_t *type_of;      /* per cluster */
 	struct sums ts;       /* the sums of one cluster of each type, by type */
+	/* the same as dense rows over distinct columns: a column is the count
+	 * or the sum of one slot (group * nv + v) for every type, and slots
+	 * whose columns are equal (a category that is also a split; counts
+	 * that do not depend on the value) share one. Row t is
+	 * rows[t * ncols ..]; slot q's count is column ncol[q], its sum
+	 * column scol[q] (SIZE_MAX: always 0). A resample adds whole rows: no
+	 * slot waits on another, and the loop vectorizes. NULL when too big. */
+	double *rows;
+	size_t *ncol, *scol, ncols;
 };
 
 static int integral(double x)
@@ -270,6 +279,42 @@ static int build_types(const struct stats_boot *b, const struct sums *sm, struct
 		memcpy(ty->ts.n + ty->ts.start[t] * nv, sm->n + from * nv, n * nv * sizeof(double));
 		memcpy(ty->ts.s + ty->ts.start[t] * nv, sm->s + from * nv, n * nv * sizeof(double));
 	}
+	if (ty->ntypes * b->ngroups * nv <= ((size_t)1 << 20)) {
+		size_t width = b->ngroups * nv, T = ty->ntypes, q, u;
+		double *full = xcalloc(2 * width * (T ? T : 1), sizeof(double));   /* [column][type] */
+		size_t *uniq = xmalloc(2 * (width ? width : 1) * sizeof(size_t));
+		for (t = 0; t < T; t++)
+			for (e = ty->ts.start[t]; e < ty->ts.start[t + 1]; e++)
+				for (k = 0; k < nv; k++) {
+					q = ty->ts.group[e] * nv + k;
+					full[(2 * q) * T + t] += ty->ts.n[e * nv + k];
+					full[(2 * q + 1) * T + t] += ty->ts.s[e * nv + k];
+				}
+		ty->ncol = xmalloc((width ? width : 1) * sizeof(size_t));
+		ty->scol = xmalloc((width ? width : 1) * sizeof(size_t));
+		for (q = 0; q < 2 * width; q++) {
+			const double *cq = full + q * T;
+			size_t *to = q % 2 ? &ty->scol[q / 2] : &ty->ncol[q / 2];
+			for (t = 0; t < T && cq[t] == 0; t++)
+				;
+			if (t == T) {
+				*to = SIZE_MAX;
+				continue;
+			}
+			for (u = 0; u < ty->ncols; u++)
+				if (!memcmp(full + uniq[u] * T, cq, T * sizeof(double)))
+					break;
+			if (u == ty->ncols)
+				uniq[ty->ncols++] = q;
+			*to = u;
+		}
+		ty->rows = xcalloc(T * ty->ncols + 1, sizeof(double));
+		for (t = 0; t < T; t++)
+			for (u = 0; u < ty->ncols; u++)
+				ty->rows[t * ty->ncols + u] = full[uniq[u] * T + t];
+		free(full);
+		free(uniq);
+	}
 	free(first);
 	free(hkey);
 	free(hval);
@@ -281,6 +326,9 @@ static void sums_release(struct sums *sm);
 static void types_release(struct types *ty)
 {
 	free(ty->type_of);
+	free(ty->rows);
+	free(ty->ncol);
+	free(ty->scol);
 	if (ty->ntypes)
 		sums_release(&ty->ts);
 	memset(ty, 0, sizeof(*ty));
@@ -374,6 +422,85 @@ static void draw_types(struct rng *r, uint32_t n, const size_t *type_of, uint32_
 	r->s[3] = s3;
 }
 
+/*
+ * draw_types() for four resamples at once: four independent streams
+ * stepped in turn, so the processor overlaps their dependency chains.
+ * Each lane gives exactly the draws draw_types() would.
+ */
+#define XSTEP(s0, s1, s2, s3, out) do {                                     \
+		uint64_t x_ = (s1) * 5, t_ = (s1) << 17;                     \
+		(out) = ((x_ << 7) | (x_ >> 57)) * 9;                          \
+		(s2) ^= (s0);                                                  \
+		(s3) ^= (s1);                                                  \
+		(s1) ^= (s2);                                                  \
+		(s0) ^= (s3);                                                  \
+		(s2) ^= t_;                                                    \
+		(s3) = ((s3) << 45) | ((s3) >> 19);                            \
+	} while (0)
+
+static void draw_types4(struct rng r[4], uint32_t n, const size_t *type_of, uint32_t *w[4])
+{
+	uint64_t a0 = r[0].s[0], a1 = r[0].s[1], a2 = r[0].s[2], a3 = r[0].s[3];
+	uint64_t b0 = r[1].s[0], b1 = r[1].s[1], b2 = r[1].s[2], b3 = r[1].s[3];
+	uint64_t c0 = r[2].s[0], c1 = r[2].s[1], c2 = r[2].s[2], c3 = r[2].s[3];
+	uint64_t d0 = r[3].s[0], d1 = r[3].s[1], d2 = r[3].s[2], d3 = r[3].s[3];
+	uint32_t k, thr = (uint32_t)(-n) % n;
+
+	for (k = 0; k < n; k++) {
+		uint64_t oa, ob, oc, od, ma, mb, mc, md;
+		XSTEP(a0, a1, a2, a3, oa);
+		XSTEP(b0, b1, b2, b3, ob);
+		XSTEP(c0, c1, c2, c3, oc);
+		XSTEP(d0, d1, d2, d3, od);
+		ma = (oa >> 32) * (uint64_t)n;
+		mb = (ob >> 32) * (uint64_t)n;
+		mc = (oc >> 32) * (uint64_t)n;
+		md = (od >> 32) * (uint64_t)n;
+		/* below32's rejection (rare): that lane draws again */
+		while ((uint32_t)ma < n && (uint32_t)ma < thr) {
+			XSTEP(a0, a1, a2, a3, oa);
+			ma = (oa >> 32) * (uint64_t)n;
+		}
+		while ((uint32_t)mb < n && (uint32_t)mb < thr) {
+			XSTEP(b0, b1, b2, b3, ob);
+			mb = (ob >> 32) * (uint64_t)n;
+		}
+		while ((uint32_t)mc < n && (uint32_t)mc < thr) {
+			XSTEP(c0, c1, c2, c3, oc);
+			mc = (oc >> 32) * (uint64_t)n;
+		}
+		while ((uint32_t)md < n && (uint32_t)md < thr) {
+			XSTEP(d0, d1, d2, d3, od);
+			md = (od >> 32) * (uint64_t)n;
+		}
+		w[0][type_of[ma >> 32]]++;
+		w[1][type_of[mb >> 32]]++;
+		w[2][type_of[mc >> 32]]++;
+		w[3][type_of[md >> 32]]++;
+	}
+}
+
+/* acc += w[t] * row t, for every type drawn (vectorized where the
+ * compiler does it only when asked). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("tree-vectorize")))
+#endif
+static void add_rows(double *restrict acc, const double *restrict rows, const uint32_t *w,
+		     size_t ntypes, size_t len)
+{
+	size_t t, k;
+
+	for (t = 0; t < ntypes; t++) {
+		const double *row = rows + t * len;
+		double wt;
+		if (!w[t])
+			continue;
+		wt = w[t];
+		for (k = 0; k < len; k++)
+			acc[k] += wt * row[k];
+	}
+}
+
 struct job {
 	const struct stats_boot *b;
 	const struct sums *sm;
@@ -392,23 +519,49 @@ static void *work(void *arg)
 	const struct sums *sm = ty ? &ty->ts : j->sm;
 	size_t K = b->nclusters, nv = b->nv, width = b->ngroups * nv;
 	size_t U = ty ? ty->ntypes : K;   /* the units weighted: types or clusters */
-	uint32_t *w = xcalloc(U ? U : 1, sizeof(*w));
+	uint32_t *wall = xcalloc(4 * (U ? U : 1), sizeof(*wall)), *w = wall, *w4[4];
 	double *accn = xcalloc(width ? width : 1, sizeof(double));
 	double *accs = xcalloc(width ? width : 1, sizeof(double));
 	double *val = xcalloc(width ? width : 1, sizeof(double));
-	size_t r, k, c, e, v;
+	double *acc2 = xcalloc((ty ? ty->ncols : 0) + 1, sizeof(double));
+	size_t r, k, c, e, v, lane = 4;
 
+	for (k = 0; k < 4; k++)
+		w4[k] = wall + k * (U ? U : 1);
 	for (r = j->from; r < j->to; r++) {
 		struct rng rg;
-		rng_seed(&rg, j->seed + (uint64_t)r * RESAMPLE_STRIDE);
-		memset(w, 0, U * sizeof(*w));
-		if (ty)
-			draw_types(&rg, (uint32_t)K, ty->type_of, w);
-		else
-			for (k = 0; k < K; k++)
-				w[below32(&rg, (uint32_t)K)]++;
+		if (ty && lane == 4 && r + 4 <= j->to) {
+			/* the next four resamples' draws at once */
+			struct rng r4[4];
+			for (k = 0; k < 4; k++)
+				rng_seed(&r4[k], j->seed + (uint64_t)(r + k) * RESAMPLE_STRIDE);
+			memset(wall, 0, 4 * U * sizeof(*wall));
+			draw_types4(r4, (uint32_t)K, ty->type_of, w4);
+			lane = 0;
+		}
+		if (lane < 4) {
+			w = w4[lane++];
+		} else {
+			w = wall;
+			rng_seed(&rg, j->seed + (uint64_t)r * RESAMPLE_STRIDE);
+			memset(w, 0, U * sizeof(*w));
+			if (ty)
+				draw_types(&rg, (uint32_t)K, ty->type_of, w);
+			else
+				for (k = 0; k < K; k++)
+					w[below32(&rg, (uint32_t)K)]++;
+		}
 		memset(accn, 0, width * sizeof(double));
 		memset(accs, 0, width * sizeof(double));
+		if (ty && ty->rows) {
+			memset(acc2, 0, ty->ncols * sizeof(double));
+			add_rows(acc2, ty->rows, w, U, ty->ncols);
+			for (k = 0; k < width; k++) {
+				accn[k] = ty->ncol[k] == SIZE_MAX ? 0 : acc2[ty->ncol[k]];
+				accs[k] = ty->scol[k] == SIZE_MAX ? 0 : acc2[ty->scol[k]];
+			}
+			U = 0;   /* done: skip the sparse loop below */
+		}
 		for (c = 0; c < U; c++) {
 			double wc;
 			if (!w[c])
@@ -430,11 +583,13 @@ static void *work(void *arg)
 				}
 			}
 		}
+		U = ty ? ty->ntypes : K;
 		evaluate(b, accn, accs, j->scale, val);
 		for (k = 0; k < width; k++)
 			j->rep[k * j->resamples + r] = val[k];
 	}
-	free(w);
+	free(wall);
+	free(acc2);
 	free(accn);
 	free(accs);
 	free(val);
