@@ -54,7 +54,7 @@ struct score_ctx {
 	int strict_join;
 	/* the file being read */
 	struct file_stats {
-		size_t records, joined, unknown, ambiguous, differs;
+		size_t records, joined, unknown, ambiguous, differs, own_options;
 		struct buf first;      /* JSON array of the first few differences */
 		struct buf drops;      /* JSON array of the first few drops */
 		size_t ndrops_listed;
@@ -336,8 +336,86 @@ static int resolve_later(struct score_ctx *c)
 	return rc;
 }
 
+/*
+ * The item as the prediction's model saw it: VLM4D-style files carry their
+ * own "choices" and "ground_truth_answer", and a file made on an earlier
+ * revision may have other option texts or another truth (grok-2-vision's
+ * synthetic files: 18 items). When they differ, the extractors and the
+ * metric grade against the file's options and truth (the judge's verdicts
+ * were made on them); the item keeps its id, category and split. Returns 1
+ * and fills *seen (opts owned by the caller, texts borrowed from rec or
+ * owned in *texts) when it did so.
+ */
+struct seen_item {
+	struct item it;
+	struct option opts[8];
+	struct buf text[8], answer;
+};
+
+static int as_seen(const struct item *it, const cJSON *rec, struct seen_item *si)
+{
+	const cJSON *ch = json_get(rec, "choices"), *gt = json_get(rec, "ground_truth_answer");
+	size_t i;
+	int differs = 0;
+
+	if (!it->type || it->type->kind != ANS_TEXT || !cJSON_IsObject(ch) || !gt || cJSON_IsObject(gt) ||
+	    cJSON_IsArray(gt) || !it->nopt || it->nopt > ARRAY_SIZE(si->opts) ||
+	    (size_t)cJSON_GetArraySize(ch) != it->nopt)
+		return 0;
+	memset(si, 0, sizeof(*si));
+	for (i = 0; i < it->nopt; i++) {
+		const cJSON *v = json_get(ch, it->opts[i].letter);
+		if (!v || cJSON_IsObject(v) || cJSON_IsArray(v))
+			goto no;
+		buf_init(&si->text[i], BUF_MAX_DEFAULT);
+		json_pystr(v, &si->text[i]);
+		if (strcmp(buf_cstr(&si->text[i]), it->opts[i].text ? it->opts[i].text : ""))
+			differs = 1;
+	}
+	buf_init(&si->answer, BUF_MAX_DEFAULT);
+	json_pystr(gt, &si->answer);
+	if (strcmp(buf_cstr(&si->answer), it->answer ? it->answer : ""))
+		differs = 1;
+	if (!differs)
+		goto no;
+	si->it = *it;
+	si->it.opts = si->opts;
+	si->it.answer = (char *)buf_cstr(&si->answer);
+	for (i = 0; i < it->nopt; i++) {
+		si->opts[i] = it->opts[i];
+		si->opts[i].text = (char *)buf_cstr(&si->text[i]);
+		si->opts[i].label = si->opts[i].text;
+		si->opts[i].value = json_get(ch, it->opts[i].letter);
+	}
+	{
+		/* the letters whose text is the truth, as the suite resolves them */
+		size_t n = 0;
+		for (i = 0; i < it->nopt && n + 1 < sizeof(si->it.accepted); i++)
+			if (!strcmp(si->opts[i].text, si->it.answer))
+				si->it.accepted[n++] = si->opts[i].letter[0];
+		si->it.accepted[n] = '\0';
+	}
+	return 1;
+no:
+	for (i = 0; i < ARRAY_SIZE(si->text); i++)
+		buf_release(&si->text[i]);
+	buf_release(&si->answer);
+	return 0;
+}
+
+static void seen_release(struct seen_item *si)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(si->text); i++)
+		buf_release(&si->text[i]);
+	buf_release(&si->answer);
+}
+
 static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struct item *it)
 {
+	struct seen_item si;
+	int seen = 0;
 	const char *resp, *pq = pred_question(rec);
 	struct graded gr;
 	struct sample smp;
@@ -375,12 +453,16 @@ static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struc
 	resp = response_of(rec, &is_error);
 	if (is_error)
 		resp = NULL;
-	if (grade_all(c->p, it, resp, resp ? strlen(resp) : 0, c->seed, 0, &gr) < 0) {
+	if ((seen = !c->strict_join && as_seen(it, rec, &si)))
+		c->fs.own_options++;
+	if (grade_all(c->p, seen ? &si.it : it, resp, resp ? strlen(resp) : 0, c->seed, 0, &gr) < 0) {
 		c->failed = 1;
+		if (seen)
+			seen_release(&si);
 		cJSON_Delete(rec);
 		return -1;
 	}
-	sample_init(&smp, it);
+	sample_init(&smp, seen ? &si.it : it);
 	smp.question = pq;   /* the prediction's own question, when it differs */
 	smp.response = resp;
 	smp.response_len = resp ? strlen(resp) : 0;
@@ -431,6 +513,8 @@ static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struc
 	}
 	buf_release(&line);
 	graded_release(&gr);
+	if (seen)
+		seen_release(&si);
 	cJSON_Delete(rec);
 	return rc;
 }
@@ -475,6 +559,8 @@ static int read_predictions(const char *path, struct score_ctx *c)
 		jw_raw(&w, "[");
 		buf_addbuf(&c->inputs, &c->fs.drops);
 		buf_addch(&c->inputs, ']');
+		jw_key(&w, "graded_on_file_options");
+		jw_int(&w, (long long)c->fs.own_options);
 		jw_key(&w, "joined_text_differs");
 		jw_obj(&w);
 		jw_key(&w, "count");

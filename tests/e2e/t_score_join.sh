@@ -94,6 +94,26 @@ expect_eq "plain JSONL: a reworded shared id joins (the file's other records are
 expect_eq "lmms-eval: a reworded doc joins and is reported" \
     "$(field "$TMP/l/results.json" 'r["overall"]["n"], r["inputs"][0]["joined_text_differs"]["count"]')" "(5, 1)"
 
+# a file made on older options: graded against the options its model saw
+python3 - "$Y" "$TMP/oldopts.json" <<'PY'
+import json, sys
+it = json.load(open(sys.argv[1]))[0]
+ch = dict(it["choices"])
+letter = [k for k, v in ch.items() if v == it["answer"]][0]
+other = [k for k in ch if k != letter][0]
+ch[other], ch[letter] = ch[letter], ch[other]   # the truth under another letter
+json.dump([{"id": it["id"], "question": it["question"], "choices": ch,
+            "ground_truth_answer": it["answer"], "response": "The answer is %s." % other,
+            "correct": True}], open(sys.argv[2], "w"))
+PY
+mkdir -p "$TMP/synthetic_mc_old" && mv "$TMP/oldopts.json" "$TMP/synthetic_mc_old/"
+"$STEVAL" score --suite vlm4d --data "$V/data" --verdicts --no-report --out "$TMP/o" "$TMP/synthetic_mc_old/oldopts.json" >/dev/null 2>&1
+expect_eq "older options: robust grades against the file's options (right), counted" \
+    "$(field "$TMP/o/results.json" 'r["variants"]["robust"]["overall"]["score"], r["inputs"][0]["graded_on_file_options"]')" "(100.0, 1)"
+"$STEVAL" score --suite vlm4d --data "$V/data" --verdicts --strict-join --no-report --out "$TMP/o2" "$TMP/synthetic_mc_old/oldopts.json" >/dev/null 2>&1
+expect_eq "--strict-join grades against the suite's options (wrong)" \
+    "$(field "$TMP/o2/results.json" 'r["variants"]["robust"]["overall"]["score"], r["inputs"][0]["graded_on_file_options"]')" "(0.0, 0)"
+
 # the two published sets in ../shared: nothing dropped
 for proto in cot direct-output; do
     f=$V/predictions/real_mc_$proto/Qwen2.5-VL-7B-Instruct_1fps.json
