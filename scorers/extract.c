@@ -628,6 +628,11 @@ static size_t find_ci(const char *s, size_t len, size_t from, const char *lit)
 	size_t n = strlen(lit), i, k;
 
 	for (i = from; i + n <= len; i++) {
+		/* every literal here starts with '<': jump to the next one */
+		const char *q = lit[0] == '<' ? memchr(s + i, '<', len - n + 1 - i) : s + i;
+		if (!q)
+			break;
+		i = (size_t)(q - s);
 		for (k = 0; k < n; k++) {
 			char c = s[i + k];
 			if (c >= 'A' && c <= 'Z')

@@ -612,6 +612,401 @@ static char match_option(const char *s, size_t len, const struct optinfo *oi, si
 	return r;
 }
 
+
+static const char *find_bytes(const char *h, size_t hn, const char *n, size_t nn)
+{
+	size_t i;
+
+	for (i = 0; nn && i + nn <= hn; i++)
+		if (h[i] == n[0] && !memcmp(h + i, n, nn))
+			return h + i;
+	return NULL;
+}
+
+/* ---- canonical words: the mention, conflict and hedge rules ----------------------- */
+
+/*
+ * Canonical text: lower case; words (letters, digits, apostrophes inside a
+ * word, a decimal point between digits) separated by one space; " | "
+ * between clauses (. ; ! ? and line ends); hyphens, commas, quotes and
+ * other punctuation dropped; a few spellings folded ("forwards" ->
+ * "forward", "twice" -> "2", "counter-clockwise" -> "counterclockwise",
+ * "isn't" -> "is not"). The text starts and ends with a space, so " w "
+ * finds a whole word.
+ */
+static const struct canon_word {
+	const char *from, *to;
+} canon_words[] = {
+	{ "forwards", "forward" }, { "backwards", "backward" }, { "towards", "toward" },
+	{ "leftward", "left" }, { "leftwards", "left" }, { "rightward", "right" },
+	{ "rightwards", "right" }, { "upward", "up" }, { "upwards", "up" },
+	{ "downward", "down" }, { "downwards", "down" }, { "anticlockwise", "counterclockwise" },
+	{ "farther", "further" }, { "once", "1" }, { "twice", "2" }, { "thrice", "3" },
+	{ "zero", "0" }, { "one", "1" }, { "two", "2" }, { "three", "3" }, { "four", "4" },
+	{ "five", "5" }, { "six", "6" }, { "seven", "7" }, { "eight", "8" }, { "nine", "9" },
+	{ "ten", "10" }, { "cannot", "can not" }, { "can't", "can not" }, { "won't", "will not" },
+	{ "stationary", "still" }, { "motionless", "still" },
+};
+
+static void canon_push(struct buf *out, const char *w, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(canon_words); k++)
+		if (strlen(canon_words[k].from) == n && !memcmp(canon_words[k].from, w, n)) {
+			w = canon_words[k].to;
+			n = strlen(w);
+			break;
+		}
+	/* "counter clockwise", "anti clockwise" (the hyphen was dropped) */
+	if (n == 9 && !memcmp(w, "clockwise", 9) && out->len >= 8) {
+		const char *e = out->data + out->len;
+		if (out->len >= 9 && !memcmp(e - 9, " counter ", 9)) {
+			buf_truncate(out, out->len - 8);
+			buf_adds(out, "counterclockwise ");
+			return;
+		}
+		if (!memcmp(e - 6, " anti ", 6)) {
+			buf_truncate(out, out->len - 5);
+			buf_adds(out, "counterclockwise ");
+			return;
+		}
+	}
+	/* "isn't" -> "is not" */
+	if (n > 3 && !memcmp(w + n - 3, "n't", 3)) {
+		buf_add(out, w, n - 3);
+		buf_adds(out, " not ");
+		return;
+	}
+	/* "robot's" -> "robot" */
+	if (n > 2 && !memcmp(w + n - 2, "'s", 2))
+		n -= 2;
+	buf_add(out, w, n);
+	buf_addch(out, ' ');
+}
+
+/* Phrases folded after the words (longest first): the ways answers say a
+ * thing comes closer, goes away or stays where it is. */
+static const struct canon_word canon_phrases[] = {
+	{ " coming closer toward the camera ", " towardcam " },
+	{ " coming closer to the camera ", " towardcam " },
+	{ " getting closer to the camera ", " towardcam " },
+	{ " moving closer to the camera ", " towardcam " },
+	{ " closer toward the camera ", " towardcam " },
+	{ " closer to the camera ", " towardcam " },
+	{ " toward the camera ", " towardcam " },
+	{ " coming closer ", " towardcam " }, { " getting closer ", " towardcam " },
+	{ " going further away from the camera ", " awaycam " },
+	{ " moving further away from the camera ", " awaycam " },
+	{ " further away from the camera ", " awaycam " },
+	{ " further away from camera ", " awaycam " },
+	{ " away from the camera ", " awaycam " }, { " away from camera ", " awaycam " },
+	{ " going further away ", " awaycam " }, { " moving further away ", " awaycam " },
+	{ " getting further away ", " awaycam " }, { " further away ", " awaycam " },
+	{ " almost stayed in place ", " notmoving " }, { " staying in place ", " notmoving " },
+	{ " standing in place ", " notmoving " }, { " stays in place ", " notmoving " },
+	{ " stayed in place ", " notmoving " }, { " stay in place ", " notmoving " },
+	{ " remains in place ", " notmoving " }, { " standing still ", " notmoving " },
+	{ " remains still ", " notmoving " }, { " stays still ", " notmoving " },
+	{ " remain still ", " notmoving " }, { " not moving ", " notmoving " },
+	{ " no rotation ", " not rotating " },
+};
+
+static void canon_fold(struct buf *out)
+{
+	struct buf t = BUF_INIT;
+	size_t k, i;
+
+	for (k = 0; k < ARRAY_SIZE(canon_phrases); k++) {
+		const char *f = canon_phrases[k].from, *to = canon_phrases[k].to;
+		size_t fn = strlen(f);
+		if (!find_bytes(out->data, out->len, f, fn))
+			continue;
+		buf_reset(&t);
+		for (i = 0; i < out->len;) {
+			if (i + fn <= out->len && !memcmp(out->data + i, f, fn)) {
+				buf_adds(&t, to);
+				i += fn - 1;   /* the closing space starts the next word */
+				buf_truncate(&t, t.len - 1);
+			} else {
+				buf_addch(&t, out->data[i++]);
+			}
+		}
+		buf_reset(out);
+		buf_addbuf(out, &t);
+	}
+	buf_release(&t);
+}
+
+static void canon_text(const char *s, size_t len, struct buf *out)
+{
+	struct buf low = BUF_INIT;
+	size_t i = 0, w = 1, ws = SIZE_MAX;
+
+	py_lower(s, len, &low);
+	buf_reset(out);
+	buf_addch(out, ' ');
+	while (i <= low.len) {
+		uint32_t c = i < low.len ? cp_at(low.data, low.len, i, &w) : 0;
+		int word = i < low.len && (is_wordcp(c) ||
+			   ((c == '\'' || c == 0x2019) && ws != SIZE_MAX && i + w < low.len &&
+			    is_alpha_ascii((unsigned char)low.data[i + w])) ||
+			   (c == '.' && ws != SIZE_MAX && i > 0 && digit_at(low.data, low.len, i - 1) &&
+			    digit_at(low.data, low.len, i + 1)));
+		if (i == low.len)
+			w = 1;
+		if (word) {
+			if (ws == SIZE_MAX)
+				ws = i;
+		} else {
+			if (ws != SIZE_MAX) {
+				canon_push(out, low.data + ws, i - ws);
+				ws = SIZE_MAX;
+			}
+			if (c == '.' || c == ';' || c == '!' || c == '?' || c == '\n' || c == 0x3002) {
+				if (out->len < 3 || memcmp(out->data + out->len - 3, " | ", 3))
+					buf_adds(out, "| ");
+			}
+		}
+		i += w;
+	}
+	buf_release(&low);
+	canon_fold(out);
+}
+
+/* Words that negate or doubt what follows them in the same clause. */
+static int is_negator(const char *w, size_t n)
+{
+	static const char *const neg[] = { "not", "no", "nor", "neither", "never", "without",
+					   "than", "instead", "whether", "if", "either", "rather",
+					   "unless", "notmoving" };
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(neg); k++)
+		if (strlen(neg[k]) == n && !memcmp(neg[k], w, n))
+			return 1;
+	return 0;
+}
+
+/* Is the word ending just before t[p] (p at a word start) within `back`
+ * words of a negator, in the same clause? */
+static int negated_at(const char *t, size_t p, int back)
+{
+	size_t e = p, b;
+	int k;
+
+	for (k = 0; k < back; k++) {
+		/* t[e-1] is the space before the word at e */
+		if (e < 2)
+			return 0;
+		e--;
+		b = e;
+		while (b > 0 && t[b - 1] != ' ')
+			b--;
+		if (e - b == 1 && t[b] == '|')
+			return 0;
+		if (is_negator(t + b, e - b))
+			return 1;
+		e = b;
+	}
+	return 0;
+}
+
+static int word_is(const char *t, size_t tn, size_t p, const char *w)
+{
+	size_t n = strlen(w);
+
+	return p + n < tn && !memcmp(t + p, w, n) && t[p + n] == ' ';
+}
+
+/* After an option like "not moving": is the next word a direction (so the
+ * words deny a direction, "not moving toward the camera")? */
+static int direction_follows(const char *t, size_t tn, size_t p)
+{
+	static const char *const dir[] = { "to", "toward", "forward", "backward", "left", "right",
+					   "away", "closer", "up", "down", "clockwise",
+					   "counterclockwise", "from", "into", "onto", "towardcam",
+					   "awaycam" };
+	size_t k;
+
+	/* "not moving in any direction", "not moving toward any direction" */
+	if (word_is(t, tn, p, "in") || word_is(t, tn, p, "any"))
+		return 0;
+	if (word_is(t, tn, p, "toward") && word_is(t, tn, p + 7, "any"))
+		return 0;
+	for (k = 0; k < ARRAY_SIZE(dir); k++)
+		if (word_is(t, tn, p, dir[k]))
+			return 1;
+	return 0;
+}
+
+struct canon_opt {
+	struct buf cn;     /* canonical text, " w1 w2 " */
+	char obj[48];      /* "there are no buses in the video": the stem "bus" */
+};
+
+/* The object of an option that says the thing is absent ("there are no
+ * buses in the video", "no car there"): its last word, singular. */
+static void absent_object(const char *cn, size_t n, char *obj, size_t objn)
+{
+	const char *p = cn, *e = cn + n, *last = NULL, *lend = NULL;
+	size_t k;
+	static const char *const tail[] = { "in", "the", "video", "there", "scene", "clip",
+					    "visible", "present", "image", "images", "frames" };
+
+	obj[0] = 0;
+	if (n > 11 && !memcmp(p, " there are ", 11))
+		p += 10;
+	else if (n > 10 && !memcmp(p, " there is ", 10))
+		p += 9;
+	if (e - p < 5 || memcmp(p, " no ", 4))
+		return;
+	p += 4;
+	while (p < e) {
+		const char *q = memchr(p, ' ', (size_t)(e - p));
+		size_t wl;
+		if (!q)
+			break;
+		wl = (size_t)(q - p);
+		for (k = 0; k < ARRAY_SIZE(tail); k++)
+			if (strlen(tail[k]) == wl && !memcmp(tail[k], p, wl))
+				break;
+		if (k < ARRAY_SIZE(tail))
+			break;
+		last = p;
+		lend = q;
+		p = q + 1;
+	}
+	if (!last)
+		return;
+	k = (size_t)(lend - last);
+	if (k > 4 && !memcmp(lend - 3, "ses", 3))
+		k -= 2;
+	else if (k > 3 && lend[-1] == 's' && lend[-2] != 's')
+		k -= 1;
+	if (k + 1 > objn)
+		return;
+	memcpy(obj, last, k);
+	obj[k] = 0;
+}
+
+/* Does the clause t[b..e) say the object is not there? */
+static int says_absent(const char *t, size_t b, size_t e, const char *obj)
+{
+	static const char *const cue[] = { " no ", " not visible ", " not present ", " absent ",
+					   " invisible ", " not in the ", " not appear", " not see",
+					   " not seen ", " not shown ", " not exist", " nowhere " };
+	size_t on = strlen(obj), p, k;
+	int has_obj = 0, has_cue = 0;
+
+	if (!on)
+		return 0;
+	for (p = b; p + on + 1 < e && !has_obj; p++)
+		if (t[p] == ' ' && !memcmp(t + p + 1, obj, on)) {
+			const char *r = t + p + 1 + on;
+			has_obj = *r == ' ' || (r[0] == 's' && r[1] == ' ') ||
+				  (r[0] == 'e' && r[1] == 's' && r[2] == ' ');
+		}
+	for (k = 0; k < ARRAY_SIZE(cue) && has_obj && !has_cue; k++) {
+		size_t cn = strlen(cue[k]);
+		for (p = b; p + cn <= e && !has_cue; p++)
+			has_cue = !memcmp(t + p, cue[k], cn);
+	}
+	return has_obj && has_cue;
+}
+
+/*
+ * The options that t[b..e) (canonical text) states, as a bit set over
+ * option indices: an option's words appear in it as whole words, longer
+ * options first (so "counterclockwise" is not also "clockwise" and "from
+ * left to right" is not "left"), not after a negator in the same clause
+ * ("not left", "whether left or right"), and not a "not moving" followed by
+ * a direction; an option saying the object is absent is stated by a clause
+ * with that object and "no", "not visible", ... Options with the same text
+ * count once (the first). mask: scratch of at least e bytes.
+ */
+static unsigned mentions(const char *t, size_t b, size_t e, const struct canon_opt *co,
+			 const struct optinfo *oi, size_t n, unsigned char *mask)
+{
+	size_t order[16], i, j, k, no = n < 16 ? n : 16;
+	unsigned set = 0;
+
+	memset(mask + b, 0, e - b);
+	for (i = 0; i < no; i++)
+		order[i] = i;
+	for (i = 1; i < no; i++)   /* longest first, stable */
+		for (j = i; j > 0 && co[order[j]].cn.len > co[order[j - 1]].cn.len; j--) {
+			size_t x = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = x;
+		}
+	for (i = 0; i < no * 2; i++) {
+		size_t o = order[i % no], on = co[o].cn.len, p;
+		const char *ot = co[o].cn.data;
+		int dup = 0;
+		if (on < 3)
+			continue;
+		/* a one-word "away" or "toward(s)" option is also said as "away
+		 * from the camera", "toward the camera" (folded above) */
+		if (i >= no) {
+			if (on == 6 && !memcmp(ot, " away ", 6))
+				ot = " awaycam ";
+			else if (on == 8 && !memcmp(ot, " toward ", 8))
+				ot = " towardcam ";
+			else
+				continue;
+			on = strlen(ot);
+		}
+		for (k = 0; k < o; k++)
+			if (co[k].cn.len == co[o].cn.len && !memcmp(co[k].cn.data, co[o].cn.data, co[o].cn.len))
+				dup = 1;
+		for (p = b; p + on <= e; p++) {
+			size_t q;
+			if (t[p] != ' ' || memcmp(t + p, ot, on))
+				continue;
+			for (q = p + 1; q < p + on - 1 && !mask[q]; q++)
+				;
+			if (q < p + on - 1)
+				continue;
+			memset(mask + p + 1, 1, on - 2);
+			if (dup)
+				continue;
+			if (negated_at(t, p + 1, 5))
+				continue;
+			if ((!memcmp(ot, " not ", 5) || !memcmp(ot, " no ", 4) ||
+			     !memcmp(ot, " notmoving ", 11)) &&
+			    direction_follows(t, e, p + on))
+				continue;
+			set |= 1u << o;
+		}
+		if (i < no && !dup && co[o].obj[0] && !(set & (1u << o))) {
+			/* each clause on its own */
+			size_t cb = b, ce;
+			while (cb < e) {
+				for (ce = cb + 1; ce < e && !(t[ce] == '|' && t[ce - 1] == ' '); ce++)
+					;
+				if (says_absent(t, cb, ce, co[o].obj)) {
+					set |= 1u << o;
+					break;
+				}
+				cb = ce + 1;
+			}
+		}
+	}
+	(void)oi;
+	return set;
+}
+
+static char first_letter(unsigned set, const struct optinfo *oi, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < 16; i++)
+		if (set & (1u << i))
+			return oi[i].letter;
+	return 0;
+}
+
 /* ---- a choice at the start of a span -------------------------------------------- */
 
 enum { HOW_NONE, HOW_LETTER, HOW_OPTION };
@@ -714,13 +1109,14 @@ static int option_text_at(const char *s, size_t len, size_t j, char letter,
  * answer tag or a declaration) any capital letter followed by a word counts.
  */
 static char span_choice(const char *s, size_t len, const struct item *it, const struct optinfo *oi,
-			size_t noi, int strict, int *how)
+			size_t noi, int strict, int *how, size_t *after)
 {
 	size_t i, j, w, cut;
 	int bracket;
 	char r = 0;
 
 	*how = HOW_NONE;
+	*after = 0;
 	if (len > SPAN_MAX)
 		len = SPAN_MAX;
 	i = skip_lead(s, len, 0, &bracket);
@@ -759,6 +1155,7 @@ static char span_choice(const char *s, size_t len, const struct item *it, const 
 		}
 		if (ok) {
 			*how = HOW_LETTER;
+			*after = j;
 			return upper ? c : (char)(c - 32);
 		}
 	}
@@ -779,15 +1176,6 @@ static char span_choice(const char *s, size_t len, const struct item *it, const 
 	return r;
 }
 
-static const char *find_bytes(const char *h, size_t hn, const char *n, size_t nn)
-{
-	size_t i;
-
-	for (i = 0; nn && i + nn <= hn; i++)
-		if (h[i] == n[0] && !memcmp(h + i, n, nn))
-			return h + i;
-	return NULL;
-}
 
 /* ---- shared patterns -------------------------------------------------------------- */
 
@@ -911,103 +1299,344 @@ static int robust_begin(const char *text, size_t tlen, struct extraction *out, c
 	return 0;
 }
 
+/* Everything the letter rules share for one answer. */
+struct lctx {
+	const struct item *it;
+	struct optinfo *oi;
+	struct canon_opt *co;
+	size_t noi;
+	struct buf t;            /* scratch canonical text */
+	unsigned char *mask;
+	size_t maskn;
+};
+
+static unsigned lctx_mentions(struct lctx *x, const char *s, size_t len)
+{
+	canon_text(s, len, &x->t);
+	if (x->t.len > x->maskn) {
+		free(x->mask);
+		x->maskn = x->t.len + 64;
+		x->mask = xmalloc(x->maskn);
+	}
+	return mentions(x->t.data, 0, x->t.len, x->co, x->oi, x->noi, x->mask);
+}
+
+static size_t opt_index(const struct lctx *x, char letter)
+{
+	size_t i;
+
+	for (i = 0; i < x->noi; i++)
+		if (x->oi[i].letter == letter)
+			return i;
+	return SIZE_MAX;
+}
+
+/* The bit set of the options with the same canonical text as option i. */
+static unsigned same_text(const struct lctx *x, size_t i)
+{
+	unsigned set = 0;
+	size_t k;
+
+	for (k = 0; k < x->noi && k < 16; k++)
+		if (x->co[k].cn.len == x->co[i].cn.len &&
+		    !memcmp(x->co[k].cn.data, x->co[i].cn.data, x->co[i].cn.len))
+			set |= 1u << k;
+	return set;
+}
+
+/* The options in set all have one text (validation_633's C and D): 1. */
+static int one_option(const struct lctx *x, unsigned set)
+{
+	size_t i;
+
+	if (!set)
+		return 0;
+	for (i = 0; i < x->noi && i < 16 && !(set & (1u << i)); i++)
+		;
+	return i < x->noi && !(set & ~same_text(x, i));
+}
+
+/* A standalone choice letter at s[i]: not inside a word, one of the item's
+ * letters in upper case ("$B$", "(C)", "**D**" count). */
+static int lone_letter_at(const char *s, size_t len, size_t i, const struct item *it)
+{
+	char c = s[i];
+
+	if (c < 'A' || c > 'E' || !xletter_allowed(it, c))
+		return 0;
+	if (i > 0 && is_wordcp(cp_before(s, i, NULL)))
+		return 0;
+	if (i + 1 < len && is_wordcp(cp_at(s, len, i + 1, NULL)))
+		return 0;
+	return 1;
+}
+
+enum { SAYS_NONE, SAYS_LETTER, SAYS_HEDGE };
+
+/*
+ * What a choice span that starts with letter c (ending at s[after]) says,
+ * given the rest of its sentence (s[after..len)):
+ * - a hedge when another of the item's letters follows with "or", "and" or
+ *   "/" between ("A or C", "$B$ or $C$", "(B or C or D)"), or when the next
+ *   line starts another option ("A: right\nB: left\n...": the list echoed);
+ * - no choice when the words after the letter name a different option than
+ *   the letter's ("D (forwards)" where D is "right", "B: 3" where B is 5,
+ *   "C. The car moves left" where C is "right"), or are a few words that
+ *   name no option at all ("D. Cannot be determined");
+ * - otherwise the letter.
+ */
+static int letter_says(struct lctx *x, const char *s, size_t len, size_t after, char c,
+		       size_t next_line)
+{
+	size_t i, e, w, li = opt_index(x, c), words = 0;
+	int joined = 0;
+	unsigned set;
+
+	/* another letter in the same line, joined by or/and/slash */
+	for (i = after; i < len && s[i] != '\n' && i - after < SPAN_MAX; i++) {
+		if (s[i] == '/' || has_ci(s, len, i, " or ") || has_ci(s, len, i, " and "))
+			joined = 1;
+		if (joined && s[i] != c && lone_letter_at(s, len, i, x->it))
+			return SAYS_HEDGE;
+	}
+	/* the option list echoed: the next line starts with another letter */
+	if (next_line < len) {
+		int br;
+		size_t k = skip_lead(s, len, next_line, &br);
+		if (k + 1 < len && s[k] != c && lone_letter_at(s, len, k, x->it) &&
+		    (s[k + 1] == ':' || s[k + 1] == '.' || s[k + 1] == ')'))
+			return SAYS_HEDGE;
+	}
+	if (li == SIZE_MAX)
+		return SAYS_LETTER;
+	/* the words after the letter, to the end of their sentence */
+	i = after;
+	while (i < len && (is_closer(cp_at(s, len, i, &w)) || is_blank(cp_at(s, len, i, &w)) ||
+			   s[i] == ':' || s[i] == '.' || s[i] == '-' || s[i] == '(' || s[i] == ','))
+		i += w;
+	for (e = i; e < len && s[e] != '\n' && e - i < SPAN_MAX; e++)
+		if ((s[e] == '.' || s[e] == ';' || s[e] == '!' || s[e] == '?') &&
+		    (e + 1 >= len || s[e + 1] == ' ' || s[e + 1] == '\n'))
+			break;
+	if (e <= i)
+		return SAYS_LETTER;
+	if (match_option(s + i, e - i, x->oi, x->noi) == c)
+		return SAYS_LETTER;
+	set = lctx_mentions(x, s + i, e - i);
+	for (i = 1; i < x->t.len; i++)
+		if (x->t.data[i] == ' ' && x->t.data[i - 1] != '|' && x->t.data[i - 1] != ' ')
+			words++;
+	if (set & same_text(x, li))
+		return SAYS_LETTER;
+	/* a sentence after the letter is an explanation, which judges
+	 * read as such even when it disagrees: only a restated option counts */
+	if (set && words <= 6)
+		return SAYS_NONE;
+	if (words && words <= 4) {
+		static const char *const filler[] = { " is ", " was ", " because ", " since ", " as ",
+						      " would ", " should ", " seems ", " it ", " this ",
+						      " which ", " that ", " and ", " or ", " with ",
+						      " for ", " based ", " correct ", " right ", " option ",
+						      " the ", " answer ", " | " };
+		size_t k;
+		for (k = 0; k < ARRAY_SIZE(filler); k++)
+			if (!strncmp(x->t.data, filler[k], strlen(filler[k])))
+				return SAYS_LETTER;
+		return SAYS_NONE;
+	}
+	return SAYS_LETTER;
+}
+
+/* Does the answer stop mid-sentence: its last character (after white
+ * space) is not a sentence end, closing bracket, quote or decoration, and
+ * it has more than one clause? */
+static int cut_off(const char *s, size_t len)
+{
+	size_t at, e = len, k, breaks = 0;
+	uint32_t c;
+
+	while (e > 0 && (py_isspace(c = cp_before(s, e, &at))))
+		e = at;
+	if (!e)
+		return 0;
+	for (k = 0; k < e; k++)
+		if (s[k] == '\n' || ((s[k] == '.' || s[k] == '!' || s[k] == '?') && k + 1 < e && s[k + 1] == ' '))
+			breaks++;
+	c = cp_before(s, e, NULL);
+	if (!breaks || c == '.' || c == '!' || c == '?' || c == 0x3002 || is_closer(c) || c == '>')
+		return 0;
+	return 1;
+}
+
+/* The mention rule: the option that the conclusion (the clause with the
+ * last "therefore", "thus", "so", "answer", ...), else the last clause,
+ * else a short answer as a whole states; 0 when none or several. */
+static char conclusion_choice(struct lctx *x, const char *s, size_t len, int *rule)
+{
+	static const char *const marker[] = { " therefore ", " thus ", " hence ", " so ",
+					      " conclusion ", " conclude ", " answer ", " overall " };
+	const char *t;
+	size_t tn, k, p, mb = 0, me = 0, lb, clauses = 0, words = 0;
+	unsigned set;
+
+	lctx_mentions(x, s, len);
+	t = x->t.data;
+	tn = x->t.len;
+	for (p = 0; p + 1 < tn; p++) {
+		if (t[p] == ' ' && t[p + 1] == '|')
+			clauses++;
+		else if (t[p] == ' ')
+			words++;
+	}
+	/* the clause holding the last marker */
+	for (k = 0; k < ARRAY_SIZE(marker); k++) {
+		size_t mn = strlen(marker[k]);
+		for (p = tn >= mn ? tn - mn + 1 : 0; p-- > 0;)
+			if (!memcmp(t + p, marker[k], mn)) {
+				if (p + 1 > mb) {
+					mb = p + 1;
+					me = 1;
+				}
+				break;
+			}
+	}
+	if (me) {
+		size_t b = mb, e = mb;
+		while (b > 0 && !(t[b] == '|' && t[b - 1] == ' '))
+			b--;
+		while (e < tn && !(t[e] == '|' && t[e - 1] == ' '))
+			e++;
+		set = mentions(t, b, e, x->co, x->oi, x->noi, x->mask);
+		if (one_option(x, set)) {
+			*rule = 6;
+			return first_letter(set, x->oi, x->noi);
+		}
+	}
+	/* an answer cut off mid-sentence (the token limit) states nothing
+	 * beyond its conclusion */
+	if (cut_off(s, len))
+		return 0;
+	/* the last clause */
+	lb = tn > 1 ? tn - 1 : 0;
+	while (lb > 0 && (t[lb] == ' ' || t[lb] == '|'))
+		lb--;
+	while (lb > 0 && !(t[lb] == '|' && t[lb - 1] == ' '))
+		lb--;
+	set = mentions(t, lb, tn, x->co, x->oi, x->noi, x->mask);
+	if (one_option(x, set)) {
+		*rule = 6;
+		return first_letter(set, x->oi, x->noi);
+	}
+	/* a short answer as a whole */
+	if (clauses <= 4 || words <= 80) {
+		set = mentions(t, 0, tn, x->co, x->oi, x->noi, x->mask);
+		if (one_option(x, set)) {
+			*rule = 7;
+			return first_letter(set, x->oi, x->noi);
+		}
+	}
+	return 0;
+}
+
 int extract_robust_letter(const char *text, size_t tlen, const struct item *it, struct extraction *out)
 {
-	struct optinfo *oi = NULL;
+	struct lctx x;
 	struct rx_match m;
-	size_t noi, b, e, from, len;
+	size_t b, e, from, len, after, i;
 	const char *s;
 	char c = 0, decl = 0, last = 0, t[2];
-	size_t nmarked = 0;
-	int how, rule = -1, rc = 0;
+	size_t nmarked = 0, fb = 0, fe = 0;
+	int how, rule = -1, rc = 0, says, abstain = 0, hedged = 0, final_unnamed = 0;
 
 	if (robust_begin(text, tlen, out, &s, &len) < 0)
 		return -1;
-	noi = opts_prepare(it, &oi);
+	memset(&x, 0, sizeof(x));
+	x.it = it;
+	x.noi = opts_prepare(it, &x.oi);
+	buf_init(&x.t, BUF_MAX_DEFAULT);
+	if (x.noi) {
+		x.co = xcalloc(x.noi, sizeof(*x.co));
+		for (i = 0; i < x.noi; i++) {
+			const char *ot = it->opts[i].text ? it->opts[i].text : "";
+			buf_init(&x.co[i].cn, BUF_MAX_DEFAULT);
+			canon_text(ot, strlen(ot), &x.co[i].cn);
+			absent_object(x.co[i].cn.data, x.co[i].cn.len, x.co[i].obj, sizeof(x.co[i].obj));
+		}
+	}
 
 	/* 0: the last <answer> tag */
 	if ((rc = xpat_last(rb_pats[RP_TAG].rx, s, len, &m)) > 0) {
-		c = span_choice(s + m.gstart[1], m.gend[1] - m.gstart[1], it, oi, noi, 0, &how);
+		b = m.gstart[1];
+		c = span_choice(s + b, m.gend[1] - b, it, x.oi, x.noi, 0, &how, &after);
+		if (c && how == HOW_LETTER &&
+		    (says = letter_says(&x, s + b, m.gend[1] - b, after, c, SIZE_MAX)) != SAYS_LETTER)
+			c = 0, abstain = 1;
 		rule = 0;
 	}
 	/* 1: the last \boxed{} */
-	if (!c && rc >= 0 && last_boxed(s, len, &b, &e)) {
-		c = span_choice(s + b, e - b, it, oi, noi, 0, &how);
+	if (!c && !abstain && rc >= 0 && last_boxed(s, len, &b, &e)) {
+		c = span_choice(s + b, e - b, it, x.oi, x.noi, 0, &how, &after);
+		if (c && how == HOW_LETTER && letter_says(&x, s + b, e - b, after, c, SIZE_MAX) != SAYS_LETTER)
+			c = 0, abstain = 1;
 		rule = 1;
 	}
-	/* 2: the last declaration that names a choice ("the answer is (b)") */
-	for (from = 0; !c && rc >= 0 && from < len;) {
+	/* 2: the last declaration that names a choice or hedges ("the answer is
+	 * (b)", "the final answer is: A or C"); a later "final answer" that
+	 * names none ("...is: $LETTER", cut off) is read for what it states */
+	for (from = 0; !c && !abstain && rc >= 0 && from < len;) {
 		char d;
 		if ((rc = rx_search(rb_pats[RP_DECL].rx, s, len, from, &m)) <= 0)
 			break;
 		b = decl_span(s, len, m.end, &e);
-		if ((d = span_choice(s + b, e - b, it, oi, noi, 0, &how)))
-			decl = d;
+		if ((d = span_choice(s + b, e - b, it, x.oi, x.noi, 0, &how, &after))) {
+			says = how == HOW_LETTER ? letter_says(&x, s + b, len - b, after, d,
+							       e < len ? e - b + 1 : SIZE_MAX)
+						 : SAYS_LETTER;
+			decl = says == SAYS_LETTER ? d : 0;
+			hedged = says != SAYS_LETTER;
+			final_unnamed = 0;
+		} else if (has_ci(s, len, m.start, "final")) {
+			final_unnamed = 1;
+			fb = b;
+			fe = e;
+		}
 		from = m.end > from ? m.end : from + 1;
 	}
-	if (decl && rc >= 0) {
+	if (rc >= 0 && !c && final_unnamed) {
+		unsigned set = lctx_mentions(&x, s + fb, fe - fb);
+		decl = one_option(&x, set) ? first_letter(set, x.oi, x.noi) : 0;
+		hedged = !decl;
+	}
+	abstain = abstain || hedged;
+	if (decl && rc >= 0 && !abstain) {
 		c = decl;
 		rule = 2;
 	}
 	/* markers: "(b)", "**B**", "$B$", "[B]", "option C", "B." at a line start;
 	 * three different marked letters make the text an echo of the options */
-	if (!c && rc >= 0)
+	if (!c && !abstain && rc >= 0)
 		rc = marked_letters(s, len, it, &last, &nmarked);
 	/* 3, 4: the whole answer is a choice (a letter first, or an option) */
-	if (!c && rc >= 0 && nmarked < 3) {
-		c = span_choice(s, len, it, oi, noi, 1, &how);
+	if (!c && !abstain && rc >= 0 && nmarked < 3) {
+		c = span_choice(s, len, it, x.oi, x.noi, 1, &how, &after);
 		rule = how == HOW_OPTION ? 4 : 3;
+		if (c && how == HOW_LETTER && letter_says(&x, s, len, after, c, SIZE_MAX) != SAYS_LETTER)
+			c = 0, abstain = 1;
 	}
 	/* 5: the last marked letter */
-	if (!c && rc >= 0 && nmarked < 3 && last) {
+	if (!c && !abstain && rc >= 0 && nmarked < 3 && last) {
 		c = last;
 		rule = 5;
 	}
-	/* 6: exactly one option's text or value is mentioned */
-	if (!c && rc >= 0 && noi) {
-		struct buf nt = BUF_INIT;
-		struct nums ns = { NULL, 0, 0 };
-		size_t i, k, hits = 0;
-		char hit = 0;
-		norm_text(s, len, &nt);
-		scan_numbers(s, len, 1, &ns);
-		for (i = 0; i < noi; i++) {
-			int found = 0;
-			for (k = 0; k < i; k++)   /* the same text as an earlier option */
-				if (oi[k].norm.len == oi[i].norm.len &&
-				    (!oi[i].norm.len || !memcmp(oi[k].norm.data, oi[i].norm.data, oi[i].norm.len)))
-					break;
-			if (k < i || !oi[i].norm.len)
-				continue;
-			if (oi[i].numeric) {
-				for (k = 0; k < ns.n && !found; k++)
-					found = units_compatible(ns.v[k].unit, oi[i].num.unit) &&
-						close_enough(ns.v[k].v, oi[i].num.v);
-			} else {
-				size_t p = 0, on = oi[i].norm.len;
-				const char *hs = buf_cstr(&nt);
-				while (!found && p + on <= nt.len) {
-					const char *q = find_bytes(hs + p, nt.len - p, oi[i].norm.data, on);
-					size_t at;
-					if (!q)
-						break;
-					at = (size_t)(q - hs);
-					found = (at == 0 || !is_wordcp(cp_before(hs, at, NULL))) &&
-						(at + on == nt.len || !is_wordcp(cp_at(hs, nt.len, at + on, NULL)));
-					p = at + 1;
-				}
-			}
-			if (found)
-				hits++, hit = hit ? hit : oi[i].letter;
-		}
-		if (hits == 1) {
-			c = hit;
-			rule = 6;
-		}
-		buf_release(&nt);
-		free(ns.v);
-	}
-	opts_release(oi, noi);
+	/* 6, 7: the option the conclusion (or a short answer) states */
+	if (!c && !abstain && rc >= 0 && x.noi)
+		c = conclusion_choice(&x, s, len, &rule);
+	opts_release(x.oi, x.noi);
+	for (i = 0; i < x.noi; i++)
+		buf_release(&x.co[i].cn);
+	free(x.co);
+	free(x.mask);
+	buf_release(&x.t);
 	if (rc < 0)
 		return -1;
 	if (c) {

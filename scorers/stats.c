@@ -16,6 +16,7 @@ void stats_opts_default(struct stats_opts *o)
 	o->seed = 0;
 	o->level = STATS_LEVEL;
 	o->threads = 0;
+	o->per_cluster = 0;
 }
 
 void stats_init(struct stats_boot *b, size_t nv)
@@ -183,6 +184,156 @@ static void build_sums(const struct stats_boot *b, struct sums *sm)
 	free(ord);
 }
 
+/*
+ * Cluster types: clusters whose entries are the same (the same groups with
+ * the same counts and sums for every value) are interchangeable, so a
+ * resample only needs how many draws fell on each type. With 0/1 scores
+ * most of VLM4D's 1,000 clusters share a few dozen types. This is used only
+ * when every count and sum is an integer below 2^40: then every
+ * accumulated sum is an exact integer whatever the order of the additions,
+ * and the replicates are bit for bit those of the per-cluster loop (the
+ * draws are the same). Fractional scores (MRA) keep the per-cluster loop.
+ */
+struct types {
+	size_t ntypes;
+	size_t *type_of;      /* per cluster */
+	struct sums ts;       /* the sums of one cluster of each type, by type */
+	/* the same as dense rows over distinct columns: a column is the count
+	 * or the sum of one slot (group * nv + v) for every type, and slots
+	 * whose columns are equal (a category that is also a split; counts
+	 * that do not depend on the value) share one. Row t is
+	 * rows[t * ncols ..]; slot q's count is column ncol[q], its sum
+	 * column scol[q] (SIZE_MAX: always 0). A resample adds whole rows: no
+	 * slot waits on another, and the loop vectorizes. NULL when too big. */
+	double *rows;
+	size_t *ncol, *scol, ncols;
+};
+
+static int integral(double x)
+{
+	return x == floor(x) && fabs(x) < 1099511627776.0;
+}
+
+static int build_types(const struct stats_boot *b, const struct sums *sm, struct types *ty)
+{
+	size_t K = b->nclusters, nv = b->nv, cap, c, t, e, k;
+	size_t *first, *hkey;   /* per type: a cluster of that type; hash table of types */
+	uint64_t *hval;
+
+	memset(ty, 0, sizeof(*ty));
+	for (e = 0; e < sm->nentries * nv; e++)
+		if (!integral(sm->n[e]) || !integral(sm->s[e]))
+			return 0;
+	for (cap = 64; cap < 2 * K + 2; cap *= 2)
+		;
+	first = xcalloc(K ? K : 1, sizeof(*first));
+	hkey = xmalloc(cap * sizeof(*hkey));
+	hval = xcalloc(cap, sizeof(*hval));
+	for (k = 0; k < cap; k++)
+		hkey[k] = SIZE_MAX;
+	ty->type_of = xcalloc(K ? K : 1, sizeof(size_t));
+	for (c = 0; c < K; c++) {
+		uint64_t h = 1469598103934665603ull;
+		size_t n = sm->start[c + 1] - sm->start[c];
+		for (e = sm->start[c]; e < sm->start[c + 1]; e++) {
+			h = (h ^ sm->group[e]) * 1099511628211ull;
+			for (k = 0; k < nv; k++) {
+				h = (h ^ (uint64_t)(int64_t)sm->n[e * nv + k]) * 1099511628211ull;
+				h = (h ^ (uint64_t)(int64_t)sm->s[e * nv + k]) * 1099511628211ull;
+			}
+		}
+		h = (h ^ n) * 1099511628211ull;
+		for (k = h & (cap - 1);; k = (k + 1) & (cap - 1)) {
+			size_t o;
+			if (hkey[k] == SIZE_MAX) {
+				hkey[k] = ty->ntypes;
+				hval[k] = h;
+				first[ty->ntypes] = c;
+				ty->type_of[c] = ty->ntypes++;
+				break;
+			}
+			if (hval[k] != h)
+				continue;
+			o = first[hkey[k]];
+			if (sm->start[o + 1] - sm->start[o] == n &&
+			    !memcmp(sm->group + sm->start[o], sm->group + sm->start[c], n * sizeof(size_t)) &&
+			    !memcmp(sm->n + sm->start[o] * nv, sm->n + sm->start[c] * nv, n * nv * sizeof(double)) &&
+			    !memcmp(sm->s + sm->start[o] * nv, sm->s + sm->start[c] * nv, n * nv * sizeof(double))) {
+				ty->type_of[c] = hkey[k];
+				break;
+			}
+		}
+	}
+	/* the type table, laid out like the per-cluster sums */
+	ty->ts.start = xcalloc(ty->ntypes + 1, sizeof(size_t));
+	for (t = 0; t < ty->ntypes; t++)
+		ty->ts.start[t + 1] = ty->ts.start[t] + (sm->start[first[t] + 1] - sm->start[first[t]]);
+	ty->ts.nentries = ty->ts.start[ty->ntypes];
+	k = ty->ts.nentries ? ty->ts.nentries : 1;
+	ty->ts.group = xcalloc(k, sizeof(size_t));
+	ty->ts.n = xcalloc(k * nv, sizeof(double));
+	ty->ts.s = xcalloc(k * nv, sizeof(double));
+	for (t = 0; t < ty->ntypes; t++) {
+		size_t from = sm->start[first[t]], n = ty->ts.start[t + 1] - ty->ts.start[t];
+		memcpy(ty->ts.group + ty->ts.start[t], sm->group + from, n * sizeof(size_t));
+		memcpy(ty->ts.n + ty->ts.start[t] * nv, sm->n + from * nv, n * nv * sizeof(double));
+		memcpy(ty->ts.s + ty->ts.start[t] * nv, sm->s + from * nv, n * nv * sizeof(double));
+	}
+	if (ty->ntypes * b->ngroups * nv <= ((size_t)1 << 20)) {
+		size_t width = b->ngroups * nv, T = ty->ntypes, q, u;
+		double *full = xcalloc(2 * width * (T ? T : 1), sizeof(double));   /* [column][type] */
+		size_t *uniq = xmalloc(2 * (width ? width : 1) * sizeof(size_t));
+		for (t = 0; t < T; t++)
+			for (e = ty->ts.start[t]; e < ty->ts.start[t + 1]; e++)
+				for (k = 0; k < nv; k++) {
+					q = ty->ts.group[e] * nv + k;
+					full[(2 * q) * T + t] += ty->ts.n[e * nv + k];
+					full[(2 * q + 1) * T + t] += ty->ts.s[e * nv + k];
+				}
+		ty->ncol = xmalloc((width ? width : 1) * sizeof(size_t));
+		ty->scol = xmalloc((width ? width : 1) * sizeof(size_t));
+		for (q = 0; q < 2 * width; q++) {
+			const double *cq = full + q * T;
+			size_t *to = q % 2 ? &ty->scol[q / 2] : &ty->ncol[q / 2];
+			for (t = 0; t < T && cq[t] == 0; t++)
+				;
+			if (t == T) {
+				*to = SIZE_MAX;
+				continue;
+			}
+			for (u = 0; u < ty->ncols; u++)
+				if (!memcmp(full + uniq[u] * T, cq, T * sizeof(double)))
+					break;
+			if (u == ty->ncols)
+				uniq[ty->ncols++] = q;
+			*to = u;
+		}
+		ty->rows = xcalloc(T * ty->ncols + 1, sizeof(double));
+		for (t = 0; t < T; t++)
+			for (u = 0; u < ty->ncols; u++)
+				ty->rows[t * ty->ncols + u] = full[uniq[u] * T + t];
+		free(full);
+		free(uniq);
+	}
+	free(first);
+	free(hkey);
+	free(hval);
+	return 1;
+}
+
+static void sums_release(struct sums *sm);
+
+static void types_release(struct types *ty)
+{
+	free(ty->type_of);
+	free(ty->rows);
+	free(ty->ncol);
+	free(ty->scol);
+	if (ty->ntypes)
+		sums_release(&ty->ts);
+	memset(ty, 0, sizeof(*ty));
+}
+
 static void sums_release(struct sums *sm)
 {
 	free(sm->start);
@@ -235,9 +386,125 @@ static uint32_t below32(struct rng *r, uint32_t n)
 	return (uint32_t)(m >> 32);
 }
 
+/*
+ * K draws of below32() counted by type, with rng_next() (xoshiro256**)
+ * written out here on a local copy of the state: the same numbers as
+ * below32(), without a call per draw.
+ */
+static void draw_types(struct rng *r, uint32_t n, const size_t *type_of, uint32_t *w)
+{
+	uint64_t s0 = r->s[0], s1 = r->s[1], s2 = r->s[2], s3 = r->s[3];
+	uint32_t k, thr = (uint32_t)(-n) % n;
+
+	for (k = 0; k < n; k++) {
+		uint64_t m;
+		uint32_t l;
+		for (;;) {
+			uint64_t x = s1 * 5, t = s1 << 17, out;
+			out = ((x << 7) | (x >> 57)) * 9;
+			s2 ^= s0;
+			s3 ^= s1;
+			s1 ^= s2;
+			s0 ^= s3;
+			s2 ^= t;
+			s3 = (s3 << 45) | (s3 >> 19);
+			m = (out >> 32) * (uint64_t)n;
+			l = (uint32_t)m;
+			/* below32 rejects l < thr only when l < n: the same test */
+			if (l >= n || l >= thr)
+				break;
+		}
+		w[type_of[m >> 32]]++;
+	}
+	r->s[0] = s0;
+	r->s[1] = s1;
+	r->s[2] = s2;
+	r->s[3] = s3;
+}
+
+/*
+ * draw_types() for four resamples at once: four independent streams
+ * stepped in turn, so the processor overlaps their dependency chains.
+ * Each lane gives exactly the draws draw_types() would.
+ */
+#define XSTEP(s0, s1, s2, s3, out) do {                                     \
+		uint64_t x_ = (s1) * 5, t_ = (s1) << 17;                     \
+		(out) = ((x_ << 7) | (x_ >> 57)) * 9;                          \
+		(s2) ^= (s0);                                                  \
+		(s3) ^= (s1);                                                  \
+		(s1) ^= (s2);                                                  \
+		(s0) ^= (s3);                                                  \
+		(s2) ^= t_;                                                    \
+		(s3) = ((s3) << 45) | ((s3) >> 19);                            \
+	} while (0)
+
+static void draw_types4(struct rng r[4], uint32_t n, const size_t *type_of, uint32_t *w[4])
+{
+	uint64_t a0 = r[0].s[0], a1 = r[0].s[1], a2 = r[0].s[2], a3 = r[0].s[3];
+	uint64_t b0 = r[1].s[0], b1 = r[1].s[1], b2 = r[1].s[2], b3 = r[1].s[3];
+	uint64_t c0 = r[2].s[0], c1 = r[2].s[1], c2 = r[2].s[2], c3 = r[2].s[3];
+	uint64_t d0 = r[3].s[0], d1 = r[3].s[1], d2 = r[3].s[2], d3 = r[3].s[3];
+	uint32_t k, thr = (uint32_t)(-n) % n;
+
+	for (k = 0; k < n; k++) {
+		uint64_t oa, ob, oc, od, ma, mb, mc, md;
+		XSTEP(a0, a1, a2, a3, oa);
+		XSTEP(b0, b1, b2, b3, ob);
+		XSTEP(c0, c1, c2, c3, oc);
+		XSTEP(d0, d1, d2, d3, od);
+		ma = (oa >> 32) * (uint64_t)n;
+		mb = (ob >> 32) * (uint64_t)n;
+		mc = (oc >> 32) * (uint64_t)n;
+		md = (od >> 32) * (uint64_t)n;
+		/* below32's rejection (rare): that lane draws again */
+		while ((uint32_t)ma < n && (uint32_t)ma < thr) {
+			XSTEP(a0, a1, a2, a3, oa);
+			ma = (oa >> 32) * (uint64_t)n;
+		}
+		while ((uint32_t)mb < n && (uint32_t)mb < thr) {
+			XSTEP(b0, b1, b2, b3, ob);
+			mb = (ob >> 32) * (uint64_t)n;
+		}
+		while ((uint32_t)mc < n && (uint32_t)mc < thr) {
+			XSTEP(c0, c1, c2, c3, oc);
+			mc = (oc >> 32) * (uint64_t)n;
+		}
+		while ((uint32_t)md < n && (uint32_t)md < thr) {
+			XSTEP(d0, d1, d2, d3, od);
+			md = (od >> 32) * (uint64_t)n;
+		}
+		w[0][type_of[ma >> 32]]++;
+		w[1][type_of[mb >> 32]]++;
+		w[2][type_of[mc >> 32]]++;
+		w[3][type_of[md >> 32]]++;
+	}
+}
+
+/* acc += w[t] * row t, for every type drawn (vectorized where the
+ * compiler does it only when asked). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("tree-vectorize")))
+#endif
+static void add_rows(double *restrict acc, const double *restrict rows, const uint32_t *w,
+		     size_t ntypes, size_t len)
+{
+	size_t t, k;
+
+	for (t = 0; t < ntypes; t++) {
+		const double *row = rows + t * len;
+		double wt;
+		if (!w[t])
+			continue;
+		wt = w[t];
+		for (k = 0; k < len; k++)
+			acc[k] += wt * row[k];
+	}
+}
+
 struct job {
 	const struct stats_boot *b;
 	const struct sums *sm;
+	const struct types *ty;   /* NULL: the per-cluster loop */
 	uint64_t seed;
 	double scale;
 	size_t from, to, resamples;
@@ -248,23 +515,54 @@ static void *work(void *arg)
 {
 	const struct job *j = arg;
 	const struct stats_boot *b = j->b;
-	const struct sums *sm = j->sm;
+	const struct types *ty = j->ty;
+	const struct sums *sm = ty ? &ty->ts : j->sm;
 	size_t K = b->nclusters, nv = b->nv, width = b->ngroups * nv;
-	uint32_t *w = xcalloc(K ? K : 1, sizeof(*w));
+	size_t U = ty ? ty->ntypes : K;   /* the units weighted: types or clusters */
+	uint32_t *wall = xcalloc(4 * (U ? U : 1), sizeof(*wall)), *w = wall, *w4[4];
 	double *accn = xcalloc(width ? width : 1, sizeof(double));
 	double *accs = xcalloc(width ? width : 1, sizeof(double));
 	double *val = xcalloc(width ? width : 1, sizeof(double));
-	size_t r, k, c, e, v;
+	double *acc2 = xcalloc((ty ? ty->ncols : 0) + 1, sizeof(double));
+	size_t r, k, c, e, v, lane = 4;
 
+	for (k = 0; k < 4; k++)
+		w4[k] = wall + k * (U ? U : 1);
 	for (r = j->from; r < j->to; r++) {
 		struct rng rg;
-		rng_seed(&rg, j->seed + (uint64_t)r * RESAMPLE_STRIDE);
-		memset(w, 0, K * sizeof(*w));
-		for (k = 0; k < K; k++)
-			w[below32(&rg, (uint32_t)K)]++;
+		if (ty && lane == 4 && r + 4 <= j->to) {
+			/* the next four resamples' draws at once */
+			struct rng r4[4];
+			for (k = 0; k < 4; k++)
+				rng_seed(&r4[k], j->seed + (uint64_t)(r + k) * RESAMPLE_STRIDE);
+			memset(wall, 0, 4 * U * sizeof(*wall));
+			draw_types4(r4, (uint32_t)K, ty->type_of, w4);
+			lane = 0;
+		}
+		if (lane < 4) {
+			w = w4[lane++];
+		} else {
+			w = wall;
+			rng_seed(&rg, j->seed + (uint64_t)r * RESAMPLE_STRIDE);
+			memset(w, 0, U * sizeof(*w));
+			if (ty)
+				draw_types(&rg, (uint32_t)K, ty->type_of, w);
+			else
+				for (k = 0; k < K; k++)
+					w[below32(&rg, (uint32_t)K)]++;
+		}
 		memset(accn, 0, width * sizeof(double));
 		memset(accs, 0, width * sizeof(double));
-		for (c = 0; c < K; c++) {
+		if (ty && ty->rows) {
+			memset(acc2, 0, ty->ncols * sizeof(double));
+			add_rows(acc2, ty->rows, w, U, ty->ncols);
+			for (k = 0; k < width; k++) {
+				accn[k] = ty->ncol[k] == SIZE_MAX ? 0 : acc2[ty->ncol[k]];
+				accs[k] = ty->scol[k] == SIZE_MAX ? 0 : acc2[ty->scol[k]];
+			}
+			U = 0;   /* done: skip the sparse loop below */
+		}
+		for (c = 0; c < U; c++) {
 			double wc;
 			if (!w[c])
 				continue;
@@ -285,11 +583,13 @@ static void *work(void *arg)
 				}
 			}
 		}
+		U = ty ? ty->ntypes : K;
 		evaluate(b, accn, accs, j->scale, val);
 		for (k = 0; k < width; k++)
 			j->rep[k * j->resamples + r] = val[k];
 	}
-	free(w);
+	free(wall);
+	free(acc2);
 	free(accn);
 	free(accs);
 	free(val);
@@ -303,6 +603,8 @@ int stats_run(struct stats_boot *b, const struct stats_opts *o, double scale)
 	struct job jobs[8];
 	pthread_t tid[8];
 	double work_units;
+	struct types ty;
+	int use_types;
 
 	free(b->rep);
 	b->rep = NULL;
@@ -313,10 +615,12 @@ int stats_run(struct stats_boot *b, const struct stats_opts *o, double scale)
 	if (b->nclusters > UINT32_MAX)
 		return error("bootstrap: too many clusters (%zu)", b->nclusters);
 	build_sums(b, &sm);
+	memset(&ty, 0, sizeof(ty));
+	use_types = !o->per_cluster && build_types(b, &sm, &ty);
 	b->rep = xcalloc(st_mult(width ? width : 1, B), sizeof(double));
 	b->resamples = B;
 	/* threads only pay off for big problems; results never depend on them */
-	work_units = (double)B * (double)(b->nclusters + sm.nentries * b->nv);
+	work_units = (double)B * (double)(b->nclusters + (use_types ? ty.ts.nentries : sm.nentries) * b->nv);
 	nthreads = o->threads > 0 ? (size_t)o->threads : 1;
 	if (o->threads <= 0 && work_units > 4e7) {
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -329,6 +633,7 @@ int stats_run(struct stats_boot *b, const struct stats_opts *o, double scale)
 	for (t = 0; t < nthreads; t++) {
 		jobs[t].b = b;
 		jobs[t].sm = &sm;
+		jobs[t].ty = use_types ? &ty : NULL;
 		jobs[t].seed = o->seed;
 		jobs[t].scale = scale;
 		jobs[t].from = B * t / nthreads;
@@ -348,6 +653,7 @@ int stats_run(struct stats_boot *b, const struct stats_opts *o, double scale)
 		if (jobs[t].from != jobs[t].to)
 			pthread_join(tid[t], NULL);
 	sums_release(&sm);
+	types_release(&ty);
 	return 0;
 }
 
@@ -372,13 +678,6 @@ double *stats_point(const struct stats_boot *b, double scale)
 	return out;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 double stats_quantile(const double *x, size_t n, double p)
 {
 	double h, f;
@@ -396,6 +695,79 @@ double stats_quantile(const double *x, size_t n, double p)
 	if (j + 1 >= n)
 		return x[n - 1];
 	return x[j] + f * (x[j + 1] - x[j]);
+}
+
+/* The k-th smallest of x[0..n) (0-based); x is reordered so that x[k]
+ * holds it, smaller values before and larger after (Hoare selection with a
+ * median-of-three pivot; insertion sort below 16). */
+static double select_kth(double *x, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+
+	while (hi > lo + 16) {
+		size_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+		double p, t;
+		if (x[mid] < x[lo]) t = x[mid], x[mid] = x[lo], x[lo] = t;
+		if (x[hi] < x[lo]) t = x[hi], x[hi] = x[lo], x[lo] = t;
+		if (x[hi] < x[mid]) t = x[hi], x[hi] = x[mid], x[mid] = t;
+		p = x[mid];
+		while (i <= j) {
+			while (x[i] < p)
+				i++;
+			while (x[j] > p)
+				j--;
+			if (i <= j) {
+				t = x[i], x[i] = x[j], x[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return x[k];
+	}
+	{
+		size_t a, c;
+		for (a = lo + 1; a <= hi; a++) {
+			double t = x[a];
+			for (c = a; c > lo && x[c - 1] > t; c--)
+				x[c] = x[c - 1];
+			x[c] = t;
+		}
+	}
+	return x[k];
+}
+
+/* stats_quantile() of the sorted x, without sorting x (same value: only
+ * the order statistics at floor(h) and floor(h) + 1 are needed). */
+static double quantile_select(double *x, size_t n, double p)
+{
+	double h, f, a, b;
+	size_t j, i;
+
+	if (!n)
+		return NAN;
+	if (p <= 0)
+		return select_kth(x, n, 0);
+	if (p >= 1)
+		return select_kth(x, n, n - 1);
+	h = (double)(n - 1) * p;
+	j = (size_t)floor(h);
+	f = h - (double)j;
+	if (j + 1 >= n)
+		return select_kth(x, n, n - 1);
+	a = select_kth(x, n, j);
+	/* the next order statistic: the smallest of what lies above j */
+	b = x[j + 1];
+	for (i = j + 2; i < n; i++)
+		if (x[i] < b)
+			b = x[i];
+	return a + f * (b - a);
 }
 
 void stats_ci(const struct stats_boot *b, size_t g, size_t v, int v0, double level,
@@ -421,9 +793,8 @@ void stats_ci(const struct stats_boot *b, size_t g, size_t v, int v0, double lev
 	out->defined = m;
 	if (m) {
 		double alpha = 1 - level;
-		qsort(x, m, sizeof(double), cmp_double);
-		out->lo = stats_quantile(x, m, alpha / 2);
-		out->hi = stats_quantile(x, m, 1 - alpha / 2);
+		/* the standard deviation in replicate order (before 2026-12 it
+		 * was summed in sorted order: the last digits may differ) */
 		for (r = 0; r < m; r++)
 			mean += x[r];
 		mean /= (double)m;
@@ -431,6 +802,9 @@ void stats_ci(const struct stats_boot *b, size_t g, size_t v, int v0, double lev
 			ss += (x[r] - mean) * (x[r] - mean);
 		if (m > 1)
 			out->se = sqrt(ss / (double)(m - 1));
+		/* the two order statistics each end needs, selected, not sorted */
+		out->lo = quantile_select(x, m, alpha / 2);
+		out->hi = quantile_select(x, m, 1 - alpha / 2);
 	}
 	free(x);
 }

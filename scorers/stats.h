@@ -45,6 +45,8 @@ struct stats_opts {
 	uint64_t seed;
 	double level;         /* 0.95 */
 	int threads;          /* 0: choose */
+	int per_cluster;      /* 1: never merge interchangeable clusters (the reference
+				 loop; same replicates, slower) */
 };
 
 void stats_opts_default(struct stats_opts *o);

@@ -8,9 +8,14 @@
  *   lmms-eval samples JSONL        {"doc_id", "doc": {...}, "resps", "filtered_resps"}
  *   plain JSONL or JSON            {"id", "response"}  (also "prediction", "output",
  *                                   "model_out", "pred")
- * Predictions join to items by steval's item id, else by the source id;
- * when several items share a source id (VLM4D's ids restart in each file)
- * the question text decides.
+ * Predictions join to items by steval's item id, else by the source id.
+ * When several items share a source id (VLM4D's ids restart in each file)
+ * the question text decides, else the prediction file's path (it names one
+ * source file), else the source file all of the file's other predictions
+ * joined to. Within one source file ids are unique, so a joined prediction
+ * whose question text differs is kept and the difference reported
+ * (results.json "inputs"); --strict-join keeps the older rule (the text must
+ * be the same when the id is shared).
  */
 #include "lib/common.h"
 #include "harness/cli/commands.h"
@@ -43,8 +48,22 @@ struct score_ctx {
 	const char *file;
 	char *file_stem;
 	unsigned char *seen;
+	int *deferring;            /* set by join() when the file's split may decide */
 	size_t matched, unmatched, dups, noverdict, ambiguous;
 	int failed;
+	int strict_join;
+	/* the file being read */
+	struct file_stats {
+		size_t records, joined, unknown, ambiguous, differs, own_options;
+		struct buf first;      /* JSON array of the first few differences */
+		struct buf drops;      /* JSON array of the first few drops */
+		size_t ndrops_listed;
+	} fs;
+	const struct item **joined_items;   /* this file's joins, for its split */
+	size_t njoined, ajoined;
+	struct deferred { cJSON *rec; size_t where; } *later;
+	size_t nlater, alater;
+	struct buf inputs;         /* JSON array: one object per file */
 };
 
 static int cmp_src(const void *a, const void *b)
@@ -143,6 +162,27 @@ static const struct item *join(struct score_ctx *c, const cJSON *rec, const cJSO
 				}
 		}
 	}
+	if (!c->strict_join) {
+		/* the prediction file's path names one of the source files
+		 * (".../real_mc_cot/model.json") */
+		const struct item *hit = NULL;
+		size_t hits = 0;
+		for (i = 0; i < n; i++)
+			if (cands[i]->stem && *cands[i]->stem && strstr(c->file, cands[i]->stem)) {
+				if (!hit || hit->stem != cands[i]->stem)
+					hits++;
+				hit = cands[i];
+			}
+		if (hits == 1) {
+			it = hit;
+			goto out;
+		}
+		/* the split of the file's other predictions decides, at its end */
+		if (c->deferring) {
+			*c->deferring = 1;
+			goto out;
+		}
+	}
 	c->ambiguous++;
 out:
 	buf_release(&id);
@@ -175,12 +215,208 @@ static const char *response_of(const cJSON *rec, int *is_error)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* The question a prediction carries (VLM4D, lmms-eval doc, STI "que"). */
+static const char *pred_question(const cJSON *rec)
+{
+	const cJSON *doc = json_get(rec, "doc"), *qv = json_get(rec, "question");
+
+	if (!qv && cJSON_IsObject(doc))
+		qv = json_get(doc, "question");
+	if (!qv)
+		qv = json_get(rec, "que");
+	return cJSON_IsString(qv) ? qv->valuestring : NULL;
+}
+
+static void note_drop(struct score_ctx *c, const cJSON *rec, size_t where, const char *reason)
+{
+	struct buf id = BUF_INIT;
+	struct jw w;
+
+	value_text(json_get(rec, "id"), &id);
+	if (c->unmatched++ < 5)
+		warnf("'%s': record %zu (id '%s') matches no item of suite '%s': %s", c->file, where,
+		      buf_cstr(&id), c->s->name, reason);
+	if (c->fs.ndrops_listed++ < 5) {
+		jw_init(&w, &c->fs.drops, 0);
+		if (c->fs.drops.len)
+			buf_addch(&c->fs.drops, ',');
+		jw_obj(&w);
+		jw_key(&w, "record");
+		jw_int(&w, (long long)where);
+		jw_key(&w, "id");
+		jw_str(&w, buf_cstr(&id));
+		jw_key(&w, "reason");
+		jw_str(&w, reason);
+		jw_end(&w);
+	}
+	buf_release(&id);
+}
+
+static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struct item *it);
+
 static int on_pred(cJSON *rec, size_t where, void *vctx)
 {
 	struct score_ctx *c = vctx;
 	const cJSON *doc = json_get(rec, "doc");
-	const struct item *it = join(c, rec, cJSON_IsObject(doc) ? doc : NULL);
-	const char *resp;
+	const struct item *it;
+	size_t amb = c->ambiguous;
+	int defer = 0;
+
+	c->fs.records++;
+	c->deferring = &defer;
+	it = join(c, rec, cJSON_IsObject(doc) ? doc : NULL);
+	c->deferring = NULL;
+	if (!it && defer) {
+		ALLOC_GROW(c->later, c->nlater + 1, c->alater);
+		c->later[c->nlater].rec = rec;
+		c->later[c->nlater++].where = where;
+		return 0;
+	}
+	if (!it) {
+		if (c->ambiguous > amb) {
+			c->fs.ambiguous++;
+			note_drop(c, rec, where, "its id is in several source files and neither the question, "
+				  "the file's path nor the file's other predictions tell which");
+		} else {
+			c->fs.unknown++;
+			note_drop(c, rec, where, "no item has this id");
+		}
+		cJSON_Delete(rec);
+		return 0;
+	}
+	return grade_pred(c, rec, where, it);
+}
+
+/* The deferred records of a file: joined to the source file that all of
+ * the file's other predictions joined to, when there is exactly one. */
+static int resolve_later(struct score_ctx *c)
+{
+	const char *stem = NULL;
+	size_t i, k;
+	int rc = 0;
+
+	for (i = 0; i < c->njoined; i++) {
+		if (!stem)
+			stem = c->joined_items[i]->stem;
+		else if (strcmp(stem, c->joined_items[i]->stem ? c->joined_items[i]->stem : ""))
+			break;
+	}
+	if (i < c->njoined)
+		stem = NULL;
+	for (k = 0; k < c->nlater; k++) {
+		cJSON *rec = c->later[k].rec;
+		const struct item *it = NULL;
+		struct buf id = BUF_INIT;
+		const cJSON *doc = json_get(rec, "doc");
+		if (stem && (value_text(json_get(rec, "id"), &id) ||
+			     (cJSON_IsObject(doc) && value_text(json_get(doc, "id"), &id)))) {
+			for (i = 0; i < c->nidx; i++)
+				if (!strcmp(c->idx[i].source_id, buf_cstr(&id)) && c->idx[i].it->stem &&
+				    !strcmp(c->idx[i].it->stem, stem)) {
+					it = c->idx[i].it;
+					break;
+				}
+		}
+		buf_release(&id);
+		if (!it) {
+			c->ambiguous++;
+			c->fs.ambiguous++;
+			note_drop(c, rec, c->later[k].where,
+				  "its id is in several source files and neither the question, the file's path "
+				  "nor the file's other predictions tell which");
+			cJSON_Delete(rec);
+			continue;
+		}
+		if (rc == 0 && grade_pred(c, rec, c->later[k].where, it) < 0)
+			rc = -1;
+		else if (rc)
+			cJSON_Delete(rec);
+	}
+	c->nlater = 0;
+	return rc;
+}
+
+/*
+ * The item as the prediction's model saw it: VLM4D-style files carry their
+ * own "choices" and "ground_truth_answer", and a file made on an earlier
+ * revision may have other option texts or another truth (grok-2-vision's
+ * synthetic files: 18 items). When they differ, the extractors and the
+ * metric grade against the file's options and truth (the judge's verdicts
+ * were made on them); the item keeps its id, category and split. Returns 1
+ * and fills *seen (opts owned by the caller, texts borrowed from rec or
+ * owned in *texts) when it did so.
+ */
+struct seen_item {
+	struct item it;
+	struct option opts[8];
+	struct buf text[8], answer;
+};
+
+static int as_seen(const struct item *it, const cJSON *rec, struct seen_item *si)
+{
+	const cJSON *ch = json_get(rec, "choices"), *gt = json_get(rec, "ground_truth_answer");
+	size_t i;
+	int differs = 0;
+
+	if (!it->type || it->type->kind != ANS_TEXT || !cJSON_IsObject(ch) || !gt || cJSON_IsObject(gt) ||
+	    cJSON_IsArray(gt) || !it->nopt || it->nopt > ARRAY_SIZE(si->opts) ||
+	    (size_t)cJSON_GetArraySize(ch) != it->nopt)
+		return 0;
+	memset(si, 0, sizeof(*si));
+	for (i = 0; i < it->nopt; i++) {
+		const cJSON *v = json_get(ch, it->opts[i].letter);
+		if (!v || cJSON_IsObject(v) || cJSON_IsArray(v))
+			goto no;
+		buf_init(&si->text[i], BUF_MAX_DEFAULT);
+		json_pystr(v, &si->text[i]);
+		if (strcmp(buf_cstr(&si->text[i]), it->opts[i].text ? it->opts[i].text : ""))
+			differs = 1;
+	}
+	buf_init(&si->answer, BUF_MAX_DEFAULT);
+	json_pystr(gt, &si->answer);
+	if (strcmp(buf_cstr(&si->answer), it->answer ? it->answer : ""))
+		differs = 1;
+	if (!differs)
+		goto no;
+	si->it = *it;
+	si->it.opts = si->opts;
+	si->it.answer = (char *)buf_cstr(&si->answer);
+	for (i = 0; i < it->nopt; i++) {
+		si->opts[i] = it->opts[i];
+		si->opts[i].text = (char *)buf_cstr(&si->text[i]);
+		si->opts[i].label = si->opts[i].text;
+		si->opts[i].value = json_get(ch, it->opts[i].letter);
+	}
+	{
+		/* the letters whose text is the truth, as the suite resolves them */
+		size_t n = 0;
+		for (i = 0; i < it->nopt && n + 1 < sizeof(si->it.accepted); i++)
+			if (!strcmp(si->opts[i].text, si->it.answer))
+				si->it.accepted[n++] = si->opts[i].letter[0];
+		si->it.accepted[n] = '\0';
+	}
+	return 1;
+no:
+	for (i = 0; i < ARRAY_SIZE(si->text); i++)
+		buf_release(&si->text[i]);
+	buf_release(&si->answer);
+	return 0;
+}
+
+static void seen_release(struct seen_item *si)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(si->text); i++)
+		buf_release(&si->text[i]);
+	buf_release(&si->answer);
+}
+
+static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struct item *it)
+{
+	struct seen_item si;
+	int seen = 0;
+	const char *resp, *pq = pred_question(rec);
 	struct graded gr;
 	struct sample smp;
 	struct buf line = BUF_INIT;
@@ -189,16 +425,26 @@ static int on_pred(cJSON *rec, size_t where, void *vctx)
 	long repeat;
 	size_t k;
 
-	if (!it) {
-		if (c->unmatched++ < 5) {
-			struct buf id = BUF_INIT;
-			value_text(json_get(rec, "id"), &id);
-			warnf("'%s': record %zu (id '%s') matches no item of suite '%s'", c->file, where,
-			      buf_cstr(&id), c->s->name);
-			buf_release(&id);
+	c->fs.joined++;
+	ALLOC_GROW(c->joined_items, c->njoined + 1, c->ajoined);
+	c->joined_items[c->njoined++] = it;
+	if (pq && it->question && strcmp(pq, it->question)) {
+		if (c->fs.differs++ < 5) {
+			struct jw w;
+			jw_init(&w, &c->fs.first, 0);
+			if (c->fs.first.len)
+				buf_addch(&c->fs.first, ',');
+			jw_obj(&w);
+			jw_key(&w, "id");
+			jw_str(&w, it->id);
+			jw_key(&w, "old");
+			jw_str(&w, it->question);
+			jw_key(&w, "new");
+			jw_str(&w, pq);
+			jw_end(&w);
 		}
-		cJSON_Delete(rec);
-		return 0;
+	} else {
+		pq = NULL;
 	}
 	rep = json_get(rec, "repeat");   /* a run with --repeats: one line per repeat */
 	repeat = cJSON_IsNumber(rep) && rep->valuedouble >= 0 && rep->valuedouble < 1000 ?
@@ -212,14 +458,19 @@ static int on_pred(cJSON *rec, size_t where, void *vctx)
 	resp = response_of(rec, &is_error);
 	if (is_error)
 		resp = NULL;
-	if (grade_all(c->p, it, resp, resp ? strlen(resp) : 0, c->seed + (uint64_t)(repeat > 0 ? repeat : 0),
-		      0, &gr) < 0) {
+	if ((seen = !c->strict_join && as_seen(it, rec, &si)))
+		c->fs.own_options++;
+	if (grade_all(c->p, seen ? &si.it : it, resp, resp ? strlen(resp) : 0,
+		      c->seed + (uint64_t)(repeat > 0 ? repeat : 0), 0, &gr) < 0) {
 		c->failed = 1;
+		if (seen)
+			seen_release(&si);
 		cJSON_Delete(rec);
 		return -1;
 	}
-	sample_init(&smp, it);
+	sample_init(&smp, seen ? &si.it : it);
 	smp.repeat = repeat;
+	smp.question = pq;   /* the prediction's own question, when it differs */
 	smp.response = resp;
 	smp.response_len = resp ? strlen(resp) : 0;
 	if (!resp)
@@ -269,6 +520,8 @@ static int on_pred(cJSON *rec, size_t where, void *vctx)
 	}
 	buf_release(&line);
 	graded_release(&gr);
+	if (seen)
+		seen_release(&si);
 	cJSON_Delete(rec);
 	return rc;
 }
@@ -282,13 +535,61 @@ static int read_predictions(const char *path, struct score_ctx *c)
 	c->file_stem = path_stem(path);
 	if (!fmt || (strcmp(fmt, "json") && strcmp(fmt, "jsonl")))
 		fmt = "jsonl";
-	return reader_read(path, fmt, on_pred, c);
+	buf_release(&c->fs.first);
+	buf_release(&c->fs.drops);
+	memset(&c->fs, 0, sizeof(c->fs));
+	buf_init(&c->fs.first, BUF_MAX_DEFAULT);
+	buf_init(&c->fs.drops, BUF_MAX_DEFAULT);
+	c->njoined = 0;
+	if (reader_read(path, fmt, on_pred, c) < 0 || resolve_later(c) < 0)
+		return -1;
+	{
+		/* results.json "inputs": what became of each file's records */
+		struct jw w;
+		if (c->inputs.len)
+			buf_addch(&c->inputs, ',');
+		jw_init(&w, &c->inputs, 0);
+		jw_obj(&w);
+		jw_key(&w, "file");
+		jw_str(&w, path);
+		jw_key(&w, "records");
+		jw_int(&w, (long long)c->fs.records);
+		jw_key(&w, "joined");
+		jw_int(&w, (long long)c->fs.joined);
+		jw_key(&w, "dropped");
+		jw_int(&w, (long long)(c->fs.unknown + c->fs.ambiguous));
+		jw_key(&w, "dropped_unknown_id");
+		jw_int(&w, (long long)c->fs.unknown);
+		jw_key(&w, "dropped_ambiguous");
+		jw_int(&w, (long long)c->fs.ambiguous);
+		jw_key(&w, "drops");
+		jw_raw(&w, "[");
+		buf_addbuf(&c->inputs, &c->fs.drops);
+		buf_addch(&c->inputs, ']');
+		jw_key(&w, "graded_on_file_options");
+		jw_int(&w, (long long)c->fs.own_options);
+		jw_key(&w, "joined_text_differs");
+		jw_obj(&w);
+		jw_key(&w, "count");
+		jw_int(&w, (long long)c->fs.differs);
+		jw_key(&w, "first");
+		jw_raw(&w, "[");
+		buf_addbuf(&c->inputs, &c->fs.first);
+		buf_addch(&c->inputs, ']');
+		jw_end(&w);
+		jw_end(&w);
+	}
+	if (c->fs.differs)
+		warnf("'%s': %zu prediction%s joined by id although the question text differs from the "
+		      "suite's (results.json \"inputs\" lists the first)", path, c->fs.differs,
+		      c->fs.differs == 1 ? "" : "s");
+	return 0;
 }
 
 int cmd_score(int argc, char **argv)
 {
 	const char *suite = NULL, *data = NULL, *protocol = NULL, *out = NULL, *model = NULL;
-	int verdicts = 0;
+	int verdicts = 0, strict_join = 0, no_report = 0;
 	long seed = 0;
 	const struct opt opts[] = {
 		{ "suite", 's', OPT_STR, &suite, "SUITE", "suite the predictions answer (name or spec path)" },
@@ -296,6 +597,10 @@ int cmd_score(int argc, char **argv)
 		{ "protocol", 'p', OPT_STR, &protocol, "NAME", "protocol whose extractor and metric score the answers" },
 		{ "verdicts", 0, OPT_FLAG, &verdicts, NULL,
 		  "use the judge verdicts ('correct') stored with VLM4D/MLLM-4D predictions" },
+		{ "strict-join", 0, OPT_FLAG, &strict_join, NULL,
+		  "an id shared by several source files joins only when the question text is the same" },
+		{ "no-report", 0, OPT_FLAG, &no_report, NULL,
+		  "write results.json and samples.jsonl only (no report.md/.csv/.json/.tex/.html)" },
 		{ "model", 'm', OPT_STR, &model, "NAME", "model name for the results (default: the first file's name)" },
 		{ "seed", 0, OPT_INT, &seed, "N", "seed of deterministic fallbacks (default 0)" },
 		{ "out", 'o', OPT_STR, &out, "DIR", "where results.json, samples.jsonl and report.md go" },
@@ -305,7 +610,10 @@ int cmd_score(int argc, char **argv)
 		"score", "steval score --suite S [--data DIR] [--protocol P] [--verdicts] --out DIR FILE...",
 		"Score stored predictions offline, without any model call. Reads steval\n"
 		"samples.jsonl, VLM4D/MLLM-4D output JSON, lmms-eval samples JSONL, or plain\n"
-		"JSONL {\"id\", \"response\"}; joins them to the suite's items by id and question.",
+		"JSONL {\"id\", \"response\"}; joins them to the suite's items by id. An id\n"
+		"that several source files share (VLM4D's real and synthetic) is told apart by\n"
+		"the question text, the file's path, or the file's other predictions; a\n"
+		"different question text is reported, not dropped (--strict-join drops it).",
 		opts, 1, SIZE_MAX,
 	};
 	const char **pos;
@@ -336,6 +644,8 @@ int cmd_score(int argc, char **argv)
 	}
 	c.s = &s;
 	c.verdicts = verdicts;
+	c.strict_join = strict_join;
+	buf_init(&c.inputs, BUF_MAX_DEFAULT);
 	c.seed = (uint64_t)seed;
 	c.seen = xcalloc(s.nitems, 1);
 	build_index(&c);
@@ -363,8 +673,22 @@ int cmd_score(int argc, char **argv)
 		goto done;
 	}
 	model_name = model ? xstrdup(model) : path_stem(pos[0]);
-	if (summary_write(out, &s, c.p, model_name, verdicts ? "verdicts" : "official", NULL) < 0)
-		goto done;
+	{
+		struct summary_opts so;
+		struct buf extra = BUF_INIT;
+		int src;
+		summary_opts_default(&so);
+		so.reports = !no_report;
+		buf_adds(&extra, "\"inputs\":[");
+		buf_addbuf(&extra, &c.inputs);
+		buf_addch(&extra, ']');
+		so.extra_json = buf_cstr(&extra);
+		src = summary_write_opts(out, &s, c.p, model_name, verdicts ? "verdicts" : "official", &so,
+					 NULL);
+		buf_release(&extra);
+		if (src < 0)
+			goto done;
+	}
 	{
 		char *r = path_join(out, "results.json");
 		printf("%s\n", r);
@@ -377,6 +701,11 @@ done:
 	free(c.idx);
 	free(c.seen);
 	free(c.file_stem);
+	free(c.joined_items);
+	free(c.later);
+	buf_release(&c.fs.first);
+	buf_release(&c.fs.drops);
+	buf_release(&c.inputs);
 	suite_release(&s);
 	free(pos);
 	return rc;

@@ -58,6 +58,10 @@ void sample_to_json(const struct sample *s, struct buf *out)
 		jw_key(&w, "repeat");
 		jw_int(&w, s->repeat);
 	}
+	if (s->question) {
+		jw_key(&w, "question");
+		jw_str(&w, s->question);
+	}
 	grade_fields(&w, s->g);
 	jw_key(&w, "truth");
 	jw_str(&w, it->answer);

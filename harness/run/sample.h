@@ -24,6 +24,7 @@ struct grade;
 
 struct sample {
 	const struct item *it;
+	const char *question;          /* the prediction's own question when it differs, or NULL */
 	const char *response;          /* NULL when there is no answer */
 	size_t response_len;
 	const char *error;             /* why there is no answer */

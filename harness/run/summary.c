@@ -93,6 +93,7 @@ void summary_opts_default(struct summary_opts *o)
 	memset(o, 0, sizeof(*o));
 	stats_opts_default(&o->boot);
 	o->html = 1;
+	o->reports = 1;
 }
 
 /* Confidence intervals for the official scores and every variant, from one
@@ -281,6 +282,27 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	if (o->boot.resamples && bootstrap(s, &res, v, c.nv + 1, n, &o->boot) < 0)
 		goto out;
 	results_to_json(&res, &json);
+	if (o->extra_json && *o->extra_json) {
+		/* splice the caller's members in before the closing brace */
+		size_t e = json.len;
+		while (e > 0 && json.data[e - 1] != '}')
+			e--;
+		if (e > 0) {
+			buf_truncate(&json, e - 1);
+			buf_adds(&json, ",\n  ");
+			buf_adds(&json, o->extra_json);
+			buf_adds(&json, "\n}\n");
+		}
+	}
+	if (!o->reports) {
+		struct store st = { (char *)dir, -1, 0, 0 };
+		if (store_write(&st, "results.json", buf_cstr(&json), json.len) < 0)
+			goto out;
+		if (results_out)
+			buf_addbuf(results_out, &json);
+		rc = 0;
+		goto out;
+	}
 	tree = json_parse(buf_cstr(&json), json.len, "results.json", 0);
 	if (!tree)
 		goto out;

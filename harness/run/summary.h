@@ -19,6 +19,8 @@ struct buf;
 struct summary_opts {
 	struct stats_opts boot;   /* bootstrap intervals (resamples 0: none) */
 	int html;                 /* also write report.html */
+	int reports;              /* write the reports at all (default 1) */
+	const char *extra_json;   /* members added to results.json ("\"k\":v,..."), or NULL */
 };
 
 void summary_opts_default(struct summary_opts *o);   /* 10,000 resamples, seed 0, 95%, html */

@@ -227,6 +227,63 @@ static void test_threads(void **state)
 	stats_release(&b);
 }
 
+static int cmp_dbl(const void *p, const void *q);
+
+/* Merged cluster types give the per-cluster loop's replicates bit for bit
+ * with 0/1 scores (and with fractional ones, where they are not merged);
+ * the selected percentiles equal the sorted ones. */
+static void test_types_identical(void **state)
+{
+	struct stats_boot a, b;
+	struct stats_opts o;
+	size_t g[4], i, k, width;
+	int frac;
+
+	(void)state;
+	for (frac = 0; frac < 2; frac++) {
+		stats_init(&a, 2);
+		stats_init(&b, 2);
+		for (i = 0; i < 4; i++) {
+			g[i] = stats_group_items(&a);
+			stats_group_items(&b);
+		}
+		fill_random(&a, 700, 300, g, 3, 5);
+		fill_random(&b, 700, 300, g, 3, 5);
+		if (frac)   /* one fractional score: no merging */
+			a.mval[0] = b.mval[0] = 0.3;
+		opts(&o, 2001, 4);
+		o.per_cluster = 1;
+		assert_int_equal(stats_run(&a, &o, 100), 0);
+		o.per_cluster = 0;
+		assert_int_equal(stats_run(&b, &o, 100), 0);
+		width = a.ngroups * a.nv * a.resamples;
+		for (i = 0; i < width; i++)
+			assert_memory_equal(&a.rep[i], &b.rep[i], sizeof(double));
+		for (k = 0; k < a.ngroups; k++) {
+			struct stats_ci ci;
+			double *x = malloc(a.resamples * sizeof(double));
+			size_t m = 0;
+			for (i = 0; i < a.resamples; i++)
+				if (!isnan(a.rep[k * a.nv * a.resamples + i]))
+					x[m++] = a.rep[k * a.nv * a.resamples + i];
+			qsort(x, m, sizeof(double), cmp_dbl);
+			stats_ci(&b, k, 0, -1, 0.9, &ci);
+			assert_true(ci.lo == stats_quantile(x, m, 0.05));
+			assert_true(ci.hi == stats_quantile(x, m, 0.95));
+			free(x);
+		}
+		stats_release(&a);
+		stats_release(&b);
+	}
+}
+
+static int cmp_dbl(const void *p, const void *q)
+{
+	double x = *(const double *)p, y = *(const double *)q;
+
+	return x < y ? -1 : x > y;
+}
+
 /* Paired: new = old shifted by a constant gives a degenerate difference;
  * the interval of a difference lies inside the range of possible ones. */
 static void test_paired(void **state)
@@ -292,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_one_cluster),
 		cmocka_unit_test(test_undefined),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_types_identical),
 		cmocka_unit_test(test_paired),
 		cmocka_unit_test(test_big),
 	};
