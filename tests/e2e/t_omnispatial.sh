@@ -173,6 +173,15 @@ expect_eq "local: no system message, the image then the text" \
     '[[1, ["image_url", "text"]]]'
 expect_eq "local: max_new_tokens 8192" "$(R 'sorted(set(r["body"].get("max_tokens", r["body"].get("max_completion_tokens")) for r in D))')" '[8192]'
 
+# lmms-eval's omnispatial_test: one pass, greedy, its prompts without the trailing spaces
+: >"$REC"
+orun "$OD/zip" --model "openai@$BASE/v1:m" --protocol lmms-eval --limit 2
+expect_eq "lmms-eval: one pass, image then text, temperature 0" \
+    "$(R '[len(D), sorted(set(tuple(p["type"] for p in r["body"]["messages"][-1]["content"]) for r in D)), D[0]["body"]["temperature"]]')" \
+    '[2, [["image_url", "text"]], 0]'
+expect_eq "lmms-eval: no line of its text ends in spaces (the official one has three)" \
+    "$(R 'sum(1 for r in D for l in r["text"].split("\n") if l.endswith(" "))')" 0
+
 # blind: --blind sends no image; the blind protocol is the official --blind
 : >"$REC"
 orun "$OD/zip" --model "openai@$BASE/v1:m" --blind --repeats 1 --limit 3

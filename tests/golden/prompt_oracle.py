@@ -406,6 +406,9 @@ Based on the question only, provide your answer.
 """
 
 OMNI_API_SYSTEM = OMNI_MANUAL_COT + '\n' + OMNI_RE_FORMAT   # api_eval.py: SYS_PROMPTS[pt] + '\n' + FORMAT_PROMPTS[et]
+# lmms-eval's copy (EvolvingLMMs-Lab/lmms-eval@161c7a1 tasks/omnispatial/utils.py) is the
+# same text with no line ending in spaces; its RE_FORMAT is the official one
+OMNI_LMMS_MANUAL_COT = "\n".join(line.rstrip(" ") for line in OMNI_MANUAL_COT.split("\n"))
 
 
 def omni_api(info):
@@ -414,6 +417,15 @@ def omni_api(info):
     prompt = question + "\n"
     for i in range(len(options)):
         prompt += f"{chr(65 + i)}. {options[i]}\n"
+    return prompt
+
+
+def omni_lmms(doc):
+    """lmms-eval omnispatial_doc_to_text (prompt_type manual_cot, eval_type re)."""
+    prompt = OMNI_LMMS_MANUAL_COT + "\n" + OMNI_RE_FORMAT + "\n\n" + doc["question"]
+    options = doc["options"]
+    for i in range(len(options)):
+        prompt += f"\n{chr(65 + i)}. {options[i]}"
     return prompt
 
 
@@ -633,6 +645,7 @@ PROTOCOLS = {
                   "datamodule": (r4d_datamodule, None)},
     "omnispatial": {"api": (omni_api, OMNI_API_SYSTEM),
                     "local": (omni_local, None),
+                    "lmms-eval": (omni_lmms, None),
                     "blind": (omni_api, OMNI_BLIND)},
     "vlm4d": {"cot": (qa_text(COT_MC), None),
               "direct-output": (qa_text(DO_MC), None)},
