@@ -30,7 +30,8 @@ struct report_run {
 	char *dir;                /* the run directory (NULL for in-memory results) */
 	cJSON *results;           /* results.json */
 	cJSON *manifest;          /* manifest.json, or NULL (steval score output) */
-	cJSON **samples;          /* samples.jsonl, the last line of each id; after report_run_samples() */
+	cJSON **samples;          /* samples.jsonl, the last line of each id (and repeat: runs with
+				     --repeats); after report_run_samples() */
 	size_t nsamples;
 	int samples_loaded;
 };
@@ -41,6 +42,8 @@ int report_run_open(struct report_run *r, const char *dir);
 void report_run_adopt(struct report_run *r, const char *dir, cJSON *results);
 /* Read DIR/samples.jsonl (a missing file gives no samples). */
 int report_run_samples(struct report_run *r);
+/* A sample's "repeat" (runs with --repeats), or -1. */
+long report_sample_repeat(const cJSON *smp);
 void report_run_release(struct report_run *r);
 
 /* Facts of a run, read from results.json and manifest.json. */

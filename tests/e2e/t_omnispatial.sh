@@ -232,6 +232,20 @@ expect_eq "baseline: 5-repeat scores, mean and sd as Python's statistics compute
 True"
 BASE_RUN=$RUN
 
+# report.html shows every answer; compare pairs each repeat with the same repeat
+expect_eq "report.html: one sample per answer, each with its repeat" \
+    "$(grep -c '<article class="sample"' "$RUN/report.html") $(grep -c '(repeat 4)</span>' "$RUN/report.html")" "55 11"
+orun "$OD/folder" --model baseline:random --repeats 5 --seed 9
+"$STEVAL" compare "$BASE_RUN" "$RUN" --format json >"$TMP/cmp.json" 2>"$TMP/err"
+expect_eq "compare: every (item, repeat) paired: 55 shared answers" "$(q "$TMP/cmp.json" 'D["items"]["shared"]')" 55
+expect_eq "compare: the overall deltas are the runs' own overalls" \
+    "$(q "$TMP/cmp.json" '[round(g["base"], 6) for g in D["groups"] if g["kind"] == "overall"][0]')" \
+    "$(q "$BASE_RUN/results.json" 'round(D["overall"]["exact"], 6)')"
+
+orun "$OD/folder" --model baseline:random --repeats 1
+"$STEVAL" compare "$BASE_RUN" "$RUN" --format json >"$TMP/cmp1.json" 2>"$TMP/err"
+expect_eq "compare with a one-pass run: its answers pair with repeat 0" "$(q "$TMP/cmp1.json" 'D["items"]["shared"]')" 11
+
 # shards of a run with repeats merge into one: every (item, repeat) kept
 for i in 0 1; do
     orun "$OD/folder" --model baseline:random --repeats 2 --shard $i/2
