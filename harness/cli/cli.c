@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "show", cmd_show, "describe a suite, or print the exact prompt of one item" },
 	{ "run", cmd_run, "run a suite against a model" },
 	{ "score", cmd_score, "score stored predictions offline, without any model call" },
+	{ "judge", cmd_judge, "judge a run's answers with the protocol's LLM judge" },
 	{ "cat", cmd_cat, "print a Parquet file's rows as JSON Lines, or its schema" },
 	{ "frames", cmd_frames, "extract the frames a frame plan selects from a video" },
 	{ "cache", cmd_cache, "show or clear the frame cache" },

@@ -4,6 +4,7 @@
  */
 #include "lib/common.h"
 #include "harness/run/run_int.h"
+#include "harness/run/judge.h"
 
 /* ---- signals: a self-pipe wakes the poll ---- */
 
@@ -95,7 +96,9 @@ static int on_done(cJSON *rec, size_t line, void *vctx)
 	(void)line;
 	if (it) {
 		size_t k = (size_t)(it - r->s.items);
-		r->done[k] = st && strcmp(st, "error") != 0;
+		/* a judge_error is the judge's failure, not the model's: the answer is kept */
+		r->done[k] = st && (strcmp(st, "error") != 0 ||
+				    (json_get(rec, "judge") && cJSON_IsString(json_get(rec, "response"))));
 	}
 	cJSON_Delete(rec);
 	return 0;
@@ -874,9 +877,21 @@ int run_execute(const struct run_opts *o)
 		      r.errors, r.todo, r.st.dir);
 		rc = EXIT_INCOMPLETE;
 	}
+	if (o->judge && !r.usage_error && r.stop != 1) {
+		/* the answers on disk to the judge (harness/run/judge.h); its
+		 * failures make the run incomplete, not failed */
+		int jrc;
+		run_write_manifest(&r, "judging");
+		jrc = judge_stage(r.st.dir, &r.s, r.p, o->judge, NULL);
+		if (jrc == EXIT_USAGE)
+			r.usage_error = 1;
+		if (jrc != EXIT_OK && rc == EXIT_OK)
+			rc = jrc;
+	}
 	/* the final status first, so the reports show it */
 	run_write_manifest(&r, rc == EXIT_OK ? (r.errors ? "finished-with-errors" : "finished") :
 		       r.stop == 1 ? "interrupted" : rc == EXIT_INCOMPLETE ? "incomplete" : "failed");
+	judge_manifest_merge(r.st.dir);   /* a judged run keeps its judge's record */
 	if (summary_write(r.st.dir, &r.s, r.p, r.m->spec, "official", NULL) < 0 && rc == EXIT_OK)
 		rc = EXIT_USAGE;
 	if (rc == EXIT_OK || rc == EXIT_INCOMPLETE)
