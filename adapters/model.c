@@ -221,7 +221,7 @@ bad:
 static const char *const entry_keys[] = {
 	"adapter", "base_url", "model", "key_env", "concurrency", "rpm", "tpm", "headers",
 	"body", "stream", "max_tokens_field", "video", "detail", "command", "images",
-	"workers", "reasoning", "description", NULL,
+	"workers", "reasoning", "description", "price", NULL,
 };
 
 static int expand_env(const char *in, const char *where, char **out, int *had_var)

@@ -760,18 +760,18 @@ int judge_cache_key(const char *model_id, const char *body, size_t len, char hex
 
 /* ---- verdicts in samples ---- */
 
-static void set_str(cJSON *o, const char *k, const char *v)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	if (v)
-		cJSON_AddItemToObject(o, k, cJSON_CreateString(v));
-}
-
+/* Set o[k] = v, in its place when the key is there (the line keeps its order). */
 static void set_item(cJSON *o, const char *k, cJSON *v)
 {
-	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	if (v)
+	if (cJSON_GetObjectItemCaseSensitive(o, k))
+		cJSON_ReplaceItemInObjectCaseSensitive(o, k, v);
+	else
 		cJSON_AddItemToObject(o, k, v);
+}
+
+static void set_str(cJSON *o, const char *k, const char *v)
+{
+	set_item(o, k, cJSON_CreateString(v ? v : ""));
 }
 
 /* Move the record's own grading to variants.rules (first among the variants). */
