@@ -24,7 +24,7 @@ static const struct command commands[] = {
 	{ "judge", cmd_judge, "judge a run's answers with the protocol's LLM judge" },
 	{ "cat", cmd_cat, "print a Parquet file's rows as JSON Lines, or its schema" },
 	{ "frames", cmd_frames, "extract the frames a frame plan selects from a video" },
-	{ "cache", cmd_cache, "show or clear the frame cache" },
+	{ "cache", cmd_cache, "show or clear the cache (frame sets, judge verdicts)" },
 	{ "merge", cmd_merge, "merge the shards of a run (run --shard) into one run directory" },
 	{ "report", cmd_report, "write a run's reports: md, csv, json, tex, html, plots" },
 	{ "compare", cmd_compare, "compare two runs item by item; exit 1 on a regression" },
