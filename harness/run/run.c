@@ -880,9 +880,12 @@ int run_execute(const struct run_opts *o)
 	if (o->judge && !r.usage_error && r.stop != 1) {
 		/* the answers on disk to the judge (harness/run/judge.h); its
 		 * failures make the run incomplete, not failed */
+		struct judge_opts jo = *o->judge;
 		int jrc;
+		if (!jo.models_file)
+			jo.models_file = r.mo.models_file;   /* resuming: the run's */
 		run_write_manifest(&r, "judging");
-		jrc = judge_stage(r.st.dir, &r.s, r.p, o->judge, NULL);
+		jrc = judge_stage(r.st.dir, &r.s, r.p, &jo, NULL);
 		if (jrc == EXIT_USAGE)
 			r.usage_error = 1;
 		if (jrc != EXIT_OK && rc == EXIT_OK)

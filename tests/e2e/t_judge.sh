@@ -37,7 +37,7 @@ N=30
 
 fake_start --judge
 cat >"$TMP/models.json" <<EOF
-{"o4-mini": {"adapter": "openai", "base_url": "$BASE/v1", "model": "o4-mini",
+{"openai:o4-mini": {"adapter": "openai", "base_url": "$BASE/v1", "model": "o4-mini", "key_env": "FAKE_KEY",
              "max_tokens_field": "max_completion_tokens", "price": {"input": 1.10, "output": 4.40}},
  "o4-mini-b": {"adapter": "openai", "base_url": "$BASE/v1", "model": "o4-mini-2025-04-16",
                "max_tokens_field": "max_completion_tokens"},
@@ -51,7 +51,8 @@ sc() { # OUT [args]: steval score vlm4d cot
 nreq() { wc -l <"$REC" | tr -d ' '; }
 
 # ---- score --judge: the official number, rules beside it ----
-sc "$TMP/s1" --judge o4-mini
+# (the models file's "openai:o4-mini" sends openai:o4-mini to the loopback judge)
+sc "$TMP/s1" --judge openai:o4-mini
 expect_eq "score --judge: exit 0" "$?" 0
 expect_eq "score --judge: prints results.json" "$(cat "$TMP/sc.out")" "$TMP/s1/results.json"
 RES=$TMP/s1/results.json
@@ -61,6 +62,7 @@ expect_eq "the judge is the protocol's official one" "$(q "$RES" '[D["judge"][k]
 expect_eq "every answer judged" "$(q "$RES" '[D["judge"][k] for k in ("judged", "ok", "unparsed_verdict", "judge_error", "from_cache")]')" \
     "[$N, $N, 0, 0, 0]"
 expect_eq "one request per answer" "$(nreq)" "$N"
+expect_eq "the judge's key (key_env) went with every request" "$(R 'all(r["auth_ok"] for r in D)')" true
 expect_eq "the official number is the mean of the verdicts" \
     "$(q "$TMP/s1/samples.jsonl" 'round(100 * sum(r["verdict"] for r in by_id(D).values()) / len(by_id(D)), 2)')" \
     "$(q "$RES" 'D["overall"]["score"]')"
@@ -94,7 +96,7 @@ expect_eq "judge.json records the judge" "$(q "$TMP/s1/judge.json" '[D["model"],
 
 # ---- the cache: the same answers again make no request ----
 before=$(nreq)
-sc "$TMP/s2" --judge o4-mini
+sc "$TMP/s2" --judge openai:o4-mini
 expect_eq "second scoring: exit 0" "$?" 0
 expect_eq "second scoring: the server sees no request" "$(nreq)" "$before"
 expect_eq "second scoring: every verdict from the cache" "$(q "$TMP/s2/results.json" 'D["judge"]["from_cache"]')" "$N"
@@ -196,8 +198,8 @@ cat >"$TMP/models.json" <<EOF
 EOF
 msc() { _o=$1; shift
     "$STEVAL" score --suite mllm4d-bench --data "$V" --models "$TMP/models.json" --out "$_o" "$@" "$TMP/pred.json" >/dev/null 2>"$TMP/msc.err"; }
-msc "$TMP/m1" --judge qwen
-expect_eq "mllm4d: exit 0" "$?" 0
+msc "$TMP/m1" --judge "openai@$BASE/v1:Qwen/Qwen3-VL-8B-Instruct"
+expect_eq "mllm4d (an openai@URL judge): exit 0" "$?" 0
 expect_eq "mllm4d: the judged number is official" "$(q "$TMP/m1/results.json" '[D["scoring"], D["judge"]["name"], D["judge"]["official"], D["judge"]["ok"]]')" \
     "[\"judge\", \"mllm4d-qwen3-vl-8b\", true, $N]"
 expect_eq "mllm4d: the rule-based number beside it" "$(q "$TMP/m1/results.json" '"rules" in D["variants"]')" true
@@ -218,8 +220,32 @@ fake_start --judge --judge-style fenced
 cat >"$TMP/models.json" <<EOF
 {"qwen": {"adapter": "openai", "base_url": "$BASE/v1", "model": "Qwen/Qwen3-VL-8B-Instruct"}}
 EOF
-msc "$TMP/m3" --judge qwen --no-cache
+msc "$TMP/m3" --judge qwen --no-cache --judge-rpm 600
 expect_eq "fenced JSON replies parse (first { to last })" "$(q "$TMP/m3/results.json" 'D["judge"]["ok"]')" "$N"
+# 600 per minute: a bucket of 10, 10 more each second: 30 requests take 2 s
+expect_eq "--judge-rpm paces the judge" "$(R '(max(r["t_arrival"] for r in D) - min(r["t_arrival"] for r in D)) >= 1.7')" true
+
+# ---- a command worker as the judge ----
+cat >"$TMP/judge_worker.py" <<'EOF2'
+import json, sys
+for line in sys.stdin:
+    rq = json.loads(line)
+    with open(sys.argv[1], "a") as f:
+        f.write(json.dumps({"system": rq["system"], "text": rq["text"], "generation": rq["generation"]}) + "\n")
+    ok = rq["text"].endswith("Question: A") or "final answer is: A" in rq["text"]
+    print(json.dumps({"id": rq["id"], "text": json.dumps({"extracted_answer": "A", "correct": ok}),
+                      "finish_reason": "stop"}), flush=True)
+EOF2
+msc "$TMP/c1" --judge "command:$PY $TMP/judge_worker.py $TMP/worker.jsonl" --no-cache
+expect_eq "command judge: exit 0, every answer judged" "$?:$(q "$TMP/c1/results.json" 'D["judge"]["ok"]')" "0:$N"
+expect_eq "command judge: it got the judge's system prompt" \
+    "$(q "$TMP/worker.jsonl" 'sorted(set(__import__("hashlib").sha256(r["system"].encode()).hexdigest() for r in D))')" "[\"$MSYS\"]"
+expect_eq "command judge: and its settings" "$(q "$TMP/worker.jsonl" 'sorted(set(json.dumps(r["generation"], sort_keys=True) for r in D))')" \
+    '["{\"max_tokens\": 256, \"temperature\": 0}"]'
+msc "$TMP/c2" --judge "command:$PY $TMP/judge_worker.py $TMP/worker.jsonl"
+msc "$TMP/c3" --judge "command:$PY $TMP/judge_worker.py $TMP/worker.jsonl"
+expect_eq "command judge: the cache answers the second time (the worker sees nothing)" \
+    "$(q "$TMP/c3/results.json" 'D["judge"]["from_cache"]'):$(wc -l <"$TMP/worker.jsonl" | tr -d ' ')" "$N:$((2 * N))"
 
 # ---- run -> judge -> report ----
 fake_start --judge
