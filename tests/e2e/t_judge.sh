@@ -136,6 +136,8 @@ expect_eq "faults: every answer has a verdict" "$(q "$TMP/f1/results.json" '[D["
 expect_eq "faults: the failed attempts were retried (at least 5 more requests)" "$([ "$(nreq)" -ge "$((N + 5))" ] && echo yes)" yes
 VKEY='sorted((i, r["verdict"], r["verdict_extracted"]) for i, r in by_id(D).items())'
 expect_eq "faults: per item the same verdicts as without faults" "$(q "$TMP/f1/samples.jsonl" "$VKEY")" "$(q "$TMP/s1/samples.jsonl" "$VKEY")"
+expect_eq "faults: the 429's retry-after (1 s) was waited for" \
+    "$(R '(lambda f: all(min(r["t"] for r in D if r["key"] == f["key"] and r["n"] > f["n"]) - f["t"] >= 0.9 for f in D if f["n"] in (1, 2)))(None)')" true
 expect_eq "faults: retried attempts recorded" "$(q "$TMP/f1/samples.jsonl" "sum(r['judge']['attempts'] for r in by_id(D).values()) > $N")" true
 
 # ---- judge_error: left out, counted, retried by steval judge ----
