@@ -21,6 +21,23 @@ static void code(struct buf *out, const char *s)
 	buf_adds(out, "`");
 }
 
+/* The judge model is the official one: the same name, the same after a
+ * "namespace/" (Qwen/Qwen3-VL-8B-Instruct), or a dated snapshot of it
+ * (o4-mini-2025-04-16). */
+static int official_model(const cJSON *j)
+{
+	const char *m = json_get_str(j, "model"), *o = json_get_str(j, "official_model"), *slash;
+	size_t n;
+
+	if (!m || !o)
+		return 1;
+	slash = strrchr(m, '/');
+	if (slash)
+		m = slash + 1;
+	n = strlen(o);
+	return !strcmp(m, o) || (!strncmp(m, o, n) && !strncmp(m + n, "-20", 3));
+}
+
 static double rules_score(const cJSON *res)
 {
 	return report_num(json_get(json_get(json_get(res, "variants"), "rules"), "overall"), "score");
@@ -89,6 +106,11 @@ void report_judge_md(struct buf *out, const cJSON *res)
 		buf_adds(out, "`)");
 	}
 	buf_adds(out, cJSON_IsTrue(json_get(j, "official")) ? ": the official scorer of this protocol." : ".");
+	if (!official_model(j)) {
+		buf_adds(out, " The official judge model is ");
+		code(out, json_get_str(j, "official_model"));
+		buf_adds(out, ": this is the official judge's prompt and settings run by another model.");
+	}
 	buf_adds(out, " The rule-based reading (variant `rules`) gives ");
 	tbl_num(out, rs, "–");
 	buf_adds(out, ".\n\n| | items |\n|---|---:|\n");
@@ -168,6 +190,11 @@ void report_judge_html(struct buf *out, const cJSON *res)
 	buf_adds(out, "</code>");
 	if (cJSON_IsTrue(json_get(j, "official")))
 		buf_adds(out, ", the protocol's official scorer");
+	if (!official_model(j)) {
+		buf_adds(out, " (not the official judge model, <code>");
+		esc(out, json_get_str(j, "official_model"));
+		buf_adds(out, "</code>)");
+	}
 	buf_adds(out, "; the rule-based reading is the variant <code>rules</code> (");
 	tbl_num(out, rules_score(res), "–");
 	buf_adds(out, ").</p>\n<table class=\"facts\">\n");

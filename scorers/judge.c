@@ -1004,6 +1004,8 @@ void judge_stats_json(const struct judge_stats *s, const struct judge_proto *jp,
 		jw_str(w, s->spec);
 	}
 	if (jp) {
+		jw_key(w, "official_model");
+		jw_str(w, jp->model);
 		jw_key(w, "source");
 		jw_str(w, jp->source);
 		jw_key(w, "system_sha256");

@@ -39,7 +39,7 @@ fake_start --judge
 cat >"$TMP/models.json" <<EOF
 {"openai:o4-mini": {"adapter": "openai", "base_url": "$BASE/v1", "model": "o4-mini", "key_env": "FAKE_KEY",
              "max_tokens_field": "max_completion_tokens", "price": {"input": 1.10, "output": 4.40}},
- "o4-mini-b": {"adapter": "openai", "base_url": "$BASE/v1", "model": "o4-mini-2025-04-16",
+ "o4-mini-b": {"adapter": "openai", "base_url": "$BASE/v1", "model": "gpt-4o-mini",
                "max_tokens_field": "max_completion_tokens"},
  "qwen": {"adapter": "openai", "base_url": "$BASE/v1", "model": "Qwen/Qwen3-VL-8B-Instruct"}}
 EOF
@@ -105,6 +105,9 @@ expect_eq "cached samples say so" "$(q "$TMP/s2/samples.jsonl" 'all(r["judge"]["
 sc "$TMP/s3" --judge o4-mini-b
 expect_eq "another judge model: every answer asked again" "$(($(nreq) - before))" "$N"
 expect_eq "another judge model: nothing from the cache" "$(q "$TMP/s3/results.json" 'D["judge"]["from_cache"]')" 0
+expect_match "another judge model: the report says it is not the official one" "$(cat "$TMP/s3/report.md")" \
+    'The official judge model is `o4-mini`'
+expect_eq "the official model: no such note" "$(grep -c 'The official judge model is' "$TMP/s1/report.md")" 0
 expect_match "cache stats counts the verdicts" "$("$STEVAL" cache stats)" "judge verdicts: $((2 * N))"
 
 # ---- without a judge: the report says the official judge was not run ----
