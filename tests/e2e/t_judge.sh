@@ -128,7 +128,8 @@ fake_start --judge --script "$(script faults '{"rules": [
   {"match": {"nth": 4}, "do": "status", "status": 500, "body": {"error": {"message": "boom", "type": "server_error"}}},
   {"match": {"nth": 6}, "do": "reset"},
   {"match": {"nth": 8}, "do": "close"},
-  {"match": {"nth": 10}, "do": "status", "status": 503, "headers": {"retry-after": "0.2"}, "body": {"error": {"message": "busy"}}}]}')"
+  {"match": {"nth": 10}, "do": "status", "status": 503, "headers": {"retry-after": "0.2"}, "body": {"error": {"message": "busy"}}},
+  {"match": {"nth": 12}, "do": "answer", "finish": "length", "text": "{\"extracted_answer\": \"A"}]}')"
 cat >"$TMP/models.json" <<EOF
 {"o4-mini": {"adapter": "openai", "base_url": "$BASE/v1", "model": "o4-mini", "max_tokens_field": "max_completion_tokens"}}
 EOF
@@ -136,7 +137,9 @@ sc "$TMP/f1" --judge o4-mini --no-cache --judge-concurrency 2
 expect_eq "faults: exit 0" "$?" 0
 expect_eq "faults: every answer has a verdict" "$(q "$TMP/f1/results.json" '[D["judge"][k] for k in ("judged", "ok", "judge_error")]')" "[$N, $N, 0]"
 # (libcurl itself resends a request once when a reused connection turns out closed)
-expect_eq "faults: the failed attempts were retried (at least 5 more requests)" "$([ "$(nreq)" -ge "$((N + 5))" ] && echo yes)" yes
+expect_eq "faults: the failed attempts were retried (at least 6 more requests)" "$([ "$(nreq)" -ge "$((N + 6))" ] && echo yes)" yes
+expect_eq "faults: a reply cut by the token limit is retried (VLM4D: the SDK raises)" \
+    "$(R '[r["key"] for r in D if r["n"] == 12][0] in [r["key"] for r in D if r["n"] > 12]')" true
 VKEY='sorted((i, r["verdict"], r["verdict_extracted"]) for i, r in by_id(D).items())'
 expect_eq "faults: per item the same verdicts as without faults" "$(q "$TMP/f1/samples.jsonl" "$VKEY")" "$(q "$TMP/s1/samples.jsonl" "$VKEY")"
 expect_eq "faults: the 429's retry-after (1 s) was waited for" \
@@ -203,8 +206,9 @@ cat >"$TMP/models.json" <<EOF
 EOF
 msc() { _o=$1; shift
     "$STEVAL" score --suite mllm4d-bench --data "$V" --models "$TMP/models.json" --out "$_o" "$@" "$TMP/pred.json" >/dev/null 2>"$TMP/msc.err"; }
-msc "$TMP/m1" --judge "openai@$BASE/v1:Qwen/Qwen3-VL-8B-Instruct"
+msc "$TMP/m1" --judge "openai@$BASE/v1:Qwen/Qwen3-VL-8B-Instruct" --judge-key-env FAKE_KEY
 expect_eq "mllm4d (an openai@URL judge): exit 0" "$?" 0
+expect_eq "mllm4d: --judge-key-env sends the key" "$(R 'all(r["auth_ok"] for r in D)')" true
 expect_eq "mllm4d: the judged number is official" "$(q "$TMP/m1/results.json" '[D["scoring"], D["judge"]["name"], D["judge"]["official"], D["judge"]["ok"]]')" \
     "[\"judge\", \"mllm4d-qwen3-vl-8b\", true, $N]"
 expect_eq "mllm4d: the rule-based number beside it" "$(q "$TMP/m1/results.json" '"rules" in D["variants"]')" true
