@@ -453,6 +453,8 @@ int model_open(struct model **out, const char *spec, const struct suite *s,
 			}
 		}
 		m->timeout_ms = opts->timeout_ms;
+		if (opts->send_sampling && m->ep.reasoning < 0)
+			m->ep.reasoning = 0;
 	}
 	if (m->ops->open(m, s) < 0) {
 		if (m->ops->close)

@@ -922,6 +922,9 @@ int judge_stage(const char *dir, const struct suite *su, const struct protocol *
 	mo.rpm = o->rpm;
 	mo.tpm = -1;
 	mo.timeout_ms = (long)(o->timeout * 1000);
+	/* the official judge sends temperature and top_p even to o4-mini (the
+	 * values are the API's defaults, which reasoning models accept) */
+	mo.send_sampling = 1;
 	if (model_open(&s.m, o->spec, su, &mo) < 0)
 		goto out;
 	if (s.m->ops->answer) {
