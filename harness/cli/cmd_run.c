@@ -235,6 +235,7 @@ int cmd_run(int argc, char **argv)
 		jc.o.connect_timeout = o.connect_timeout;
 		jc.o.max_retry_wait = o.max_retry_wait;
 		jc.o.seed = (uint64_t)o.seed;
+		jc.o.progress = o.progress;
 		o.judge = &jc.o;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

@@ -42,6 +42,7 @@ void judge_opts_init(struct judge_opts *o)
 	o->timeout = 600;
 	o->connect_timeout = 30;
 	o->max_retry_wait = 120;
+	o->progress = -1;
 }
 
 /* ---- signals ---- */
@@ -310,7 +311,23 @@ struct jstate {
 	long long tok_in, tok_out;
 	double price_in, price_out;   /* USD per million tokens; < 0 unknown */
 	double cost;
+	int progress;
+	double t0, last_progress;
 };
+
+/* One line on a terminal, redrawn four times a second. */
+static void progress(struct jstate *s, int force)
+{
+	double now = mono_now();
+	size_t done = s->c.judged + s->c.errors;
+
+	if (!s->progress || (!force && now - s->last_progress < 0.25))
+		return;
+	s->last_progress = now;
+	log_raw("\r\033[Kjudge %zu/%zu  verdicts %zu (cached %zu)  unparsed %zu  judge_error %zu  | %zu in flight"
+		" | %.2f/s", done, s->c.todo, s->c.judged, s->c.from_cache, s->c.unparsed, s->c.errors,
+		s->inflight, now > s->t0 ? (double)(done - s->c.from_cache) / (now - s->t0) : 0.0);
+}
 
 static void set_stop(struct jstate *s, int why, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
@@ -695,6 +712,8 @@ static void loop(struct jstate *s)
 		ms = (int)(wait * 1000) + (wait > 0 ? 1 : 0);
 		if (ms > 1000)
 			ms = 1000;
+		if (s->progress && ms > 250)
+			ms = 250;
 		if (j_pipe[0] >= 0) {
 			fds[nfds].fd = j_pipe[0];
 			fds[nfds].events = CURL_WAIT_POLLIN;
@@ -716,6 +735,11 @@ static void loop(struct jstate *s)
 			on_http_done(s, x);
 		if (s->m->ops->service)
 			s->m->ops->service(s->m, mono_now(), on_worker_done, s);
+		progress(s, 0);
+	}
+	if (s->progress) {
+		progress(s, 1);
+		log_raw("\n");
 	}
 	/* abandon what is in flight: not written, the next call redoes it */
 	for (i = 0; i < s->njobs; i++) {
@@ -1001,6 +1025,8 @@ int judge_stage(const char *dir, const struct suite *su, const struct protocol *
 		goto out;
 	s.q_ok = 1;
 	limiter_init(&s.lim, s.m->ep.rpm, 0, mono_now());
+	s.progress = o->progress >= 0 ? o->progress : (isatty(2) && log_get_level() >= LOG_WARN);
+	s.t0 = mono_now();
 
 	if (pipe(j_pipe) == 0) {
 		for (i = 0; i < 2; i++) {

@@ -32,6 +32,7 @@ struct judge_opts {
 	long retries;              /* retries after the first attempt (default 4) */
 	double timeout, connect_timeout, max_retry_wait;   /* seconds */
 	uint64_t seed;             /* backoff jitter */
+	int progress;              /* -1 on a terminal, 0 off, 1 on */
 };
 
 void judge_opts_init(struct judge_opts *o);
