@@ -2,13 +2,15 @@
  * judge.c: the judge stage (harness/run/judge.h). One thread, one poll
  * loop, as the run loop: jobs wait for a slot and the rate limiter, go
  * through the HTTP queue (or a command worker), and come back as a reply,
- * a retry (the server's delay, else the SDKs' backoff; a 429 pauses the
- * whole judge endpoint), a failed item (judge_error) or a stop. A reply
+ * a retry (the run loop's rules, harness/run/retry.h: the server's delay,
+ * else the SDKs' backoff; a 429 pauses the whole judge endpoint), a failed
+ * item (judge_error) or a stop. A reply
  * is cached and read with the protocol's judge parser; the sample is
  * rewritten (scorers/judge.h judge_apply) and appended at once.
  */
 #include "lib/common.h"
 #include "harness/run/judge.h"
+#include "harness/run/retry.h"
 #include "adapters/adapter.h"
 #include "adapters/http/httpq.h"
 #include "adapters/http/ratelimit.h"
@@ -509,9 +511,10 @@ static void end_job(struct jstate *s, struct jjob *j)
 static void outcome(struct jstate *s, struct jjob *j, enum outcome o, struct answer *a,
 		    const struct verdict *v)
 {
-	double now = mono_now(), delay;
+	double now = mono_now();
 	const char *msg;
 	struct verdict cut;
+	struct retry_plan pl;
 
 	memset(&cut, 0, sizeof(cut));
 	if (o == OUT_OK && a && judge_retry_finish(&s->jp, a->finish_reason)) {
@@ -532,37 +535,28 @@ static void outcome(struct jstate *s, struct jjob *j, enum outcome o, struct ans
 	msg = v && v->message ? v->message : "failed";
 	free(j->error);
 	j->error = xstrdup(msg);
-	if (o == OUT_FATAL) {
+	/* the run loop's rules (harness/run/retry.h) */
+	retry_decide(o, v, j->attempts, s->o->retries, s->o->max_retry_wait, &s->rng, &pl);
+	if (pl.action == RETRY_STOP) {
 		/* not written: the next call retries it */
 		set_stop(s, 2, "item '%s': the judge: %s", j->it->id, msg);
 		end_job(s, j);
 		s->c.skipped++;
-	} else if (o == OUT_RETRY && j->attempts > s->o->retries) {
-		char *e = xasprintf("%s (gave up after %d attempts)", msg, j->attempts);
-		finish_error(s, j, e);
-		free(e);
-		end_job(s, j);
-	} else if (o == OUT_RETRY && v && v->delay > s->o->max_retry_wait) {
-		char *e = xasprintf("%s (the judge asks to wait %.0f s, more than --max-retry-wait %.0f s)",
-				    msg, v->delay, s->o->max_retry_wait);
-		finish_error(s, j, e);
-		free(e);
-		end_job(s, j);
-	} else if (o != OUT_RETRY) {
-		finish_error(s, j, msg);
+	} else if (pl.action == RETRY_FAIL) {
+		finish_error(s, j, pl.why);
 		end_job(s, j);
 	} else {
-		delay = v && v->delay >= 0 ? v->delay : rl_backoff(j->attempts, v && v->overload, &s->rng);
-		if (v && v->rate_limited)
-			limiter_pause(&s->lim, now + delay);
+		if (pl.pause)
+			limiter_pause(&s->lim, now + pl.delay);
 		if (j->state == JJ_FLIGHT)
 			s->inflight--;
 		j->state = JJ_WAIT;
-		j->due = now + delay;
+		j->due = now + pl.delay;
 		s->c.retried++;
 		notef("item '%s': judge attempt %d failed, retrying in %.2f s: %s", j->it->id,
-		      j->attempts, delay, msg);
+		      j->attempts, pl.delay, msg);
 	}
+	retry_plan_release(&pl);
 	free(cut.message);
 }
 

@@ -5,6 +5,7 @@
 #include "lib/common.h"
 #include "harness/run/run_int.h"
 #include "harness/run/judge.h"
+#include "harness/run/retry.h"
 
 /* ---- signals: a self-pipe wakes the poll ---- */
 
@@ -224,7 +225,8 @@ static void complete(struct run_state *r, struct job *j, struct answer *ans, con
 static void outcome(struct run_state *r, struct job *j, enum outcome o, struct answer *ans,
 		    const struct verdict *v)
 {
-	double now = mono_now(), delay;
+	double now = mono_now();
+	struct retry_plan pl;
 	char *msg;
 
 	if (o == OUT_OK) {
@@ -238,43 +240,27 @@ static void outcome(struct run_state *r, struct job *j, enum outcome o, struct a
 	msg = xstrdup(v && v->message ? v->message : "failed");
 	free(j->error);
 	j->error = msg;
-	if (o == OUT_FATAL) {
+	retry_decide(o, v, j->attempts, r->o->retries, r->o->max_retry_wait, &r->rng, &pl);
+	if (pl.action == RETRY_STOP) {
 		struct buf e = BUF_INIT;
 		buf_addf(&e, "%s (the run is stopped)", msg);
 		set_stop(r, 2, "item '%s': %s", j->it->id, msg);
 		complete(r, j, NULL, buf_cstr(&e));
 		buf_release(&e);
-		return;
+	} else if (pl.action == RETRY_FAIL) {
+		complete(r, j, NULL, pl.why);
+	} else {
+		if (pl.pause)
+			limiter_pause(&r->lim, now + pl.delay);
+		if (j->state == J_FLIGHT)
+			r->inflight--;
+		j->state = J_WAIT;
+		j->due = now + pl.delay;
+		r->retries++;
+		notef("item '%s': attempt %d failed, retrying in %.2f s: %s", j->it->id, j->attempts,
+		      pl.delay, msg);
 	}
-	if (o == OUT_RETRY && j->attempts > r->o->retries) {
-		struct buf e = BUF_INIT;
-		buf_addf(&e, "%s (gave up after %d attempts)", msg, j->attempts);
-		complete(r, j, NULL, buf_cstr(&e));
-		buf_release(&e);
-		return;
-	}
-	if (o == OUT_RETRY && v && v->delay > r->o->max_retry_wait) {
-		struct buf e = BUF_INIT;
-		buf_addf(&e, "%s (the server asks to wait %.0f s, more than --max-retry-wait %.0f s)",
-			 msg, v->delay, r->o->max_retry_wait);
-		complete(r, j, NULL, buf_cstr(&e));
-		buf_release(&e);
-		return;
-	}
-	if (o != OUT_RETRY) {
-		complete(r, j, NULL, msg);
-		return;
-	}
-	delay = v && v->delay >= 0 ? v->delay : rl_backoff(j->attempts, v && v->overload, &r->rng);
-	if (v && v->rate_limited)
-		limiter_pause(&r->lim, now + delay);
-	if (j->state == J_FLIGHT)
-		r->inflight--;
-	j->state = J_WAIT;
-	j->due = now + delay;
-	r->retries++;
-	notef("item '%s': attempt %d failed, retrying in %.2f s: %s", j->it->id, j->attempts,
-	      delay, msg);
+	retry_plan_release(&pl);
 }
 
 /* ---- starting ---- */
