@@ -276,9 +276,9 @@ enum jj { JJ_READY, JJ_FLIGHT, JJ_WAIT, JJ_DONE };
 
 struct jjob {
 	enum jj state;
-	struct rec *r;
+	cJSON *rec;                /* the sample (owned; freed when the job ends) */
 	const struct item *it;
-	const char *response;      /* borrowed from r->json */
+	const char *response;      /* borrowed from rec */
 	size_t response_len;
 	struct buf user;
 	char key[65];
@@ -300,11 +300,13 @@ struct jstate {
 	const char *model_id;
 	struct store st;
 	char *cache;               /* CACHE/judge, or NULL */
-	struct jjob *jobs;
-	size_t njobs, left, inflight;
+	char *dir;
+	struct jjob **jobs;
+	size_t njobs, alloc, left, inflight;
 	long conc;
-	struct httpq q;
+	struct httpq own_q;        /* steval judge / score: its own queue */
 	int q_ok;
+	struct httpq *q;           /* own_q, or the run's (judge_stage_use_queue) */
 	struct limiter lim;
 	struct rng rng;
 	int stop;                  /* 1 interrupted, 2 fatal, 3 cannot write */
@@ -427,9 +429,9 @@ static void write_rec(struct jstate *s, struct jjob *j, const struct judge_resul
 	struct buf line = BUF_INIT;
 	struct jw w;
 
-	judge_apply(j->r->json, res);
+	judge_apply(j->rec, res);
 	jw_init(&w, &line, 0);
-	jw_value(&w, j->r->json);
+	jw_value(&w, j->rec);
 	secret_scrub_values(&line);
 	if (store_append(&s->st, buf_cstr(&line), line.len) < 0)
 		set_stop(s, 3, "cannot write '%s/samples.jsonl'", s->st.dir);
@@ -506,6 +508,9 @@ static void end_job(struct jstate *s, struct jjob *j)
 	s->left--;
 	http_call_release(&j->call);
 	httpq_xfer_release(&j->x);
+	buf_release(&j->user);
+	cJSON_Delete(j->rec);
+	j->rec = NULL;
 }
 
 static void outcome(struct jstate *s, struct jjob *j, enum outcome o, struct answer *a,
@@ -567,7 +572,7 @@ static void start(struct jstate *s, struct jjob *j)
 	double now = mono_now();
 
 	j->attempts++;
-	snprintf(j->tag, sizeof(j->tag), "judge-%zu-%d", (size_t)(j - s->jobs), j->attempts);
+	snprintf(j->tag, sizeof(j->tag), "judge-%p-%d", (void *)j, j->attempts);
 	build_rq(s, j, &pt, &rq);
 	limiter_take(&s->lim, 0, now);
 	s->c.requests++;
@@ -589,7 +594,7 @@ static void start(struct jstate *s, struct jjob *j)
 		j->x.body_len = j->call.body.len;
 		j->x.stream = j->call.stream;
 		j->x.ctx = j;
-		httpq_submit(&s->q, &j->x);
+		httpq_submit(s->q, &j->x);
 		return;
 	}
 	if (s->m->ops->submit(s->m, &rq) < 0) {
@@ -637,8 +642,8 @@ static struct jjob *job_by_tag(struct jstate *s, const char *tag)
 	size_t i;
 
 	for (i = 0; i < s->njobs; i++)
-		if (s->jobs[i].state == JJ_FLIGHT && !strcmp(s->jobs[i].tag, tag))
-			return &s->jobs[i];
+		if (s->jobs[i]->state == JJ_FLIGHT && !strcmp(s->jobs[i]->tag, tag))
+			return s->jobs[i];
 	return NULL;
 }
 
@@ -664,7 +669,7 @@ static double dispatch(struct jstate *s)
 		struct jjob *best = NULL;
 		double now = mono_now(), w;
 		for (i = 0; i < s->njobs; i++) {
-			struct jjob *j = &s->jobs[i];
+			struct jjob *j = s->jobs[i];
 			if (j->state == JJ_READY || (j->state == JJ_WAIT && j->due <= now)) {
 				best = j;
 				break;
@@ -690,7 +695,6 @@ static void loop(struct jstate *s)
 {
 	struct curl_waitfd fds[MAX_WAITFDS];
 	struct httpq_xfer *x;
-	size_t i;
 
 	while (s->left && !s->stop) {
 		unsigned nfds = 0;
@@ -716,7 +720,7 @@ static void loop(struct jstate *s)
 		}
 		if (s->m->ops->waitfds)
 			nfds += (unsigned)s->m->ops->waitfds(s->m, fds + nfds, MAX_WAITFDS - nfds);
-		if (httpq_poll(&s->q, ms, fds, nfds) < 0) {
+		if (httpq_poll(s->q, ms, fds, nfds) < 0) {
 			set_stop(s, 2, "the HTTP queue failed");
 			break;
 		}
@@ -725,7 +729,7 @@ static void loop(struct jstate *s)
 			while (read(j_pipe[0], b, sizeof(b)) > 0)
 				;
 		}
-		while ((x = httpq_done(&s->q)))
+		while ((x = httpq_done(s->q)))
 			on_http_done(s, x);
 		if (s->m->ops->service)
 			s->m->ops->service(s->m, mono_now(), on_worker_done, s);
@@ -735,12 +739,18 @@ static void loop(struct jstate *s)
 		progress(s, 1);
 		log_raw("\n");
 	}
-	/* abandon what is in flight: not written, the next call redoes it */
+}
+
+/* Abandon what is not finished: not written, the next call redoes it. */
+static void abandon(struct jstate *s)
+{
+	size_t i;
+
 	for (i = 0; i < s->njobs; i++) {
-		struct jjob *j = &s->jobs[i];
+		struct jjob *j = s->jobs[i];
 		if (j->state == JJ_FLIGHT) {
-			if (s->m->ops->build)
-				httpq_cancel(&s->q, &j->x);
+			if (s->m->ops->build && s->q)
+				httpq_cancel(s->q, &j->x);
 			else if (s->m->ops->cancel)
 				s->m->ops->cancel(s->m, j->tag);
 		}
@@ -899,27 +909,74 @@ static void read_price(struct jstate *s)
 	}
 }
 
-int judge_stage(const char *dir, const struct suite *su, const struct protocol *p,
-		const struct judge_opts *o, struct judge_counts *out)
+/* Take a sample: judge it (from the cache at once, else a job), or drop it
+ * (not this suite's, a model error, judged already). Takes rec. */
+static int add_job(struct jstate *s, cJSON *rec)
 {
+	const char *id = json_get_str(rec, "id"), *st = json_get_str(rec, "status");
+	const struct item *it = id ? suite_item(s->s, id) : NULL;
+	const cJSON *resp = json_get(rec, "response");
+	struct jjob *j;
+	char *reply = NULL, *finish = NULL;
+	long long in, out;
+
+	/* a model error (no answer) is not judged; a judge_error is judged again */
+	if (!it || (st && !strcmp(st, "error") && !json_get(rec, "judge")) ||
+	    (!cJSON_IsString(resp) && !cJSON_IsNull(resp)) || judge_done(rec, s->jp.name, s->model_id)) {
+		cJSON_Delete(rec);
+		return 0;
+	}
+	j = xcalloc(1, sizeof(*j));
+	ALLOC_GROW(s->jobs, s->njobs + 1, s->alloc);
+	s->jobs[s->njobs++] = j;
+	j->rec = rec;
+	j->it = it;
+	j->response = cJSON_IsString(resp) ? resp->valuestring : NULL;
+	j->response_len = j->response ? strlen(j->response) : 0;
+	buf_init(&j->user, BUF_MAX_DEFAULT);
+	j->state = JJ_READY;
+	s->c.todo++;
+	s->left++;
+	if (judge_render(&s->jp, it, j->response, j->response_len, &j->user) < 0) {
+		end_job(s, j);
+		return -1;
+	}
+	/* the cache first: what it holds makes no request */
+	if (compute_key(s, j) == 0 && s->cache && cache_get(s->cache, j->key, &reply, &finish, &in, &out)) {
+		finish_reply(s, j, reply, finish, in, out, 1);
+		end_job(s, j);
+	}
+	free(reply);
+	free(finish);
+	return 0;
+}
+
+struct judge_stage {
 	struct jstate s;
+	double t0;
+};
+
+int judge_stage_begin(struct judge_stage **out, const char *dir, const struct suite *su,
+		      const struct protocol *p, const struct judge_opts *o)
+{
+	struct judge_stage *js = xcalloc(1, sizeof(*js));
+	struct jstate *s = &js->s;
 	struct recs rs;
 	struct model_opts mo;
-	struct httpq_opts qo;
-	struct sigaction sa, old_int, old_term, old_pipe;
 	char *sp = NULL;
 	size_t i, torn = SIZE_MAX;
-	int rc = EXIT_USAGE, lr, signals_set = 0;
-	double t0 = mono_now();
+	int lr, rc = -1;
 
-	memset(&s, 0, sizeof(s));
+	*out = NULL;
 	memset(&rs, 0, sizeof(rs));
-	s.o = o;
-	s.s = su;
-	s.p = p;
-	s.st.fd = -1;
+	js->t0 = mono_now();
+	s->o = o;
+	s->s = su;
+	s->p = p;
+	s->st.fd = -1;
+	s->dir = xstrdup(dir);
 	rs.s = su;
-	lr = judge_proto_load(&s.jp, p);
+	lr = judge_proto_load(&s->jp, p);
 	if (lr < 0)
 		goto out;
 	if (lr == 0) {
@@ -929,7 +986,7 @@ int judge_stage(const char *dir, const struct suite *su, const struct protocol *
 	}
 	if (!o->spec || !*o->spec) {
 		error("judge: --judge SPEC is needed (the official judge of '%s' is '%s')", su->name,
-		      s.jp.model ? s.jp.model : "?");
+		      s->jp.model ? s->jp.model : "?");
 		goto out;
 	}
 	memset(&mo, 0, sizeof(mo));
@@ -943,121 +1000,166 @@ int judge_stage(const char *dir, const struct suite *su, const struct protocol *
 	/* the official judge sends temperature and top_p even to o4-mini (the
 	 * values are the API's defaults, which reasoning models accept) */
 	mo.send_sampling = 1;
-	if (model_open(&s.m, o->spec, su, &mo) < 0)
+	if (model_open(&s->m, o->spec, su, &mo) < 0)
 		goto out;
-	if (s.m->ops->answer) {
+	if (s->m->ops->answer) {
 		error("judge: '%s' is not a model (a judge needs an HTTP model or a command worker)",
 		      o->spec);
 		goto out;
 	}
-	s.model_id = s.m->ep.model ? s.m->ep.model : s.m->spec;
-	s.conc = model_concurrency(s.m);
-	if (s.conc < 1)
-		s.conc = 1;
-	read_price(&s);
-	s.cache = o->no_cache ? NULL : cache_root(o->cache_dir);
-	rng_seed_str(&s.rng, o->seed, "judge-backoff");
+	s->model_id = s->m->ep.model ? s->m->ep.model : s->m->spec;
+	s->conc = model_concurrency(s->m);
+	if (s->conc < 1)
+		s->conc = 1;
+	read_price(s);
+	s->cache = o->no_cache ? NULL : cache_root(o->cache_dir);
+	rng_seed_str(&s->rng, o->seed, "judge-backoff");
+	limiter_init(&s->lim, s->m->ep.rpm, 0, mono_now());
+	s->t0 = mono_now();
 
-	/* the answers, the last line of each id */
-	if (store_open_dir(&s.st, dir, 0) < 0)
+	/* the answers already there, the last line of each id */
+	if (store_open_dir(&s->st, dir, 0) < 0)
 		goto out;
 	sp = path_join(dir, "samples.jsonl");
-	if (store_read_jsonl(sp, on_rec, &rs, &torn) < 0)
+	if (file_exists(sp) && store_read_jsonl(sp, on_rec, &rs, &torn) < 0)
 		goto out;
-	if (torn != SIZE_MAX)
-		warnf("'%s': a torn last line (an interrupted write) is ignored", sp);
-	s.jobs = xcalloc(rs.n ? rs.n : 1, sizeof(*s.jobs));
 	for (i = 0; i < rs.n; i++) {
-		cJSON *j = rs.v[i].json;
-		const struct item *it = suite_item(su, rs.v[i].id);
-		const cJSON *resp = json_get(j, "response");
-		const char *st = json_get_str(j, "status");
-		struct jjob *jb;
-		if (!it)
-			continue;
-		/* a model error (no answer) is not judged; a judge_error is retried */
-		if (st && !strcmp(st, "error") && !json_get(j, "judge"))
-			continue;
-		if (!cJSON_IsString(resp) && !cJSON_IsNull(resp))
-			continue;
-		if (judge_done(j, s.jp.name, s.model_id))
-			continue;
-		jb = &s.jobs[s.njobs++];
-		jb->r = &rs.v[i];
-		jb->it = it;
-		jb->response = cJSON_IsString(resp) ? resp->valuestring : NULL;
-		jb->response_len = jb->response ? strlen(jb->response) : 0;
-		buf_init(&jb->user, BUF_MAX_DEFAULT);
-		if (judge_render(&s.jp, it, jb->response, jb->response_len, &jb->user) < 0)
+		cJSON *rec = rs.v[i].json;
+		rs.v[i].json = NULL;
+		if (add_job(s, rec) < 0)
 			goto out;
-		jb->state = JJ_READY;
 	}
-	s.c.todo = s.njobs;
-	s.left = s.njobs;
-	/* the cache first: what it holds makes no request */
-	for (i = 0; i < s.njobs && !s.stop; i++) {
-		struct jjob *j = &s.jobs[i];
-		char *reply = NULL, *finish = NULL;
-		long long in, outt;
-		if (compute_key(&s, j) < 0)
-			continue;
-		if (s.cache && cache_get(s.cache, j->key, &reply, &finish, &in, &outt)) {
-			finish_reply(&s, j, reply, finish, in, outt, 1);
-			end_job(&s, j);
+	rc = 0;
+out:
+	for (i = 0; i < rs.n; i++) {
+		free(rs.v[i].id);
+		cJSON_Delete(rs.v[i].json);
+	}
+	free(rs.v);
+	free(sp);
+	if (rc < 0) {
+		judge_stage_end(js, 0, NULL);
+		return EXIT_USAGE;
+	}
+	*out = js;
+	return EXIT_OK;
+}
+
+long judge_stage_concurrency(const struct judge_stage *js)
+{
+	return js->s.conc;
+}
+
+void judge_stage_use_queue(struct judge_stage *js, struct httpq *q)
+{
+	js->s.q = q;
+}
+
+void judge_stage_add(struct judge_stage *js, const char *line, size_t len)
+{
+	cJSON *rec = cJSON_ParseWithLength(line, len);
+
+	if (rec && add_job(&js->s, rec) < 0)
+		set_stop(&js->s, 3, "cannot render a judge prompt");
+}
+
+double judge_stage_dispatch(struct judge_stage *js)
+{
+	return js->s.q ? dispatch(&js->s) : 1.0;
+}
+
+int judge_stage_take(struct judge_stage *js, struct httpq_xfer *x)
+{
+	struct jstate *s = &js->s;
+	size_t i;
+
+	for (i = 0; i < s->njobs; i++)
+		if (s->jobs[i]->state == JJ_FLIGHT && &s->jobs[i]->x == x) {
+			on_http_done(s, x);
+			return 1;
 		}
-		free(reply);
-		free(finish);
-	}
+	return 0;
+}
 
-	memset(&qo, 0, sizeof(qo));
-	qo.connect_timeout_ms = (long)(o->connect_timeout * 1000);
-	qo.timeout_ms = (long)(o->timeout * 1000);
-	qo.max_response = (size_t)64 << 20;
-	qo.max_inflight = s.conc;
-	qo.cainfo = getenv("STEVAL_CA_BUNDLE");
-	if (httpq_init(&s.q, &qo) < 0)
-		goto out;
-	s.q_ok = 1;
-	limiter_init(&s.lim, s.m->ep.rpm, 0, mono_now());
-	s.progress = o->progress >= 0 ? o->progress : (isatty(2) && log_get_level() >= LOG_WARN);
-	s.t0 = mono_now();
+unsigned judge_stage_waitfds(struct judge_stage *js, void *fds, unsigned max)
+{
+	struct jstate *s = &js->s;
 
-	if (pipe(j_pipe) == 0) {
-		for (i = 0; i < 2; i++) {
-			fcntl(j_pipe[i], F_SETFL, fcntl(j_pipe[i], F_GETFL) | O_NONBLOCK);
-			fcntl(j_pipe[i], F_SETFD, FD_CLOEXEC);
+	return s->m->ops->waitfds ? (unsigned)s->m->ops->waitfds(s->m, fds, max) : 0;
+}
+
+void judge_stage_service(struct judge_stage *js)
+{
+	struct jstate *s = &js->s;
+
+	if (s->m->ops->service)
+		s->m->ops->service(s->m, mono_now(), on_worker_done, s);
+}
+
+int judge_stage_end(struct judge_stage *js, int finish, struct judge_counts *out)
+{
+	struct jstate *s = &js->s;
+	struct sigaction sa, old_int, old_term, old_pipe;
+	const struct judge_opts *o = s->o;
+	size_t i;
+	int rc = EXIT_USAGE, signals_set = 0;
+
+	if (!s->m)
+		goto out;   /* judge_stage_begin failed */
+	if (finish && !s->stop && s->left) {
+		if (!s->q) {
+			struct httpq_opts qo;
+			memset(&qo, 0, sizeof(qo));
+			qo.connect_timeout_ms = (long)(o->connect_timeout * 1000);
+			qo.timeout_ms = (long)(o->timeout * 1000);
+			qo.max_response = (size_t)64 << 20;
+			qo.max_inflight = s->conc;
+			qo.cainfo = getenv("STEVAL_CA_BUNDLE");
+			if (httpq_init(&s->own_q, &qo) < 0)
+				goto out;
+			s->q_ok = 1;
+			s->q = &s->own_q;
 		}
+		s->progress = o->progress >= 0 ? o->progress : (isatty(2) && log_get_level() >= LOG_WARN);
+		if (pipe(j_pipe) == 0) {
+			for (i = 0; i < 2; i++) {
+				fcntl(j_pipe[i], F_SETFL, fcntl(j_pipe[i], F_GETFL) | O_NONBLOCK);
+				fcntl(j_pipe[i], F_SETFD, FD_CLOEXEC);
+			}
+		}
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = j_on_signal;
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGPIPE, &sa, &old_pipe);
+		signals_set = 1;
+		j_interrupted = 0;
+		loop(s);
+	} else if (!finish && s->left) {
+		set_stop(s, 1, "interrupted");
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = j_on_signal;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, &old_pipe);
-	signals_set = 1;
-	j_interrupted = 0;
-
-	loop(&s);
-	store_sync(&s.st);
-	write_manifest(&s, dir, mono_now() - t0);
+	abandon(s);
+	store_sync(&s->st);
+	write_manifest(s, s->dir, mono_now() - js->t0);
 
 	rc = EXIT_OK;
-	if (s.stop == 1) {
+	if (s->stop == 1) {
 		warnf("judge: interrupted: %zu of %zu answers judged and saved; 'steval judge %s "
-		      "--judge %s' continues", s.c.judged + s.c.errors, s.c.todo, dir, o->spec);
+		      "--judge %s' continues", s->c.judged + s->c.errors, s->c.todo, s->dir, o->spec);
 		rc = EXIT_INCOMPLETE;
-	} else if (s.stop) {
+	} else if (s->stop) {
 		error("judge: %s; %zu of %zu answers judged and saved; 'steval judge %s --judge %s' "
-		      "continues", s.stop_reason, s.c.judged + s.c.errors, s.c.todo, dir, o->spec);
+		      "continues", s->stop_reason, s->c.judged + s->c.errors, s->c.todo, s->dir, o->spec);
 		rc = EXIT_INCOMPLETE;
-	} else if (s.c.errors) {
+	} else if (s->c.errors) {
 		error("judge: %zu of %zu answers have no verdict (judge_error: left out of the score); "
-		      "'steval judge %s --judge %s' retries them", s.c.errors, s.c.todo, dir, o->spec);
+		      "'steval judge %s --judge %s' retries them", s->c.errors, s->c.todo, s->dir, o->spec);
 		rc = EXIT_INCOMPLETE;
 	}
-	if (s.c.unparsed)
+	if (s->c.unparsed)
 		warnf("judge: %zu verdict%s did not parse (unparsed_verdict: scored wrong, as the "
-		      "official code scores them)", s.c.unparsed, s.c.unparsed == 1 ? "" : "s");
+		      "official code scores them)", s->c.unparsed, s->c.unparsed == 1 ? "" : "s");
 out:
 	if (signals_set) {
 		sigaction(SIGINT, &old_int, NULL);
@@ -1070,25 +1172,35 @@ out:
 			j_pipe[i] = -1;
 		}
 	if (out)
-		*out = s.c;
-	for (i = 0; i < s.njobs; i++) {
-		buf_release(&s.jobs[i].user);
-		http_call_release(&s.jobs[i].call);
-		free(s.jobs[i].error);
+		*out = s->c;
+	for (i = 0; i < s->njobs; i++) {
+		struct jjob *j = s->jobs[i];
+		buf_release(&j->user);
+		http_call_release(&j->call);
+		httpq_xfer_release(&j->x);
+		cJSON_Delete(j->rec);
+		free(j->error);
+		free(j);
 	}
-	free(s.jobs);
-	if (s.q_ok)
-		httpq_release(&s.q);
-	for (i = 0; i < rs.n; i++) {
-		free(rs.v[i].id);
-		cJSON_Delete(rs.v[i].json);
-	}
-	free(rs.v);
-	store_close(&s.st);
-	free(sp);
-	free(s.cache);
-	free(s.stop_reason);
-	model_close(s.m);
-	judge_proto_release(&s.jp);
+	free(s->jobs);
+	if (s->q_ok)
+		httpq_release(&s->own_q);
+	store_close(&s->st);
+	free(s->cache);
+	free(s->dir);
+	free(s->stop_reason);
+	model_close(s->m);
+	judge_proto_release(&s->jp);
+	free(js);
 	return rc;
+}
+
+int judge_stage(const char *dir, const struct suite *su, const struct protocol *p,
+		const struct judge_opts *o, struct judge_counts *out)
+{
+	struct judge_stage *js;
+
+	if (judge_stage_begin(&js, dir, su, p, o) != EXIT_OK)
+		return EXIT_USAGE;
+	return judge_stage_end(js, 1, out);
 }

@@ -53,6 +53,31 @@ struct judge_counts {
 int judge_stage(const char *dir, const struct suite *s, const struct protocol *p,
 		const struct judge_opts *o, struct judge_counts *out);
 
+/*
+ * The same stage inside a run (`steval run --judge`): begin before the
+ * run's HTTP queue is made (its max_inflight must add the judge's
+ * concurrency), share the queue, add each sample line as the run writes
+ * it, and from the run's poll loop dispatch, hand finished transfers
+ * (judge_stage_take returns 1 for the judge's), wait on the worker's
+ * descriptors and service them. judge_stage_end(finish = 1) judges what
+ * is left in its own loop and returns judge_stage()'s exit status;
+ * finish = 0 abandons what is left (an interrupted run). end frees js.
+ */
+struct judge_stage;
+struct httpq;
+struct httpq_xfer;
+int judge_stage_begin(struct judge_stage **out, const char *dir, const struct suite *s,
+		      const struct protocol *p, const struct judge_opts *o);
+long judge_stage_concurrency(const struct judge_stage *js);
+void judge_stage_use_queue(struct judge_stage *js, struct httpq *q);
+void judge_stage_add(struct judge_stage *js, const char *line, size_t len);
+/* Starts what may start; seconds until something else may. */
+double judge_stage_dispatch(struct judge_stage *js);
+int judge_stage_take(struct judge_stage *js, struct httpq_xfer *x);
+unsigned judge_stage_waitfds(struct judge_stage *js, void *fds, unsigned max);   /* struct curl_waitfd */
+void judge_stage_service(struct judge_stage *js);
+int judge_stage_end(struct judge_stage *js, int finish, struct judge_counts *out);
+
 /* Copy DIR/judge.json into DIR/manifest.json's "judge" (after the run
  * rewrote its manifest); nothing when either is missing. */
 int judge_manifest_merge(const char *dir);
