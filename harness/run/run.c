@@ -158,6 +158,8 @@ static int finish(struct run_state *r, struct job *j, struct answer *ans, const 
 	secret_scrub_values(&line);
 	if (store_append(&r->st, buf_cstr(&line), line.len) < 0)
 		goto out;
+	if (r->judge)
+		judge_stage_add(r->judge, buf_cstr(&line), line.len);   /* to the judge at once */
 	r->finished++;
 	if (smp.response && ans->in_tokens > 0)
 		r->tok_in += ans->in_tokens;
@@ -579,6 +581,11 @@ static int loop(struct run_state *r)
 		if (!r->active && r->next_todo >= r->ntodo)
 			break;
 		wait = dispatch(r);
+		if (r->judge) {
+			double jw = judge_stage_dispatch(r->judge);
+			if (jw < wait)
+				wait = jw;
+		}
 		run_progress(r, 0);
 		if (r->stop)
 			break;
@@ -603,6 +610,8 @@ static int loop(struct run_state *r)
 		}
 		if (r->m->ops->waitfds)
 			nfds += (unsigned)r->m->ops->waitfds(r->m, fds + nfds, MAX_WAITFDS - nfds);
+		if (r->judge)
+			nfds += judge_stage_waitfds(r->judge, fds + nfds, MAX_WAITFDS - nfds);
 		if (httpq_poll(&r->q, timeout_ms, fds, nfds) < 0) {
 			set_stop(r, 2, "the HTTP queue failed");
 			break;
@@ -610,9 +619,12 @@ static int loop(struct run_state *r)
 		drain_signals();
 		take_frames(r);
 		while ((x = httpq_done(&r->q)))
-			on_http_done(r, x);
+			if (!r->judge || !judge_stage_take(r->judge, x))
+				on_http_done(r, x);
 		if (r->m->ops->service)
 			r->m->ops->service(r->m, mono_now(), on_worker_done, r);
+		if (r->judge)
+			judge_stage_service(r->judge);
 	}
 	r->t_loop = mono_now() - r->t0;
 	cancel_all(r);
@@ -801,17 +813,28 @@ int run_execute(const struct run_opts *o)
 		if (!r.done[i] && run_shard_has(&r, i))
 			r.todo_idx[r.ntodo++] = i;
 	r.todo = r.ntodo;
+	if (o->judge) {
+		/* the judge shares the loop and the queue; it starts with what
+		 * is on disk without a verdict (a resumed run) */
+		r.judge_o = *o->judge;
+		if (!r.judge_o.models_file)
+			r.judge_o.models_file = r.mo.models_file;   /* resuming: the run's */
+		if (judge_stage_begin(&r.judge, r.st.dir, &r.s, r.p, &r.judge_o) != EXIT_OK)
+			goto out;
+	}
 
 	memset(&qo, 0, sizeof(qo));
 	qo.connect_timeout_ms = (long)(o->connect_timeout * 1000);
 	qo.timeout_ms = (long)(o->timeout * 1000);
 	qo.idle_timeout_ms = (long)(o->idle_timeout * 1000);
 	qo.max_response = (size_t)o->max_response;
-	qo.max_inflight = r.conc;
+	qo.max_inflight = r.conc + (r.judge ? judge_stage_concurrency(r.judge) : 0);
 	qo.cainfo = getenv("STEVAL_CA_BUNDLE");
 	if (httpq_init(&r.q, &qo) < 0)
 		goto out;
 	r.q_ok = 1;
+	if (r.judge)
+		judge_stage_use_queue(r.judge, &r.q);
 	limiter_init(&r.lim, r.m->ep.rpm, r.m->ep.tpm, mono_now());
 	r.njobs = (size_t)r.conc * 2 + 8;
 	r.jobs = xcalloc(r.njobs, sizeof(*r.jobs));
@@ -863,17 +886,14 @@ int run_execute(const struct run_opts *o)
 		      r.errors, r.todo, r.st.dir);
 		rc = EXIT_INCOMPLETE;
 	}
-	if (o->judge && !r.usage_error && r.stop != 1) {
-		/* the answers on disk to the judge (harness/run/judge.h); its
+	if (r.judge) {
+		/* what the judge has not finished while the model answered; its
 		 * failures make the run incomplete, not failed */
-		struct judge_opts jo = *o->judge;
-		int jrc;
-		if (!jo.models_file)
-			jo.models_file = r.mo.models_file;   /* resuming: the run's */
-		run_write_manifest(&r, "judging");
-		jrc = judge_stage(r.st.dir, &r.s, r.p, &jo, NULL);
-		if (jrc == EXIT_USAGE)
-			r.usage_error = 1;
+		int go_on = !r.usage_error && r.stop != 1, jrc;
+		if (go_on)
+			run_write_manifest(&r, "judging");
+		jrc = judge_stage_end(r.judge, go_on, NULL);
+		r.judge = NULL;
 		if (jrc != EXIT_OK && rc == EXIT_OK)
 			rc = jrc;
 	}
@@ -902,6 +922,8 @@ out:
 				run_job_release(&r, &r.jobs[i]);
 		free(r.jobs);
 	}
+	if (r.judge)
+		judge_stage_end(r.judge, 0, NULL);
 	if (r.q_ok)
 		httpq_release(&r.q);
 	if (r.pool)

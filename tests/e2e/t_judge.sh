@@ -256,16 +256,18 @@ msc "$TMP/c3" --judge "command:$PY $TMP/judge_worker.py $TMP/worker.jsonl"
 expect_eq "command judge: the cache answers the second time (the worker sees nothing)" \
     "$(q "$TMP/c3/results.json" 'D["judge"]["from_cache"]'):$(wc -l <"$TMP/worker.jsonl" | tr -d ' ')" "$N:$((2 * N))"
 
-# ---- run -> judge -> report ----
-fake_start --judge
+# ---- run -> judge -> report: the judge works while the model answers ----
+fake_start --judge --latency 0.05
 cat >"$TMP/models.json" <<EOF
 {"o4-mini": {"adapter": "openai", "base_url": "$BASE/v1", "model": "o4-mini", "max_tokens_field": "max_completion_tokens"}}
 EOF
 "$STEVAL" run vlm4d --data "$V" --blind --limit 8 --out "$TMP/runs" --no-progress --models "$TMP/models.json" \
-    --model "openai@$BASE/v1:fake-vlm" --judge o4-mini >"$TMP/run.out" 2>"$TMP/run.err"
+    --model "openai@$BASE/v1:fake-vlm" --concurrency 2 --judge o4-mini >"$TMP/run.out" 2>"$TMP/run.err"
 expect_eq "run --judge: exit 0" "$?" 0
 RUN=$(tail -n 1 "$TMP/run.out")
 expect_eq "run --judge: 8 answers, 8 verdicts" "$(R 'len([r for r in D if "Ground Truth Answer" in r["text"]]), len([r for r in D if "Ground Truth Answer" not in r["text"]])')" '[8, 8]'
+expect_eq "run --judge: the first verdict was asked before the last answer (one loop, one queue)" \
+    "$(R 'min(r["n"] for r in D if "Ground Truth Answer" in r["text"]) < max(r["n"] for r in D if "Ground Truth Answer" not in r["text"])')" true
 expect_eq "run --judge: scored by the judge" "$(q "$RUN/results.json" '[D["scoring"], D["judge"]["judged"]]')" '["judge", 8]'
 expect_eq "run --judge: the manifest records the judge" \
     "$(M '[D["status"], D["judge"]["model"], D["judge"]["system_sha256"], D["judge"]["settings"]["temperature"], D["judge"]["counts"]["judged"]]')" \
