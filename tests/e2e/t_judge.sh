@@ -277,5 +277,30 @@ expect_eq "report: rewritten from the samples, still judged" "$(q "$RUN/results.
 expect_match "report: report.html has the judge section" "$(cat "$RUN/report.html")" '<section id="judge"><h2>Judge</h2>'
 "$STEVAL" run --resume "$RUN" --no-progress >/dev/null 2>&1
 expect_eq "resume: nothing redone (the judged answers are the model's)" "$(R 'len(D)')" 16
+# ---- run --judge interrupted (SIGINT), then resumed with the judge ----
+fake_start --judge --latency 0.15
+cat >"$TMP/models.json" <<EOF
+{"o4-mini": {"adapter": "openai", "base_url": "$BASE/v1", "model": "o4-mini", "max_tokens_field": "max_completion_tokens"}}
+EOF
+"$STEVAL" run vlm4d --data "$V" --blind --limit 10 --out "$TMP/runs2" --no-progress --models "$TMP/models.json" \
+    --model "openai@$BASE/v1:fake-vlm" --concurrency 1 --judge o4-mini >"$TMP/run2.out" 2>"$TMP/run2.err" &
+PID=$!
+i=0
+while [ $i -lt 400 ]; do
+    RUN2=$(ls -d "$TMP"/runs2/vlm4d/*/* 2>/dev/null | head -n 1)
+    [ -n "$RUN2" ] && [ -f "$RUN2/samples.jsonl" ] && [ "$(grep -c '"judge"' "$RUN2/samples.jsonl")" -ge 2 ] && break
+    sleep 0.02
+    i=$((i + 1))
+done
+kill -INT "$PID"
+wait "$PID"
+expect_eq "run --judge interrupted: exit 3" "$?" 3
+expect_eq "run --judge interrupted: some answers, some verdicts" \
+    "$(q "$RUN2/samples.jsonl" '0 < len([r for r in by_id(D).values() if "judge" in r]) <= len(by_id(D)) < 10')" true
+"$STEVAL" run --resume "$RUN2" --no-progress --judge o4-mini >/dev/null 2>"$TMP/run2b.err"
+expect_eq "resumed with --judge: exit 0" "$?" 0
+expect_eq "resumed with --judge: every answer once, every verdict" "$(q "$RUN2/results.json" '[D["overall"]["n"], D["judge"]["judged"], D["judge"]["judge_error"]]')" '[10, 10, 0]'
+expect_eq "resumed with --judge: no saved answer asked again (at most the one in flight)" \
+    "$(R 'len([r for r in D if "Ground Truth Answer" not in r["text"]]) - len(set(r["key"] for r in D if "Ground Truth Answer" not in r["text"])) <= 1')" true
 no_key_in "$TMP" "the API key is nowhere in the outputs"
 finish
