@@ -302,5 +302,26 @@ expect_eq "resumed with --judge: exit 0" "$?" 0
 expect_eq "resumed with --judge: every answer once, every verdict" "$(q "$RUN2/results.json" '[D["overall"]["n"], D["judge"]["judged"], D["judge"]["judge_error"]]')" '[10, 10, 0]'
 expect_eq "resumed with --judge: no saved answer asked again (at most the one in flight)" \
     "$(R 'len([r for r in D if "Ground Truth Answer" not in r["text"]]) - len(set(r["key"] for r in D if "Ground Truth Answer" not in r["text"])) <= 1')" true
+# ---- every published real CoT answer: each judge prompt as the official code builds it ----
+fake_start --judge
+"$STEVAL" score --suite vlm4d --protocol cot --data "$V" --out "$TMP/all" --no-cache \
+    --judge "openai@$BASE/v1:o4-mini" --judge-concurrency 16 \
+    "$V/predictions/real_mc_cot/Qwen2.5-VL-7B-Instruct_1fps.json" >/dev/null 2>&1
+expect_eq "1371 answers: exit 0" "$?" 0
+$PY - "$V" "$REC" "$ROOT/tests/golden/judge" >"$TMP/all.check" <<'EOF'
+import hashlib, json, sys
+sys.path.insert(0, sys.argv[3])
+from make_cases import vlm4d_user, VLM4D
+v = sys.argv[1]
+data = {r["id"]: r for r in json.load(open(v + "/data/real_mc.json"))}
+want = sorted(vlm4d_user(data[p["id"]], p["response"])
+              for p in json.load(open(v + "/predictions/real_mc_cot/Qwen2.5-VL-7B-Instruct_1fps.json")))
+recs = [json.loads(l) for l in open(sys.argv[2])]
+got = sorted(r["body"]["messages"][1]["content"] for r in recs)
+systems = set(r["body"]["messages"][0]["content"] for r in recs)
+print(len(got), got == want, systems == {VLM4D})
+EOF
+expect_eq "1371 answers: every judge prompt byte for byte as the official code builds it" "$(cat "$TMP/all.check")" "1371 True True"
+
 no_key_in "$TMP" "the API key is nowhere in the outputs"
 finish
