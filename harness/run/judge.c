@@ -922,7 +922,7 @@ static int add_job(struct jstate *s, cJSON *rec)
 
 	/* a model error (no answer) is not judged; a judge_error is judged again */
 	if (!it || (st && !strcmp(st, "error") && !json_get(rec, "judge")) ||
-	    (!cJSON_IsString(resp) && !cJSON_IsNull(resp)) || judge_done(rec, s->jp.name, s->model_id)) {
+	    (!cJSON_IsString(resp) && !cJSON_IsNull(resp))) {
 		cJSON_Delete(rec);
 		return 0;
 	}
@@ -941,8 +941,18 @@ static int add_job(struct jstate *s, cJSON *rec)
 		end_job(s, j);
 		return -1;
 	}
+	compute_key(s, j);
+	/* a verdict of this very request (same judge model, prompt, settings) is
+	 * kept; another judge's, or one of an older prompt, is judged again */
+	if (j->keyed && judge_done(rec, s->jp.name, s->model_id) &&
+	    (!json_get_str(json_get(rec, "judge"), "key") ||
+	     !strcmp(json_get_str(json_get(rec, "judge"), "key"), j->key))) {
+		s->c.todo--;
+		end_job(s, j);
+		return 0;
+	}
 	/* the cache first: what it holds makes no request */
-	if (compute_key(s, j) == 0 && s->cache && cache_get(s->cache, j->key, &reply, &finish, &in, &out)) {
+	if (j->keyed && s->cache && cache_get(s->cache, j->key, &reply, &finish, &in, &out)) {
 		finish_reply(s, j, reply, finish, in, out, 1);
 		end_job(s, j);
 	}

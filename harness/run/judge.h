@@ -8,6 +8,9 @@
  * (CACHE_DIR/judge/) when the same judge model was sent the same request
  * before: then no request is made.
  *
+ * A sample's verdict is kept when its cache key is this request's (the same
+ * judge model, prompt and settings); any other is judged again.
+ *
  * Used by `steval run --judge`, `steval score --judge` and `steval judge`
  * (docs/scoring.md §7).
  *

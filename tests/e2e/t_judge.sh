@@ -102,13 +102,29 @@ expect_eq "second scoring: the server sees no request" "$(nreq)" "$before"
 expect_eq "second scoring: every verdict from the cache" "$(q "$TMP/s2/results.json" 'D["judge"]["from_cache"]')" "$N"
 expect_eq "second scoring: the same number" "$(q "$TMP/s2/results.json" 'D["overall"]["score"]')" "$(q "$RES" 'D["overall"]["score"]')"
 expect_eq "cached samples say so" "$(q "$TMP/s2/samples.jsonl" 'all(r["judge"]["cached"] for r in by_id(D).values())')" true
+"$STEVAL" judge "$TMP/s2" --data "$V" --judge openai:o4-mini --models "$TMP/models.json" >/dev/null 2>&1
+expect_eq "steval judge on a judged directory: nothing to ask" "$?:$(nreq)" "0:$before"
+# the same judge model with another prompt (the suite spec's judge edited): judged again, no cache hit
+$PY - "$ROOT/suites/vlm4d.json" "$TMP/vlm4d-edited.json" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["protocols"]["cot"]["judge"]["system"] += "Be strict.\n"
+json.dump(s, open(sys.argv[2], "w"))
+EOF
+"$STEVAL" judge "$TMP/s2" --out "$TMP/s2e" --suite "$TMP/vlm4d-edited.json" --data "$V" --judge openai:o4-mini \
+    --models "$TMP/models.json" >/dev/null 2>&1
+expect_eq "another judge prompt: every answer judged again, nothing from the cache" \
+    "$(($(nreq) - before)):$(q "$TMP/s2e/results.json" 'D["judge"]["from_cache"]')" "$N:0"
+expect_eq "judge --out leaves the run as it was" "$(q "$TMP/s2/results.json" 'D["judge"]["from_cache"]')" "$N"
+expect_rc "compare: another judge prompt is refused" 2 "$STEVAL" compare "$TMP/s2" "$TMP/s2e"
+before=$(nreq)
 sc "$TMP/s3" --judge o4-mini-b
 expect_eq "another judge model: every answer asked again" "$(($(nreq) - before))" "$N"
 expect_eq "another judge model: nothing from the cache" "$(q "$TMP/s3/results.json" 'D["judge"]["from_cache"]')" 0
 expect_match "another judge model: the report says it is not the official one" "$(cat "$TMP/s3/report.md")" \
     'The official judge model is `o4-mini`'
 expect_eq "the official model: no such note" "$(grep -c 'The official judge model is' "$TMP/s1/report.md")" 0
-expect_match "cache stats counts the verdicts" "$("$STEVAL" cache stats)" "judge verdicts: $((2 * N))"
+expect_match "cache stats counts the verdicts" "$("$STEVAL" cache stats)" "judge verdicts: $((3 * N))"
 
 # ---- without a judge: the report says the official judge was not run ----
 sc "$TMP/s0"
