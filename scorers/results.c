@@ -2,6 +2,7 @@
 #include "scorers/results.h"
 #include "lib/buf.h"
 #include "lib/json.h"
+#include "scorers/judge.h"
 #include "suites/suite.h"
 
 static void column(struct jw *w, const char *kind, const char *name, const char *label)
@@ -115,6 +116,8 @@ void results_to_json(const struct results *r, struct buf *out)
 			jw_str(&w, r->main.cats[i].name);
 	jw_end(&w);
 	write_columns(r, &w);
+	if (r->judge || r->judge_proto)
+		judge_stats_json(r->judge, r->judge_proto, &w);
 	if (r->boot && r->boot->resamples) {
 		jw_key(&w, "bootstrap");
 		jw_obj(&w);

@@ -177,7 +177,7 @@ static const char *const protocol_keys[] = {
 	"inherit", "description", "source", "system", "template", "templates",
 	"option_format", "option_join", "layout", "frames", "generation",
 	"extractor", "metric", "fallback", "tolerance", "variants", "verified",
-	"frame_labels", "null_option", "media", NULL,
+	"frame_labels", "null_option", "media", "judge", NULL,
 };
 
 /* Merge `over` onto a copy of `base`: objects one level deep are merged key by key. */

@@ -8,6 +8,7 @@
 #include "lib/xalloc.h"
 #include "reports/report.h"
 #include "scorers/grade.h"
+#include "scorers/judge.h"
 #include "scorers/results.h"
 #include "suites/cond.h"
 #include "suites/render.h"
@@ -23,6 +24,7 @@ struct collect {
 		const struct item *it;
 		int status[RESULTS_MAX_VARIANTS + 1];
 		double score[RESULTS_MAX_VARIANTS + 1];
+		cJSON *judged;    /* {id, judge, variants: {rules}} of a judged sample, or NULL */
 	} *rows;
 	size_t nrows, alloc;
 	const char *vnames[RESULTS_MAX_VARIANTS];
@@ -77,6 +79,17 @@ static int on_sample(cJSON *rec, size_t line, void *vctx)
 	for (k = 0; k < c->nv; k++)
 		if (!json_get(vars, c->vnames[k]))
 			r->status[k + 1] = GRADE_ERROR;
+	if (cJSON_IsObject(json_get(rec, "judge"))) {
+		const cJSON *rules = json_get(vars, "rules");
+		r->judged = cJSON_CreateObject();
+		cJSON_AddItemToObject(r->judged, "id", cJSON_CreateString(id));
+		cJSON_AddItemToObject(r->judged, "judge", cJSON_DetachItemFromObjectCaseSensitive(rec, "judge"));
+		if (rules) {
+			cJSON *v2 = cJSON_CreateObject();
+			cJSON_AddItemToObject(v2, "rules", cJSON_Duplicate(rules, 1));
+			cJSON_AddItemToObject(r->judged, "variants", v2);
+		}
+	}
 	c->last[it - c->s->items] = (long)c->nrows;
 	c->nrows++;
 	cJSON_Delete(rec);
@@ -182,6 +195,9 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	struct report_run rr;
 	struct prompt_ctx pc = { s, p };
 	struct report_html_opts ho;
+	struct judge_stats js;
+	struct judge_proto jp;
+	int has_judge;
 	char *path = path_join(dir, "samples.jsonl");
 	size_t i, k, n = 0, torn;
 	cJSON *tree = NULL, *manifest = NULL;
@@ -193,6 +209,8 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	memset(&rr, 0, sizeof(rr));
 	memset(&ho, 0, sizeof(ho));
 	memset(v, 0, sizeof(v));
+	judge_stats_init(&js);
+	has_judge = judge_proto_load(&jp, p) > 0;
 	c.s = s;
 	c.path = path;
 	c.last = xmalloc((s->nitems ? s->nitems : 1) * sizeof(*c.last));
@@ -207,6 +225,8 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 		if (c.last[i] < 0)
 			continue;
 		r = &c.rows[c.last[i]];
+		if (r->judged)
+			judge_stats_add(&js, r->judged);
 		for (k = 0; k <= c.nv; k++) {
 			v[k][n].it = r->it;
 			v[k][n].status = r->status[k];
@@ -217,13 +237,15 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	res.s = s;
 	res.p = p;
 	res.model = model;
-	res.scoring = scoring;
+	res.scoring = js.judged && strcmp(scoring, "verdicts") ? "judge" : scoring;
 	res.nsamples = n;
 	/* a partial merge (steval merge --partial) stays marked partial */
 	mpath = path_join(dir, "manifest.json");
 	if (file_exists(mpath) && (manifest = json_parse_file(mpath, (size_t)64 << 20)) &&
 	    cJSON_IsObject(json_get(manifest, "partial")))
 		res.partial = json_get(manifest, "partial");
+	res.judge = &js;
+	res.judge_proto = has_judge ? &jp : NULL;
 	if (agg_compute(s, v[0], n, &res.main) < 0)
 		goto out;
 	for (k = 0; k < c.nv; k++) {
@@ -283,6 +305,11 @@ out:
 		free(v[k]);
 	for (k = 0; k < c.nv; k++)
 		free((char *)c.vnames[k]);
+	for (i = 0; i < c.nrows; i++)
+		cJSON_Delete(c.rows[i].judged);
+	judge_stats_release(&js);
+	if (has_judge)
+		judge_proto_release(&jp);
 	free(c.rows);
 	free(c.last);
 	free(path);
