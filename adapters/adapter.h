@@ -197,6 +197,9 @@ struct model_opts {
 	double rpm, tpm;           /* < 0: from the models file */
 	cJSON *body;               /* --body KEY=VALUE extras (borrowed) */
 	long timeout_ms;
+	int send_sampling;         /* 1: temperature / top_p go even to a reasoning model
+				      (unless the models file says "reasoning"): a judge's
+				      declared settings, which are the API's defaults */
 };
 
 /* Resolve a spec; errors name the spec. opts may be NULL. */

@@ -221,7 +221,7 @@ bad:
 static const char *const entry_keys[] = {
 	"adapter", "base_url", "model", "key_env", "concurrency", "rpm", "tpm", "headers",
 	"body", "stream", "max_tokens_field", "video", "detail", "command", "images",
-	"workers", "reasoning", "description", NULL,
+	"workers", "reasoning", "description", "price", NULL,
 };
 
 static int expand_env(const char *in, const char *where, char **out, int *had_var)
@@ -453,6 +453,8 @@ int model_open(struct model **out, const char *spec, const struct suite *s,
 			}
 		}
 		m->timeout_ms = opts->timeout_ms;
+		if (opts->send_sampling && m->ep.reasoning < 0)
+			m->ep.reasoning = 0;
 	}
 	if (m->ops->open(m, s) < 0) {
 		if (m->ops->close)

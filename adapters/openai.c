@@ -200,12 +200,12 @@ static int oa_build(struct model *m, const struct request *rq, struct http_call 
 	static const char *const sent_official[] = {
 		"max_tokens", "max_new_tokens", "max_completion_tokens", "max_output_tokens",
 		"temperature", "top_p", "seed", "stop", "presence_penalty", "frequency_penalty",
-		"reasoning_effort", NULL,
+		"reasoning_effort", "response_format", NULL,
 	};
 	static const char *const sent_compat[] = {
 		"max_tokens", "max_new_tokens", "max_completion_tokens", "max_output_tokens",
 		"temperature", "top_p", "seed", "stop", "presence_penalty", "frequency_penalty",
-		"reasoning_effort", "top_k", "min_p", "repetition_penalty", NULL,
+		"reasoning_effort", "top_k", "min_p", "repetition_penalty", "response_format", NULL,
 	};
 	struct ostate *st = m->state;
 	struct gen g;
@@ -244,6 +244,7 @@ static int oa_build(struct model *m, const struct request *rq, struct http_call 
 	wire_put(m, &w, "presence_penalty", g.presence_penalty);
 	wire_put(m, &w, "frequency_penalty", g.frequency_penalty);
 	wire_put(m, &w, "reasoning_effort", g.reasoning_effort);
+	wire_put(m, &w, "response_format", gen_get(rq->generation, "response_format"));
 	if (!st->official) {
 		wire_put(m, &w, "top_k", g.top_k);
 		wire_put(m, &w, "min_p", g.min_p);

@@ -301,6 +301,38 @@ static void row(struct compare *c, const char *kind, const char *name, const cha
 		c->regressions++;
 }
 
+/* Who judged a run: "none", or the judge's name, model, prompt and settings hashes. */
+static void judge_identity(const struct report_run *r, struct buf *out)
+{
+	const cJSON *j = json_get(r->results, "judge");
+	static const char *const keys[] = { "name", "model", "system_sha256", "template_sha256",
+					    "settings_sha256", NULL };
+	size_t i;
+
+	if (!cJSON_IsTrue(json_get(j, "run"))) {
+		buf_adds(out, "none");
+		return;
+	}
+	for (i = 0; keys[i]; i++)
+		buf_addf(out, "%s%s", i ? " " : "", json_get_str(j, keys[i]) ? json_get_str(j, keys[i]) : "?");
+}
+
+static int judge_mismatch(const struct report_run *a, const struct report_run *b)
+{
+	struct buf x = BUF_INIT, y = BUF_INIT;
+	int rc = 0;
+
+	judge_identity(a, &x);
+	judge_identity(b, &y);
+	if (strcmp(buf_cstr(&x), buf_cstr(&y)))
+		rc = error("compare: the runs were judged differently (base: %s; new: %s): their scores "
+			   "are not comparable; --allow-judge-mismatch compares them anyway",
+			   buf_cstr(&x), buf_cstr(&y));
+	buf_release(&x);
+	buf_release(&y);
+	return rc;
+}
+
 int compare_runs(struct report_run *base, struct report_run *nw, const struct suite *s,
 		 const struct compare_opts *o, struct compare *c)
 {
@@ -322,6 +354,8 @@ int compare_runs(struct report_run *base, struct report_run *nw, const struct su
 		return error("compare: the runs are of different suites ('%s' in '%s', '%s' in '%s')",
 			     report_suite(base), base->dir ? base->dir : "base", report_suite(nw),
 			     nw->dir ? nw->dir : "new");
+	if (!o->allow_judge_mismatch && judge_mismatch(base, nw) < 0)
+		return -1;
 	if (report_run_samples(base) < 0 || report_run_samples(nw) < 0)
 		return -1;
 	setup_diffs(c);

@@ -30,6 +30,7 @@ struct compare_opts {
 	double alpha;             /* default 0.05 */
 	enum compare_gate gate;   /* which groups can fail: default GATE_CATEGORIES */
 	struct stats_opts boot;
+	int allow_judge_mismatch; /* compare runs judged by different judges (or one not judged) */
 };
 
 void compare_opts_default(struct compare_opts *o);

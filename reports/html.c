@@ -19,6 +19,7 @@
  */
 #include "lib/common.h"
 #include "reports/report.h"
+#include "reports/judge.h"
 #include "reports/table.h"
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -407,6 +408,7 @@ static void sample_article(struct buf *out, const struct report_html_opts *o, co
 		buf_release(&t);
 	}
 	buf_adds(out, "</dl>\n");
+	report_judge_sample_html(out, smp);
 	images(out, o, dir, smp);
 	frames(out, o, dir, smp);
 	buf_adds(out, "<details class=\"prompt\"><summary>prompt");
@@ -528,6 +530,7 @@ int report_html(struct report_run *run, const struct report_html_opts *o, struct
 	}
 	buf_adds(out, "</header>\n");
 	summary(out, run);
+	report_judge_html(out, res);
 	facts(out, run);
 	buf_addf(out, "<section id=\"samples\"><h2>Samples (%zu)</h2>\n", run->nsamples);
 	filters(out, run);

@@ -3,6 +3,7 @@
  */
 #include "lib/common.h"
 #include "reports/report.h"
+#include "reports/judge.h"
 #include "reports/table.h"
 #include "lib/buf.h"
 #include "lib/pystr.h"
@@ -258,7 +259,6 @@ int report_md(const struct report_run *run, struct buf *out)
 {
 	const cJSON *r = run->results;
 	const cJSON *ov = json_get(r, "overall"), *items = json_get(r, "items"), *boot = json_get(r, "bootstrap");
-	const char *scoring = json_get_str(r, "scoring");
 	double level = tbl_level(r), lo, hi;
 	struct tbl_row *rows;
 	size_t n = tbl_rows(r, &rows), i, nsplits = 0;
@@ -304,9 +304,7 @@ int report_md(const struct report_run *run, struct buf *out)
 	buf_adds(out, ", protocol ");
 	code_span(out, report_protocol(run));
 	buf_adds(out, "\n- scoring: ");
-	buf_adds(out, scoring && !strcmp(scoring, "verdicts") ?
-		 "the judge verdicts stored with the predictions (`--verdicts`)" :
-		 "the protocol's official extractor and metric");
+	report_judge_scoring_md(out, r);
 	buf_adds(out, "\n- aggregation: ");
 	{
 		const cJSON *a = json_get(r, "aggregation");
@@ -330,6 +328,7 @@ int report_md(const struct report_run *run, struct buf *out)
 		detail_table(out, rows, n, "split", level);
 	}
 	variants(out, r, level);
+	report_judge_md(out, r);
 	if (boot) {
 		buf_addf(out, "\n## Method\n\nIntervals are %g%% percentile intervals of a cluster bootstrap: "
 			      "%ld resamples (seed %ld) of the %ld clusters of items that share a video; "

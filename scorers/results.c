@@ -2,6 +2,7 @@
 #include "scorers/results.h"
 #include "lib/buf.h"
 #include "lib/json.h"
+#include "scorers/judge.h"
 #include "suites/suite.h"
 
 #include <math.h>
@@ -209,6 +210,8 @@ void results_to_json(const struct results *r, struct buf *out)
 	write_columns(r, &w);
 	if (r->nreps > 1)
 		write_repeats(r, &w);
+	if (r->judge || r->judge_proto)
+		judge_stats_json(r->judge, r->judge_proto, &w);
 	if (r->boot && r->boot->resamples) {
 		jw_key(&w, "bootstrap");
 		jw_obj(&w);

@@ -36,6 +36,9 @@
 #include "scorers/aggregate.h"
 #include "lib/json.h"
 
+struct judge_stats;
+struct judge_proto;
+
 struct buf;
 struct suite;
 struct protocol;
@@ -46,7 +49,7 @@ struct results {
 	const struct suite *s;
 	const struct protocol *p;
 	const char *model;
-	const char *scoring;             /* "official" or "verdicts" */
+	const char *scoring;             /* "official", "judge" or "verdicts" */
 	struct agg_result main;
 	const char *vnames[RESULTS_MAX_VARIANTS];
 	struct agg_result var[RESULTS_MAX_VARIANTS];
@@ -59,6 +62,8 @@ struct results {
 	const struct stats_opts *boot;   /* NULL: no intervals */
 	size_t clusters;                 /* bootstrap clusters (videos) */
 	const cJSON *partial;            /* a partial merge of shards (written as is), or NULL */
+	const struct judge_stats *judge;        /* verdicts in the samples (scorers/judge.h), or NULL */
+	const struct judge_proto *judge_proto;  /* the protocol's judge, or NULL */
 };
 
 void results_to_json(const struct results *r, struct buf *out);

@@ -197,7 +197,7 @@ static const char *const protocol_keys[] = {
 	"inherit", "description", "source", "system", "template", "templates",
 	"option_format", "option_join", "layout", "frames", "generation",
 	"extractor", "metric", "fallback", "tolerance", "variants", "verified",
-	"frame_labels", "null_option", "media", "repeats", NULL,
+	"frame_labels", "null_option", "media", "repeats", "judge", NULL,
 };
 
 /* A protocol "fallback": "random" or one capital letter, per answer type

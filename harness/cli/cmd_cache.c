@@ -6,6 +6,7 @@
 #include "harness/frames/cache.h"
 #include "lib/log.h"
 #include "harness/cli/opt.h"
+#include "harness/run/judge.h"
 
 int cmd_cache(int argc, char **argv)
 {
@@ -17,8 +18,9 @@ int cmd_cache(int argc, char **argv)
 	};
 	const struct opt_cmd cmd = {
 		"cache", "steval cache stats|clear [--cache-dir DIR]",
-		"Show what the frame cache holds (stats) or empty it (clear). Frame sets\n"
-		"are keyed by the video's content, the frame plan and the time window.",
+		"Show what the cache holds (stats) or empty it (clear). Frame sets are\n"
+		"keyed by the video's content, the frame plan and the time window; judge\n"
+		"verdicts (DIR/judge) by the judge model and the exact request.",
 		opts, 1, 1,
 	};
 	struct fcache c;
@@ -43,11 +45,21 @@ int cmd_cache(int argc, char **argv)
 		printf("bytes: %lld\n", s.bytes);
 		if (s.partial)
 			printf("unfinished entries: %ld\n", s.partial);
+		{
+			struct judge_cache_stats js;
+			if (judge_cache_stats(dir, &js) == 0) {
+				printf("judge verdicts: %ld\n", js.entries);
+				printf("judge bytes: %lld\n", js.bytes);
+			}
+		}
 		rc = EXIT_OK;
 	} else if (!strcmp(pos[0], "clear")) {
 		long n;
 		if (fcache_clear(&c, &n) == 0) {
+			long nj = 0;
 			printf("removed %ld frame set%s from %s\n", n, n == 1 ? "" : "s", c.dir);
+			if (judge_cache_clear(dir, &nj) == 0 && nj)
+				printf("removed %ld judge verdict%s\n", nj, nj == 1 ? "" : "s");
 			rc = EXIT_OK;
 		}
 	} else {

@@ -212,7 +212,7 @@ int cmd_compare(int argc, char **argv)
 	const char *format = "md", *gate = "categories", *data = NULL, *out = NULL;
 	double max_drop = 0, alpha = 0.05;
 	long resamples = STATS_RESAMPLES, seed = 0;
-	int strict = 0;
+	int strict = 0, allow_judge = 0;
 	const struct opt opts[] = {
 		{ "max-drop", 0, OPT_DOUBLE, &max_drop, "X", "a drop of more than X points can be a regression (default 0)" },
 		{ "alpha", 0, OPT_DOUBLE, &alpha, "A", "significance: the 1-A interval of the drop must exclude 0 (default 0.05)" },
@@ -220,6 +220,8 @@ int cmd_compare(int argc, char **argv)
 		{ "format", 'f', OPT_STR, &format, "FMT", "md (default), csv or json" },
 		{ "out", 'o', OPT_STR, &out, "FILE", "write the comparison to FILE (default: standard output)" },
 		{ "strict", 0, OPT_FLAG, &strict, NULL, "refuse (exit 2) when protocols, frame plans or data differ" },
+		{ "allow-judge-mismatch", 0, OPT_FLAG, &allow_judge, NULL,
+		  "compare runs judged by different LLM judges (or one judged, one not); refused by default" },
 		{ "data", 'd', OPT_STR, &data, "DIR", "the suite's data directory, for splits (default: the base run's)" },
 		{ "resamples", 0, OPT_INT, &resamples, "N", "bootstrap resamples (default 10000)" },
 		{ "seed", 0, OPT_INT, &seed, "N", "bootstrap seed (default 0)" },
@@ -257,6 +259,7 @@ int cmd_compare(int argc, char **argv)
 	co.boot.resamples = (size_t)(resamples > 0 ? resamples : 0);
 	co.boot.seed = (uint64_t)seed;
 	co.boot.level = 1 - alpha;
+	co.allow_judge_mismatch = allow_judge;
 	if (report_format_parse(format, &f) < 0 || (f != FMT_MD && f != FMT_CSV && f != FMT_JSON)) {
 		error("compare: --format is md, csv or json, not '%s'", format);
 		goto done;

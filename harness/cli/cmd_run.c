@@ -6,6 +6,7 @@
 #include "lib/buf.h"
 #include "harness/cli/commands.h"
 #include "lib/log.h"
+#include "harness/cli/judge_opts.h"
 #include "harness/cli/opt.h"
 #include "harness/run/run.h"
 #include "lib/util.h"
@@ -75,6 +76,11 @@ static const char run_help[] =
 	"400, 413, 422 fail the item; 401, 403, 404, quota and billing errors stop the\n"
 	"run. A failed item is never scored; --resume retries it.\n"
 	"\n"
+	"judge (docs/scoring.md section 7): --judge SPEC sends every answer, as it\n"
+	"comes, to the protocol's LLM judge (VLM4D: o4-mini, MLLM4D-Bench:\n"
+	"Qwen3-VL-8B-Instruct); the judged score is then the official number, the\n"
+	"rule-based reading the variant 'rules'. Verdicts are cached by request.\n"
+	"\n"
 	"exit: 0 done; 2 bad usage or input; 3 incomplete (interrupted, stopped, or\n"
 	"items left in error beyond --max-errors, 0 by default): the run is resumable.";
 
@@ -86,6 +92,7 @@ int cmd_run(int argc, char **argv)
 	double temperature = -1, rpm = -1, tpm = -1, timeout = -1, ctimeout = -1, itimeout = -1;
 	double maxwait = -1, maxresp = -1;
 	int stream = 0, no_stream = 0, progress = 0, no_progress = 0;
+	struct judge_cli jc;
 	const struct opt opts[] = {
 		{ "model", 'm', OPT_STR, &o.model, "SPEC", "the model (see above)" },
 		{ "models", 0, OPT_STR, &o.models_file, "FILE",
@@ -146,6 +153,7 @@ int cmd_run(int argc, char **argv)
 		  "write no frame thumbnails (RUN_DIR/frames/) for report.html" },
 		{ "progress", 0, OPT_FLAG, &progress, NULL, "show progress on stderr even if not a TTY" },
 		{ "no-progress", 0, OPT_FLAG, &no_progress, NULL, "never show progress" },
+		JUDGE_CLI_OPTS(jc),
 		OPT_END_MARK,
 	};
 	const struct opt_cmd cmd = {
@@ -158,6 +166,7 @@ int cmd_run(int argc, char **argv)
 
 	run_opts_init(&o);
 	o.concurrency = 0;
+	judge_cli_init(&jc);
 	rc = opt_parse(&cmd, argc, argv, &pos, &npos);
 	if (rc)
 		return rc < 0 ? EXIT_USAGE : EXIT_OK;
@@ -222,6 +231,20 @@ int cmd_run(int argc, char **argv)
 	if (temperature >= 0) {
 		cJSON_DeleteItemFromObjectCaseSensitive(o.generation, "temperature");
 		cJSON_AddItemToObject(o.generation, "temperature", json_float_new(temperature));
+	}
+	if (judge_cli_finish(&jc) < 0)
+		goto out;
+	if (jc.o.spec) {
+		/* the judge shares the run's models file, cache and dispatch settings */
+		jc.o.models_file = o.models_file;
+		jc.o.cache_dir = o.cache_dir;
+		jc.o.retries = o.retries;
+		jc.o.timeout = o.timeout;
+		jc.o.connect_timeout = o.connect_timeout;
+		jc.o.max_retry_wait = o.max_retry_wait;
+		jc.o.seed = (uint64_t)o.seed;
+		jc.o.progress = o.progress;
+		o.judge = &jc.o;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		error("run: cannot initialise libcurl");

@@ -22,6 +22,7 @@
 #include "lib/buf.h"
 #include "lib/json.h"
 #include "lib/log.h"
+#include "harness/cli/judge_opts.h"
 #include "harness/cli/opt.h"
 #include "harness/run/sample.h"
 #include "lib/store.h"
@@ -31,6 +32,8 @@
 #include "scorers/grade.h"
 #include "suites/reader.h"
 #include "suites/suite.h"
+
+#include <curl/curl.h>
 
 struct by_source {
 	const char *source_id;
@@ -591,6 +594,7 @@ int cmd_score(int argc, char **argv)
 	const char *suite = NULL, *data = NULL, *protocol = NULL, *out = NULL, *model = NULL;
 	int verdicts = 0, strict_join = 0, no_report = 0;
 	long seed = 0;
+	struct judge_cli jc;
 	const struct opt opts[] = {
 		{ "suite", 's', OPT_STR, &suite, "SUITE", "suite the predictions answer (name or spec path)" },
 		{ "data", 'd', OPT_STR, &data, "DIR", "the suite's data directory (default: $STEVAL_DATA)" },
@@ -604,16 +608,26 @@ int cmd_score(int argc, char **argv)
 		{ "model", 'm', OPT_STR, &model, "NAME", "model name for the results (default: the first file's name)" },
 		{ "seed", 0, OPT_INT, &seed, "N", "seed of deterministic fallbacks (default 0)" },
 		{ "out", 'o', OPT_STR, &out, "DIR", "where results.json, samples.jsonl and report.md go" },
+		JUDGE_CLI_OPTS(jc),
+		{ "models", 0, OPT_STR, &jc.o.models_file, "FILE",
+		  "named endpoints for --judge (default: $STEVAL_MODELS)" },
+		{ "cache-dir", 0, OPT_STR, &jc.o.cache_dir, "DIR",
+		  "the cache; verdicts live in DIR/judge (default $STEVAL_CACHE_DIR, ~/.cache/steval)" },
+		{ "no-cache", 0, OPT_FLAG, &jc.o.no_cache, NULL, "neither read nor write cached verdicts" },
 		OPT_END_MARK,
 	};
 	const struct opt_cmd cmd = {
-		"score", "steval score --suite S [--data DIR] [--protocol P] [--verdicts] --out DIR FILE...",
+		"score", "steval score --suite S [--data DIR] [--protocol P] [--verdicts | --judge SPEC] --out DIR FILE...",
 		"Score stored predictions offline, without any model call. Reads steval\n"
 		"samples.jsonl, VLM4D/MLLM-4D output JSON, lmms-eval samples JSONL, or plain\n"
 		"JSONL {\"id\", \"response\"}; joins them to the suite's items by id. An id\n"
 		"that several source files share (VLM4D's real and synthetic) is told apart by\n"
 		"the question text, the file's path, or the file's other predictions; a\n"
-		"different question text is reported, not dropped (--strict-join drops it).",
+		"different question text is reported, not dropped (--strict-join drops it).\n"
+		"With --judge, the protocol's LLM judge (VLM4D, MLLM4D-Bench) scores the\n"
+		"answers: its score is the official one, the rule-based reading the variant\n"
+		"'rules' (docs/scoring.md section 7). Exit 3 when judge errors are left:\n"
+		"'steval judge OUT --judge SPEC' retries them.",
 		opts, 1, SIZE_MAX,
 	};
 	const char **pos;
@@ -622,8 +636,10 @@ int cmd_score(int argc, char **argv)
 	struct score_ctx c;
 	struct store st;
 	char *model_name = NULL;
-	int rc = opt_parse(&cmd, argc, argv, &pos, &npos);
+	int rc, jrc = EXIT_OK;
 
+	judge_cli_init(&jc);
+	rc = opt_parse(&cmd, argc, argv, &pos, &npos);
 	if (rc)
 		return rc < 0 ? EXIT_USAGE : EXIT_OK;
 	memset(&c, 0, sizeof(c));
@@ -635,6 +651,13 @@ int cmd_score(int argc, char **argv)
 		error("score: --suite and --out are required");
 		goto done;
 	}
+	if (judge_cli_finish(&jc) < 0)
+		goto done;
+	if (verdicts && jc.o.spec) {
+		error("score: --verdicts takes the stored verdicts, --judge asks a judge: not both");
+		goto done;
+	}
+	jc.o.seed = (uint64_t)seed;
 	if (suite_open(&s, suite) < 0 || suite_load(&s, data) < 0)
 		goto done;
 	c.p = suite_protocol(&s, protocol);
@@ -672,6 +695,17 @@ int cmd_score(int argc, char **argv)
 		error("score: no prediction matched an item of suite '%s'", s.name);
 		goto done;
 	}
+	if (jc.o.spec) {
+		store_close(&st);
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			error("score: cannot initialise libcurl");
+			goto done;
+		}
+		jrc = judge_stage(out, &s, c.p, &jc.o, NULL);
+		curl_global_cleanup();
+		if (jrc == EXIT_USAGE)
+			goto done;
+	}
 	model_name = model ? xstrdup(model) : path_stem(pos[0]);
 	{
 		struct summary_opts so;
@@ -694,7 +728,7 @@ int cmd_score(int argc, char **argv)
 		printf("%s\n", r);
 		free(r);
 	}
-	rc = EXIT_OK;
+	rc = jrc;
 done:
 	store_close(&st);
 	free(model_name);

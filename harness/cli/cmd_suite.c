@@ -10,6 +10,7 @@
 #include "lib/xalloc.h"
 #include "scorers/extract.h"
 #include "scorers/metric.h"
+#include "scorers/judge.h"
 #include "suites/render.h"
 #include "suites/suite.h"
 
@@ -137,6 +138,14 @@ static void show_summary(struct suite *s, const char *data, int loaded)
 			printf("      %s\n", p->description);
 		if (p->source)
 			printf("      source: %s\n", p->source);
+		{
+			struct judge_proto jp;
+			if (judge_proto_load(&jp, p) > 0) {
+				printf("      official scorer: the LLM judge %s (model %s; --judge SPEC runs it)\n",
+				       jp.name, jp.model ? jp.model : "?");
+				judge_proto_release(&jp);
+			}
+		}
 	}
 	if (s->ncats) {
 		printf("categories (%s%s):\n", s->overall,

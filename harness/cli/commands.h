@@ -11,6 +11,7 @@
 int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_score(int argc, char **argv);
+int cmd_judge(int argc, char **argv);
 int cmd_frames(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_run(int argc, char **argv);

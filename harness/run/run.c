@@ -4,6 +4,8 @@
  */
 #include "lib/common.h"
 #include "harness/run/run_int.h"
+#include "harness/run/judge.h"
+#include "harness/run/retry.h"
 
 /* ---- signals: a self-pipe wakes the poll ---- */
 
@@ -97,8 +99,11 @@ static int on_done(cJSON *rec, size_t line, void *vctx)
 		size_t k = (size_t)(it - r->s.items);
 		const cJSON *rep = json_get(rec, "repeat");
 		long q = cJSON_IsNumber(rep) ? (long)rep->valuedouble : 0;
+		/* a judge_error is the judge's failure, not the model's: the answer is kept */
 		if (q >= 0 && q < r->repeats)
-			r->done[k * (size_t)r->repeats + (size_t)q] = st && strcmp(st, "error") != 0;
+			r->done[k * (size_t)r->repeats + (size_t)q] =
+				st && (strcmp(st, "error") != 0 ||
+				       (json_get(rec, "judge") && cJSON_IsString(json_get(rec, "response"))));
 	}
 	cJSON_Delete(rec);
 	return 0;
@@ -158,6 +163,8 @@ static int finish(struct run_state *r, struct job *j, struct answer *ans, const 
 	secret_scrub_values(&line);
 	if (store_append(&r->st, buf_cstr(&line), line.len) < 0)
 		goto out;
+	if (r->judge)
+		judge_stage_add(r->judge, buf_cstr(&line), line.len);   /* to the judge at once */
 	r->finished++;
 	if (smp.response && ans->in_tokens > 0)
 		r->tok_in += ans->in_tokens;
@@ -225,7 +232,8 @@ static void complete(struct run_state *r, struct job *j, struct answer *ans, con
 static void outcome(struct run_state *r, struct job *j, enum outcome o, struct answer *ans,
 		    const struct verdict *v)
 {
-	double now = mono_now(), delay;
+	double now = mono_now();
+	struct retry_plan pl;
 	char *msg;
 
 	if (o == OUT_OK) {
@@ -239,43 +247,27 @@ static void outcome(struct run_state *r, struct job *j, enum outcome o, struct a
 	msg = xstrdup(v && v->message ? v->message : "failed");
 	free(j->error);
 	j->error = msg;
-	if (o == OUT_FATAL) {
+	retry_decide(o, v, j->attempts, r->o->retries, r->o->max_retry_wait, &r->rng, &pl);
+	if (pl.action == RETRY_STOP) {
 		struct buf e = BUF_INIT;
 		buf_addf(&e, "%s (the run is stopped)", msg);
 		set_stop(r, 2, "item '%s': %s", j->it->id, msg);
 		complete(r, j, NULL, buf_cstr(&e));
 		buf_release(&e);
-		return;
+	} else if (pl.action == RETRY_FAIL) {
+		complete(r, j, NULL, pl.why);
+	} else {
+		if (pl.pause)
+			limiter_pause(&r->lim, now + pl.delay);
+		if (j->state == J_FLIGHT)
+			r->inflight--;
+		j->state = J_WAIT;
+		j->due = now + pl.delay;
+		r->retries++;
+		notef("item '%s': attempt %d failed, retrying in %.2f s: %s", j->it->id, j->attempts,
+		      pl.delay, msg);
 	}
-	if (o == OUT_RETRY && j->attempts > r->o->retries) {
-		struct buf e = BUF_INIT;
-		buf_addf(&e, "%s (gave up after %d attempts)", msg, j->attempts);
-		complete(r, j, NULL, buf_cstr(&e));
-		buf_release(&e);
-		return;
-	}
-	if (o == OUT_RETRY && v && v->delay > r->o->max_retry_wait) {
-		struct buf e = BUF_INIT;
-		buf_addf(&e, "%s (the server asks to wait %.0f s, more than --max-retry-wait %.0f s)",
-			 msg, v->delay, r->o->max_retry_wait);
-		complete(r, j, NULL, buf_cstr(&e));
-		buf_release(&e);
-		return;
-	}
-	if (o != OUT_RETRY) {
-		complete(r, j, NULL, msg);
-		return;
-	}
-	delay = v && v->delay >= 0 ? v->delay : rl_backoff(j->attempts, v && v->overload, &r->rng);
-	if (v && v->rate_limited)
-		limiter_pause(&r->lim, now + delay);
-	if (j->state == J_FLIGHT)
-		r->inflight--;
-	j->state = J_WAIT;
-	j->due = now + delay;
-	r->retries++;
-	notef("item '%s': attempt %d failed, retrying in %.2f s: %s", j->it->id, j->attempts,
-	      delay, msg);
+	retry_plan_release(&pl);
 }
 
 /* ---- starting ---- */
@@ -595,6 +587,11 @@ static int loop(struct run_state *r)
 		if (!r->active && r->next_todo >= r->ntodo)
 			break;
 		wait = dispatch(r);
+		if (r->judge) {
+			double jw = judge_stage_dispatch(r->judge);
+			if (jw < wait)
+				wait = jw;
+		}
 		run_progress(r, 0);
 		if (r->stop)
 			break;
@@ -619,6 +616,8 @@ static int loop(struct run_state *r)
 		}
 		if (r->m->ops->waitfds)
 			nfds += (unsigned)r->m->ops->waitfds(r->m, fds + nfds, MAX_WAITFDS - nfds);
+		if (r->judge)
+			nfds += judge_stage_waitfds(r->judge, fds + nfds, MAX_WAITFDS - nfds);
 		if (httpq_poll(&r->q, timeout_ms, fds, nfds) < 0) {
 			set_stop(r, 2, "the HTTP queue failed");
 			break;
@@ -626,9 +625,12 @@ static int loop(struct run_state *r)
 		drain_signals();
 		take_frames(r);
 		while ((x = httpq_done(&r->q)))
-			on_http_done(r, x);
+			if (!r->judge || !judge_stage_take(r->judge, x))
+				on_http_done(r, x);
 		if (r->m->ops->service)
 			r->m->ops->service(r->m, mono_now(), on_worker_done, r);
+		if (r->judge)
+			judge_stage_service(r->judge);
 	}
 	r->t_loop = mono_now() - r->t0;
 	cancel_all(r);
@@ -827,17 +829,28 @@ int run_execute(const struct run_opts *o)
 			if (!r.done[i * (size_t)r.repeats + k] && run_shard_has(&r, i))
 				r.todo_idx[r.ntodo++] = i * (size_t)r.repeats + k;
 	r.todo = r.ntodo;
+	if (o->judge) {
+		/* the judge shares the loop and the queue; it starts with what
+		 * is on disk without a verdict (a resumed run) */
+		r.judge_o = *o->judge;
+		if (!r.judge_o.models_file)
+			r.judge_o.models_file = r.mo.models_file;   /* resuming: the run's */
+		if (judge_stage_begin(&r.judge, r.st.dir, &r.s, r.p, &r.judge_o) != EXIT_OK)
+			goto out;
+	}
 
 	memset(&qo, 0, sizeof(qo));
 	qo.connect_timeout_ms = (long)(o->connect_timeout * 1000);
 	qo.timeout_ms = (long)(o->timeout * 1000);
 	qo.idle_timeout_ms = (long)(o->idle_timeout * 1000);
 	qo.max_response = (size_t)o->max_response;
-	qo.max_inflight = r.conc;
+	qo.max_inflight = r.conc + (r.judge ? judge_stage_concurrency(r.judge) : 0);
 	qo.cainfo = getenv("STEVAL_CA_BUNDLE");
 	if (httpq_init(&r.q, &qo) < 0)
 		goto out;
 	r.q_ok = 1;
+	if (r.judge)
+		judge_stage_use_queue(r.judge, &r.q);
 	limiter_init(&r.lim, r.m->ep.rpm, r.m->ep.tpm, mono_now());
 	r.njobs = (size_t)r.conc * 2 + 8;
 	r.jobs = xcalloc(r.njobs, sizeof(*r.jobs));
@@ -889,9 +902,21 @@ int run_execute(const struct run_opts *o)
 		      r.errors, r.todo, r.st.dir);
 		rc = EXIT_INCOMPLETE;
 	}
+	if (r.judge) {
+		/* what the judge has not finished while the model answered; its
+		 * failures make the run incomplete, not failed */
+		int go_on = !r.usage_error && r.stop != 1, jrc;
+		if (go_on)
+			run_write_manifest(&r, "judging");
+		jrc = judge_stage_end(r.judge, go_on, NULL);
+		r.judge = NULL;
+		if (jrc != EXIT_OK && rc == EXIT_OK)
+			rc = jrc;
+	}
 	/* the final status first, so the reports show it */
 	run_write_manifest(&r, rc == EXIT_OK ? (r.errors ? "finished-with-errors" : "finished") :
 		       r.stop == 1 ? "interrupted" : rc == EXIT_INCOMPLETE ? "incomplete" : "failed");
+	judge_manifest_merge(r.st.dir);   /* a judged run keeps its judge's record */
 	if (summary_write(r.st.dir, &r.s, r.p, r.m->spec, "official", NULL) < 0 && rc == EXIT_OK)
 		rc = EXIT_USAGE;
 	if (rc == EXIT_OK || rc == EXIT_INCOMPLETE)
@@ -913,6 +938,8 @@ out:
 				run_job_release(&r, &r.jobs[i]);
 		free(r.jobs);
 	}
+	if (r.judge)
+		judge_stage_end(r.judge, 0, NULL);
 	if (r.q_ok)
 		httpq_release(&r.q);
 	if (r.pool)

@@ -29,6 +29,8 @@
 #include "lib/common.h"
 #include "lib/json.h"
 
+struct judge_opts;
+
 struct run_opts {
 	const char *suite;         /* NULL with resume_dir: from the manifest */
 	const char *model;         /* idem */
@@ -62,6 +64,7 @@ struct run_opts {
 	int no_cache;              /* neither read nor write the frame cache */
 	long frame_workers;        /* frame extraction threads (0: default) */
 	int no_thumbnails;         /* no RUN_DIR/frames/ thumbnails for report.html */
+	const struct judge_opts *judge;   /* judge the answers at the end (harness/run/judge.h), or NULL */
 	int argc;
 	char **argv;
 };

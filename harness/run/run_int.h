@@ -16,6 +16,7 @@
 
 #include "lib/common.h"
 #include "harness/run/run.h"
+#include "harness/run/judge.h"
 #include "adapters/adapter.h"
 #include "lib/buf.h"
 #include "harness/frames/cache.h"
@@ -83,6 +84,8 @@ struct job {
 
 struct run_state {
 	const struct run_opts *o;
+	struct judge_stage *judge;    /* --judge: judged as the answers come (harness/run/judge.h) */
+	struct judge_opts judge_o;
 	struct suite s;
 	const struct protocol *p;
 	struct model *m;

@@ -8,6 +8,7 @@
 #include "lib/xalloc.h"
 #include "reports/report.h"
 #include "scorers/grade.h"
+#include "scorers/judge.h"
 #include "scorers/results.h"
 #include "suites/cond.h"
 #include "suites/render.h"
@@ -23,6 +24,7 @@ struct collect {
 		long repeat;        /* 0 without repeats */
 		int status[RESULTS_MAX_VARIANTS + 1];
 		double score[RESULTS_MAX_VARIANTS + 1];
+		cJSON *judged;    /* {id, judge, variants: {rules}} of a judged sample, or NULL */
 	} *rows;
 	size_t nrows, alloc;
 	const char *vnames[RESULTS_MAX_VARIANTS];
@@ -83,6 +85,17 @@ static int on_sample(cJSON *rec, size_t line, void *vctx)
 	for (k = 0; k < c->nv; k++)
 		if (!json_get(vars, c->vnames[k]))
 			r->status[k + 1] = GRADE_ERROR;
+	if (cJSON_IsObject(json_get(rec, "judge"))) {
+		const cJSON *rules = json_get(vars, "rules");
+		r->judged = cJSON_CreateObject();
+		cJSON_AddItemToObject(r->judged, "id", cJSON_CreateString(id));
+		cJSON_AddItemToObject(r->judged, "judge", cJSON_DetachItemFromObjectCaseSensitive(rec, "judge"));
+		if (rules) {
+			cJSON *v2 = cJSON_CreateObject();
+			cJSON_AddItemToObject(v2, "rules", cJSON_Duplicate(rules, 1));
+			cJSON_AddItemToObject(r->judged, "variants", v2);
+		}
+	}
 	c->nrows++;
 	cJSON_Delete(rec);
 	return 0;
@@ -189,6 +202,9 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	struct report_run rr;
 	struct prompt_ctx pc = { s, p };
 	struct report_html_opts ho;
+	struct judge_stats js;
+	struct judge_proto jp;
+	int has_judge;
 	char *path = path_join(dir, "samples.jsonl");
 	long *last = NULL;      /* per (item, repeat): index into c.rows, or -1 */
 	size_t i, k, n = 0, torn, nitems = 0, R;
@@ -201,6 +217,8 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	memset(&rr, 0, sizeof(rr));
 	memset(&ho, 0, sizeof(ho));
 	memset(v, 0, sizeof(v));
+	judge_stats_init(&js);
+	has_judge = judge_proto_load(&jp, p) > 0;
 	c.s = s;
 	c.path = path;
 	c.repeats = 1;
@@ -221,6 +239,8 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 		if (last[i] < 0)
 			continue;
 		r = &c.rows[last[i]];
+		if (r->judged)
+			judge_stats_add(&js, r->judged);
 		for (k = 0; k <= c.nv; k++) {
 			v[k][n].it = r->it;
 			v[k][n].status = r->status[k];
@@ -241,7 +261,7 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	res.s = s;
 	res.p = p;
 	res.model = model;
-	res.scoring = scoring;
+	res.scoring = js.judged && strcmp(scoring, "verdicts") ? "judge" : scoring;
 	res.nsamples = nitems;
 	res.nanswers = n;
 	/* a partial merge (steval merge --partial) stays marked partial */
@@ -249,6 +269,8 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	if (file_exists(mpath) && (manifest = json_parse_file(mpath, (size_t)64 << 20)) &&
 	    cJSON_IsObject(json_get(manifest, "partial")))
 		res.partial = json_get(manifest, "partial");
+	res.judge = &js;
+	res.judge_proto = has_judge ? &jp : NULL;
 	if (agg_compute(s, v[0], n, &res.main) < 0)
 		goto out;
 	if (R > 1) {
@@ -330,6 +352,11 @@ out:
 		free(v[k]);
 	for (k = 0; k < c.nv; k++)
 		free((char *)c.vnames[k]);
+	for (i = 0; i < c.nrows; i++)
+		cJSON_Delete(c.rows[i].judged);
+	judge_stats_release(&js);
+	if (has_judge)
+		judge_proto_release(&jp);
 	free(c.rows);
 	free(last);
 	free(path);

@@ -41,7 +41,10 @@ Actions ("do"):
 Global options: --answer TEXT (the default answer), --latency S (every
 answer is sent S seconds after the request arrived), --no-parse (do not decode bodies: benchmarks), --key KEY,
 --tls CERT KEY (HTTPS), --procs N (N processes share the socket: benchmarks),
---max-body N (a larger request gets 413 before its body is read). A rule with
+--max-body N (a larger request gets 413 before its body is read), --judge
+(answer judge prompts, "...Ground Truth Answer: X\n\nModel Response to the
+Question: R", with a verdict computed from them: judge_reply(); --judge-style
+json|python|fenced|prose). A rule with
 "early": true acts before the body is read (it may match on "nth" only):
 {"early": true, "match": {"nth": 1}, "do": "reset"} resets during the upload.
 """
@@ -195,7 +198,45 @@ def prompt_text(d, body):
     return ""
 
 
+def judge_reply(text):
+    """--judge: a verdict for a judge prompt (VLM4D / MLLM-4D format), or None.
+
+    The response's letter: the last "final answer is: X", else the whole
+    response when it is one letter A-D; its option text against the ground
+    truth. --judge-style: json (default), python (True/False: MLLM-4D's
+    parser fails), fenced (```json ... ```), prose (text around the object)."""
+    m = re.search(r"\nOptions:\n(.*?)\n\nGround Truth Answer: (.*?)\n\nModel Response to the Question: (.*)\Z",
+                  text, re.S)
+    if not m:
+        return None
+    opts = {}
+    for line in m.group(1).split("\n"):
+        if ": " in line:
+            k, v = line.split(": ", 1)
+            opts[k] = v
+    gt, resp = m.group(2), m.group(3)
+    found = re.findall(r"final answer is:?\s*\$?\(?([A-D])\b", resp, re.I)
+    letter = found[-1].upper() if found else (resp.strip().upper() if resp.strip().upper() in opts else None)
+    if letter is None or letter not in opts:
+        ext, ok = "No Valid Answer", False
+    else:
+        ext, ok = f"{letter}: {opts[letter]}", opts[letter] == gt
+    style = ARGS.judge_style
+    if style == "python":
+        return '{"extracted_answer": %s, "correct": %s}' % (json.dumps(ext), "True" if ok else "False")
+    obj = json.dumps({"extracted_answer": ext, "correct": ok})
+    if style == "fenced":
+        return "```json\n" + obj + "\n```"
+    if style == "prose":
+        return "Here is my evaluation:\n" + obj + "\nThe model's answer was checked."
+    return obj
+
+
 def default_answer(text):
+    if ARGS.judge:
+        r = judge_reply(text)
+        if r is not None:
+            return r
     if ARGS.answer is not None:
         return ARGS.answer
     h = int(hashlib.sha1(text.encode("utf-8", "replace")).hexdigest(), 16)
@@ -660,6 +701,8 @@ def main():
     ap.add_argument("--script")
     ap.add_argument("--record")
     ap.add_argument("--answer")
+    ap.add_argument("--judge", action="store_true")
+    ap.add_argument("--judge-style", default="json", choices=["json", "python", "fenced", "prose"])
     ap.add_argument("--latency", type=float, default=0.0)
     ap.add_argument("--no-parse", action="store_true")
     ap.add_argument("--key")

@@ -391,6 +391,38 @@ static void json_is(const cJSON *v, const char *want)
 	free(s);
 }
 
+/* A judge's request (harness/run/judge.c): its temperature and top_p go even
+ * to a reasoning model (send_sampling), its response_format as is. */
+static void test_build_openai_judge(void **state)
+{
+	struct fixture f;
+	struct http_call c;
+	struct model_opts mo;
+	cJSON *b;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	setenv("OPENAI_API_KEY", "sk-unit-123456789", 1);
+	memset(&mo, 0, sizeof(mo));
+	mo.stream = -1;
+	mo.rpm = mo.tpm = -1;
+	mo.send_sampling = 1;
+	assert_int_equal(model_open(&f.m, "openai:o4-mini", NULL, &mo), 0);
+	make_request(&f, 0);
+	cJSON_AddItemToObject(f.gen, "response_format",
+			      json_parse("{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"E\",\"strict\":true}}",
+					 63, "rf", 0));
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(f.m->ops->build(f.m, &f.rq, &c), 0);
+	b = json_parse(buf_cstr(&c.body), c.body.len, "body", 0);
+	assert_non_null(b);
+	json_is(json_get(b, "temperature"), "0");
+	json_is(json_get(b, "top_p"), "1.0");
+	json_is(json_get(b, "max_completion_tokens"), "16");
+	json_is(json_get(b, "response_format"), "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"E\",\"strict\":true}}");
+	done(&f, &c, b);
+}
+
 static void test_build_openai(void **state)
 {
 	struct fixture f;
@@ -773,6 +805,7 @@ int main(void)
 		cmocka_unit_test(test_server_delay),
 		cmocka_unit_test(test_sse),
 		cmocka_unit_test(test_build_openai),
+		cmocka_unit_test(test_build_openai_judge),
 		cmocka_unit_test(test_build_others),
 		cmocka_unit_test(test_parse_openai),
 		cmocka_unit_test(test_parse_others),
