@@ -301,7 +301,8 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 			goto out;
 		res.nv++;
 	}
-	if (o->boot.resamples && bootstrap(s, &res, v, c.nv + 1, n, &o->boot) < 0)
+	/* no answer at all (a run interrupted before its first): no intervals */
+	if (o->boot.resamples && n && bootstrap(s, &res, v, c.nv + 1, n, &o->boot) < 0)
 		goto out;
 	results_to_json(&res, &json);
 	if (o->extra_json && *o->extra_json) {
