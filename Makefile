@@ -16,7 +16,7 @@ PREFIX    ?= /usr/local
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 PKGS      := libcurl libcjson libpcre2-8 libavformat libavcodec libswscale libavutil \
-             zlib libzstd liblz4 libbrotlidec
+             zlib libzstd liblz4 libbrotlidec libzip
 WARN      := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wformat=2 -Wvla -Wpointer-arith -Wno-unused-parameter
 GIT_HASH  := $(shell git describe --always --dirty=-modified --abbrev=12 --exclude="*" 2>/dev/null || echo unknown)
@@ -137,6 +137,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/$(PROG)
 	install -m 644 suites/*.json $(DESTDIR)$(PREFIX)/share/steval/suites/
+	install -d $(DESTDIR)$(PREFIX)/share/steval/suites/tables
+	install -m 644 suites/tables/*.json $(DESTDIR)$(PREFIX)/share/steval/suites/tables/
 	install -m 644 docs/steval.1 $(DESTDIR)$(PREFIX)/share/man/man1/steval.1
 
 clean:

@@ -61,10 +61,12 @@ static const char *truth_text(const struct item *it)
 {
 	size_t i;
 
-	if (it->type->kind != ANS_LETTER)
+	const char *letter = it->type->kind == ANS_INDEX ? it->accepted : it->answer;
+
+	if (it->type->kind != ANS_LETTER && it->type->kind != ANS_INDEX)
 		return it->answer;
 	for (i = 0; i < it->nopt; i++)
-		if (!strcmp(it->opts[i].letter, it->answer))
+		if (!strcmp(it->opts[i].letter, letter))
 			return it->opts[i].text;
 	return it->answer;
 }

@@ -234,14 +234,20 @@ static void layout_release(struct layout *l)
 	agg_release(&l->r);
 }
 
+/* A sample's key: its id and, in a run with --repeats, its repeat (a
+ * repeat is paired with the same repeat of the other run). */
 struct byid {
 	const char *id;
+	long rep;
 	const cJSON *smp;
 };
 
 static int cmp_byid(const void *a, const void *b)
 {
-	return strcmp(((const struct byid *)a)->id, ((const struct byid *)b)->id);
+	const struct byid *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : x->rep < y->rep ? -1 : x->rep > y->rep;
 }
 
 static int scored(const cJSON *smp, double *score)
@@ -370,6 +376,9 @@ int compare_runs(struct report_run *base, struct report_run *nw, const struct su
 	ix = xcalloc(nb + 1, sizeof(*ix));
 	for (i = 0; i < nb; i++) {
 		ix[i].id = json_get_str(base->samples[i], "id");
+		ix[i].rep = report_sample_repeat(base->samples[i]);
+		if (ix[i].rep < 0)   /* a run without repeats pairs with repeat 0 */
+			ix[i].rep = 0;
 		ix[i].smp = base->samples[i];
 	}
 	qsort(ix, nb, sizeof(*ix), cmp_byid);
@@ -388,6 +397,9 @@ int compare_runs(struct report_run *base, struct report_run *nw, const struct su
 			int cat, bin;
 			const struct item *it;
 			key.id = json_get_str(ns, "id");
+			key.rep = report_sample_repeat(ns);
+			if (key.rep < 0)
+				key.rep = 0;
 			hit = bsearch(&key, ix, nb, sizeof(*ix), cmp_byid);
 			if (!hit) {
 				c->new_only++;
@@ -406,7 +418,10 @@ int compare_runs(struct report_run *base, struct report_run *nw, const struct su
 				in[j] = it && smap && smap[j] >= 0 && cond_eval(s->splits[smap[j]].where, it);
 			vals[0] = x;
 			vals[1] = y;
-			agg_boot_add(&ab, json_get_str(bs, "video"), cat < 0 ? SIZE_MAX : (size_t)cat,
+			/* one cluster per video; an item asked several times is one */
+			agg_boot_add(&ab, json_get_str(bs, "video") ? json_get_str(bs, "video") :
+					  report_sample_repeat(ns) >= 0 || report_sample_repeat(bs) >= 0 ?
+					  key.id : NULL, cat < 0 ? SIZE_MAX : (size_t)cat,
 				     c->have_splits ? in : NULL, vals);
 			bin = binary(bs, x, ns, y);
 			all_n++;

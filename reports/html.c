@@ -357,8 +357,12 @@ static void sample_article(struct buf *out, const struct report_html_opts *o, co
 	esc(out, st ? st : "");
 	buf_addf(out, "\" data-result=\"%s\" id=\"s-", res);
 	esc(out, id);
+	if (report_sample_repeat(smp) >= 0)
+		buf_addf(out, "-r%ld", report_sample_repeat(smp));
 	buf_addf(out, "\">\n<header><span class=\"id\">");
 	esc(out, id);
+	if (report_sample_repeat(smp) >= 0)
+		buf_addf(out, " (repeat %ld)", report_sample_repeat(smp));
 	buf_adds(out, "</span><span class=\"mute\">");
 	esc(out, label ? label : cat ? cat : "");
 	buf_addf(out, "</span><span class=\"badge st-%s\">", st && (!strcmp(st, "ok") || !strcmp(st, "unparsed") ||

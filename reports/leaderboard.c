@@ -500,6 +500,8 @@ int report_leaderboard(struct report_run *const *runs, size_t nruns, const struc
 		r->protocol = report_protocol(runs[i]);
 		r->dir = runs[i]->dir;
 		r->n = tbl_count(ov, "ok") + tbl_count(ov, "unparsed");
+		if (json_get(runs[i]->results, "repeats"))   /* answers are items x repeats */
+			r->n = tbl_count(json_get(runs[i]->results, "items"), "scored");
 		r->partial = cJSON_IsObject(json_get(runs[i]->results, "partial"));
 		r->cells = xcalloc(ncol + 1, sizeof(*r->cells));
 		k = 0;

@@ -229,6 +229,32 @@ static void variants(struct buf *out, const cJSON *res, double level)
 	}
 }
 
+/* With repeats: each repeat's overall, their mean and spread. */
+static void repeats(struct buf *out, const cJSON *r)
+{
+	const cJSON *rep = json_get(r, "repeats"), *ov = json_get(rep, "overall"), *e;
+	int first = 1;
+
+	if (!rep)
+		return;
+	buf_addf(out, "\n- repeats: every item asked %ld times (%ld answers, each counted once in "
+		      "the scores); overall per repeat ", tbl_count(rep, "n"), tbl_count(rep, "answers"));
+	cJSON_ArrayForEach(e, json_get(ov, "scores")) {
+		if (!first)
+			buf_adds(out, ", ");
+		first = 0;
+		tbl_num(out, cJSON_IsNumber(e) ? e->valuedouble : NAN, "–");
+	}
+	buf_adds(out, ": mean ");
+	tbl_num(out, report_num(ov, "mean"), "–");
+	buf_adds(out, ", sd ");
+	tbl_num(out, report_num(ov, "sd"), "–");
+	buf_adds(out, ", range ");
+	tbl_num(out, report_num(ov, "min"), "–");
+	buf_adds(out, " – ");
+	tbl_num(out, report_num(ov, "max"), "–");
+}
+
 int report_md(const struct report_run *run, struct buf *out)
 {
 	const cJSON *r = run->results;
@@ -247,9 +273,9 @@ int report_md(const struct report_run *run, struct buf *out)
 	buf_adds(out, "**");
 	if (report_ci(ov, &lo, &hi))
 		buf_addf(out, " (%g%% CI %.2f – %.2f)", level * 100, lo, hi);
-	buf_addf(out, " over %ld scored items (%ld ok, %ld unparsed); %ld errors not scored",
-		 tbl_count(ov, "ok") + tbl_count(ov, "unparsed"), tbl_count(ov, "ok"), tbl_count(ov, "unparsed"),
-		 tbl_count(ov, "error"));
+	buf_addf(out, " over %ld scored %s (%ld ok, %ld unparsed); %ld errors not scored",
+		 tbl_count(ov, "ok") + tbl_count(ov, "unparsed"), json_get(r, "repeats") ? "answers" : "items",
+		 tbl_count(ov, "ok"), tbl_count(ov, "unparsed"), tbl_count(ov, "error"));
 	if (items && tbl_count(items, "missing") > 0)
 		buf_addf(out, "; %ld of %ld suite items have no sample (partial run)",
 			 tbl_count(items, "missing"), tbl_count(items, "suite"));
@@ -290,6 +316,7 @@ int report_md(const struct report_run *run, struct buf *out)
 		else
 			buf_adds(out, "overall = mean over scored items");
 	}
+	repeats(out, r);
 	buf_adds(out, "\n\n## Paper table\n\n");
 	paper_table(out, r);
 	buf_adds(out, "\n## Categories\n\n");

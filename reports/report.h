@@ -30,7 +30,8 @@ struct report_run {
 	char *dir;                /* the run directory (NULL for in-memory results) */
 	cJSON *results;           /* results.json */
 	cJSON *manifest;          /* manifest.json, or NULL (steval score output) */
-	cJSON **samples;          /* samples.jsonl, the last line of each id; after report_run_samples() */
+	cJSON **samples;          /* samples.jsonl, the last line of each id (and repeat: runs with
+				     --repeats); after report_run_samples() */
 	size_t nsamples;
 	int samples_loaded;
 };
@@ -41,6 +42,8 @@ int report_run_open(struct report_run *r, const char *dir);
 void report_run_adopt(struct report_run *r, const char *dir, cJSON *results);
 /* Read DIR/samples.jsonl (a missing file gives no samples). */
 int report_run_samples(struct report_run *r);
+/* A sample's "repeat" (runs with --repeats), or -1. */
+long report_sample_repeat(const cJSON *smp);
 void report_run_release(struct report_run *r);
 
 /* Facts of a run, read from results.json and manifest.json. */
@@ -107,6 +110,13 @@ struct leaderboard_opts {
 };
 int report_leaderboard(struct report_run *const *runs, size_t n, const struct leaderboard_opts *o,
 		       struct buf *out);
+
+/* A paper's table across suites (suites/tables/NAME.json, e.g. 4d-rgpt): its
+ * published rows in order, then one row per model of the runs (which may be
+ * of different suites), each run filling its suite's column with its overall
+ * score (or the split the column names). Formats md, csv, latex, json. */
+int report_reference_table(struct report_run *const *runs, size_t n, const cJSON *table,
+			   enum report_format f, struct buf *out);
 
 /* Plots (gnuplot). Scripts, data and images go to outdir. */
 struct plot_opts {

@@ -84,6 +84,7 @@ static int on_line(cJSON *rec, size_t line, void *vctx)
 
 struct idpos {
 	const char *id;
+	long rep;             /* "repeat" (--repeats), -1 without */
 	size_t pos;
 };
 
@@ -94,7 +95,16 @@ static int cmp_idpos(const void *a, const void *b)
 
 	if (c)
 		return c;
+	if (x->rep != y->rep)
+		return x->rep < y->rep ? -1 : 1;
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+long report_sample_repeat(const cJSON *smp)
+{
+	const cJSON *r = json_get(smp, "repeat");
+
+	return cJSON_IsNumber(r) && r->valuedouble >= 0 ? (long)r->valuedouble : -1;
 }
 
 int report_run_samples(struct report_run *r)
@@ -123,16 +133,17 @@ int report_run_samples(struct report_run *r)
 		return -1;
 	}
 	free(p);
-	/* the last line of each id counts; keep file order */
+	/* the last line of each id (and repeat) counts; keep file order */
 	ix = xcalloc(c.n ? c.n : 1, sizeof(*ix));
 	keep = xcalloc(c.n ? c.n : 1, 1);
 	for (i = 0; i < c.n; i++) {
 		ix[i].id = json_get_str(c.v[i], "id");
+		ix[i].rep = report_sample_repeat(c.v[i]);
 		ix[i].pos = i;
 	}
 	qsort(ix, c.n, sizeof(*ix), cmp_idpos);
 	for (i = 0; i < c.n; i++)
-		if (i + 1 == c.n || strcmp(ix[i].id, ix[i + 1].id))
+		if (i + 1 == c.n || strcmp(ix[i].id, ix[i + 1].id) || ix[i].rep != ix[i + 1].rep)
 			keep[ix[i].pos] = 1;
 	r->samples = xcalloc(c.n ? c.n : 1, sizeof(*r->samples));
 	for (i = k = 0; i < c.n; i++) {

@@ -368,6 +368,37 @@ static int x_vlm4d(const char *s, size_t len, const struct item *it, struct extr
 	return 0;
 }
 
+/* ---- omnispatial-answer ------------------------------------------------------- */
+
+/* OmniSpatial api_eval.py and vlms_eval/qwenvl_eval.py, --eval_type re:
+ * re.compile(r"Answer\s*:\s*([A-D])\b", re.IGNORECASE).findall(resp)[-1].
+ * The letter keeps its case (the official code compares it with the truth
+ * letter without .upper(), so "answer: b" is wrong); no match gives no
+ * answer here, and the protocol's "A" fallback scores it as the official
+ * code does. */
+static struct xpat os_pats[] = {
+	{ "Answer" PY_S "*:" PY_S "*([A-D])" PY_B, RX_I, NULL },
+};
+static struct xpatset os_set = XPATSET(os_pats, "omnispatial-answer");
+static void os_init(void) { xpat_compile(&os_set); }
+
+static int x_omnispatial(const char *s, size_t len, const struct item *it, struct extraction *out)
+{
+	struct rx_match m;
+	int rc;
+
+	(void)it;
+	if (xpat_ready(&os_set, os_init) < 0)
+		return -1;
+	set_value(out, "", 0, 0, -1);
+	rc = xpat_last(os_pats[0].rx, s, len, &m);
+	if (rc < 0)
+		return -1;
+	if (rc)
+		set_value(out, s + m.gstart[1], m.gend[1] - m.gstart[1], 1, 0);
+	return 0;
+}
+
 /* ---- mmmu-parse-choice ---------------------------------------------------------- */
 
 static size_t find_last(const char *h, size_t hn, const char *n, size_t nn)
@@ -512,6 +543,9 @@ static const struct extract_def extractors[] = {
 	{ "lmms-sat-flexible", "choices 'X. text' of the question, else the first token without punctuation",
 	  "EvolvingLMMs-Lab/lmms-eval@75571cf:lmms_eval/tasks/sat/utils.py MultiChoiceRegexFilter", 1,
 	  extract_lmms_sat },
+	{ "omnispatial-answer", "the last 'Answer: X' (X in A-D, any case; the letter keeps its case)",
+	  "qizekun/OmniSpatial@208bac2:api_eval.py process_info (eval_type re), vlms_eval/qwenvl_eval.py", 1,
+	  x_omnispatial },
 	{ "raw", "the text as it is", "steval", 1, x_raw },
 };
 

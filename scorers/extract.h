@@ -18,6 +18,8 @@
  *   mllm4d-option-key     MLLM-4D extract_option_key (5 rules)
  *   vlm4d-final-answer    the format VLM4D's CoT prompt asks for:
  *                         "Therefore, the final answer is: X"
+ *   omnispatial-answer    OmniSpatial --eval_type re: the last
+ *                         "Answer\s*:\s*([A-D])\b" (IGNORECASE), its case kept
  *   robust-letter         steval: answer tags, \boxed{}, "$X", lower-case
  *                         letters, the option text or value instead of a letter
  *   robust-number         steval: the number a verbose answer gives ("2.36m",

@@ -55,6 +55,11 @@ void grade_release(struct grade *g)
 	g->extracted = g->fallback = NULL;
 }
 
+int grade_fixed_fallback(const char *fb)
+{
+	return fb && fb[0] >= 'A' && fb[0] <= 'Z' && !fb[1];
+}
+
 static const cJSON *variant_obj(const struct protocol *p, const char *variant)
 {
 	return variant ? json_get(p->variants, variant) : NULL;
@@ -153,7 +158,10 @@ int grade_answer(const struct protocol *p, const char *variant, const struct ite
 	buf_release(&kept);
 	out->status = ex.found ? GRADE_OK : GRADE_UNPARSED;
 	out->rule = ex.rule;
-	if (!ex.found && fb && !strcmp(fb, "random") && it->nopt) {
+	if (!ex.found && fb && grade_fixed_fallback(fb)) {
+		/* OmniSpatial: the official code answers "A" when nothing parses */
+		out->fallback = xstrdup(fb);
+	} else if (!ex.found && fb && !strcmp(fb, "random") && it->nopt) {
 		struct rng r;
 		size_t k;
 		rng_seed_str(&r, seed, it->id);

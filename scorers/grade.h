@@ -6,7 +6,8 @@
  * answer type, apply the protocol's fallback when nothing was extracted
  * ("random": a letter drawn from the item's valid letters with a generator
  * seeded by the run seed and the item id, reproducing R4D-Bench's official
- * random fallback deterministically), then the metric.
+ * random fallback deterministically; one capital letter, e.g. "A": that
+ * letter, as OmniSpatial's official code answers "A"), then the metric.
  *
  * Status: GRADE_OK when the extractor found an answer, GRADE_UNPARSED when
  * it did not (scored by the metric as the official code scores it, usually
@@ -43,6 +44,9 @@ struct grade {
  * (suite_set_name_checks), so specs naming unknown ones are refused at
  * load. The CLI calls it once at start; so do tests that load specs. */
 void grade_register_names(void);
+
+/* Is a protocol "fallback" a fixed letter ("A": one capital letter)? */
+int grade_fixed_fallback(const char *fb);
 
 const char *grade_status_name(enum grade_status s);
 int grade_status_parse(const char *name, enum grade_status *out);

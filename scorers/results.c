@@ -5,6 +5,8 @@
 #include "scorers/judge.h"
 #include "suites/suite.h"
 
+#include <math.h>
+
 static void column(struct jw *w, const char *kind, const char *name, const char *label)
 {
 	jw_obj(w);
@@ -53,6 +55,96 @@ static void write_columns(const struct results *r, struct jw *w)
 			break;
 		}
 	}
+	jw_end(w);
+}
+
+/* One group across repeats: {"scores", "mean", "sd", "min", "max"}; g(k) is
+ * the group in repeat k, or NULL where it has no scored answer. */
+static void repeat_group(struct jw *w, const struct results *r, const char *kind, size_t idx)
+{
+	double sum = 0, ss = 0, lo = NAN, hi = NAN, mean;
+	size_t k, m = 0;
+
+	jw_obj(w);
+	jw_key(w, "scores");
+	jw_arr(w);
+	for (k = 0; k < r->nreps; k++) {
+		const struct agg_result *a = &r->reps[k];
+		const struct agg_group *g = !strcmp(kind, "overall") ? &a->overall :
+					    !strcmp(kind, "category") ? &a->cats[idx] : &a->splits[idx];
+		if (isnan(g->exact)) {
+			jw_null(w);
+			continue;
+		}
+		jw_num(w, g->score);
+		sum += g->exact;
+		if (isnan(lo) || g->exact < lo)
+			lo = g->exact;
+		if (isnan(hi) || g->exact > hi)
+			hi = g->exact;
+		m++;
+	}
+	jw_end(w);
+	mean = m ? sum / (double)m : NAN;
+	for (k = 0; m > 1 && k < r->nreps; k++) {
+		const struct agg_result *a = &r->reps[k];
+		const struct agg_group *g = !strcmp(kind, "overall") ? &a->overall :
+					    !strcmp(kind, "category") ? &a->cats[idx] : &a->splits[idx];
+		if (!isnan(g->exact))
+			ss += (g->exact - mean) * (g->exact - mean);
+	}
+	jw_key(w, "mean");
+	if (m)
+		jw_num(w, mean);
+	else
+		jw_null(w);
+	jw_key(w, "sd");
+	if (m > 1)
+		jw_num(w, sqrt(ss / (double)(m - 1)));
+	else
+		jw_null(w);
+	jw_key(w, "min");
+	if (m)
+		jw_num(w, lo);
+	else
+		jw_null(w);
+	jw_key(w, "max");
+	if (m)
+		jw_num(w, hi);
+	else
+		jw_null(w);
+	jw_end(w);
+}
+
+static void write_repeats(const struct results *r, struct jw *w)
+{
+	const struct agg_result *a = &r->main;
+	size_t i;
+
+	jw_key(w, "repeats");
+	jw_obj(w);
+	jw_key(w, "n");
+	jw_int(w, (long long)r->nreps);
+	jw_key(w, "answers");
+	jw_int(w, (long long)r->nanswers);
+	jw_key(w, "overall");
+	repeat_group(w, r, "overall", 0);
+	jw_key(w, "categories");
+	jw_obj(w);
+	for (i = 0; i < a->ncats; i++)
+		if (a->cats[i].n) {
+			jw_key(w, a->cats[i].name);
+			repeat_group(w, r, "category", i);
+		}
+	jw_end(w);
+	jw_key(w, "splits");
+	jw_obj(w);
+	for (i = 0; i < a->nsplits; i++)
+		if (a->splits[i].n) {
+			jw_key(w, a->splits[i].name);
+			repeat_group(w, r, "split", i);
+		}
+	jw_end(w);
 	jw_end(w);
 }
 
@@ -105,7 +197,7 @@ void results_to_json(const struct results *r, struct buf *out)
 	jw_key(&w, "suite");
 	jw_int(&w, (long long)s->nitems);
 	jw_key(&w, "scored");
-	jw_int(&w, (long long)(r->main.overall.ok + r->main.overall.unparsed));
+	jw_int(&w, (long long)(r->nreps > 1 ? r->nscored : r->main.overall.ok + r->main.overall.unparsed));
 	jw_key(&w, "missing");
 	jw_int(&w, (long long)(s->nitems - r->nsamples));
 	jw_end(&w);
@@ -116,6 +208,8 @@ void results_to_json(const struct results *r, struct buf *out)
 			jw_str(&w, r->main.cats[i].name);
 	jw_end(&w);
 	write_columns(r, &w);
+	if (r->nreps > 1)
+		write_repeats(r, &w);
 	if (r->judge || r->judge_proto)
 		judge_stats_json(r->judge, r->judge_proto, &w);
 	if (r->boot && r->boot->resamples) {
@@ -132,7 +226,7 @@ void results_to_json(const struct results *r, struct buf *out)
 		jw_key(&w, "clusters");
 		jw_int(&w, (long long)r->clusters);
 		jw_key(&w, "cluster_by");
-		jw_str(&w, "video");
+		jw_str(&w, r->nreps > 1 ? "video, else item" : "video");
 		jw_end(&w);
 	}
 	if (r->partial) {
@@ -151,4 +245,9 @@ void results_release(struct results *r)
 	for (i = 0; i < r->nv; i++)
 		agg_release(&r->var[i]);
 	r->nv = 0;
+	for (i = 0; i < r->nreps; i++)
+		agg_release(&r->reps[i]);
+	free(r->reps);
+	r->reps = NULL;
+	r->nreps = 0;
 }

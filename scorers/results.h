@@ -12,7 +12,15 @@
  *    "category_order": [names in the paper's order],
  *    "columns": [{"kind": "overall"|"category"|"split", "name", "label"}],
  *    "bootstrap": {"method", "resamples", "seed", "level", "clusters", "cluster_by"},
- *    "partial": {"shards", "missing_shards", "items", "missing_items"}   (steval merge --partial)}
+ *    "partial": {"shards", "missing_shards", "items", "missing_items"}   (steval merge --partial),
+ *    "repeats": {"n", "answers", "overall": {"scores": [per repeat], "mean", "sd", "min",
+ *                "max"}, "categories": {NAME: {...}}, "splits": {NAME: {...}}}}
+ *
+ * With repeats (each item asked N times, `steval run --repeats`), every
+ * answer counts once in the groups (the item-weighted mean over items x
+ * repeats, as OmniSpatial's official code computes it); "repeats" gives each
+ * repeat's own score (scaled and rounded as the groups), their mean and
+ * sample standard deviation (unrounded; sd null for one repeat).
  *
  * Groups with a bootstrap carry "ci": [lo, hi] and "se" (scaled like score,
  * unrounded); merged categories carry "members".
@@ -46,7 +54,11 @@ struct results {
 	const char *vnames[RESULTS_MAX_VARIANTS];
 	struct agg_result var[RESULTS_MAX_VARIANTS];
 	size_t nv;
-	size_t nsamples;
+	size_t nsamples;                 /* items with an answer */
+	size_t nanswers;                 /* answers: items x repeats (= nsamples without repeats) */
+	size_t nscored;                  /* with repeats: items with a scored answer */
+	struct agg_result *reps;         /* with repeats: each repeat aggregated alone (owned) */
+	size_t nreps;
 	const struct stats_opts *boot;   /* NULL: no intervals */
 	size_t clusters;                 /* bootstrap clusters (videos) */
 	const cJSON *partial;            /* a partial merge of shards (written as is), or NULL */

@@ -3,6 +3,7 @@
  */
 #include "lib/common.h"
 #include "suites/suite.h"
+#include "suites/zipsrc.h"
 #include "suites/cond.h"
 #include "suites/reader.h"
 #include "suites/render.h"
@@ -452,6 +453,14 @@ static void resolve_answer(struct item *it, const cJSON *truth)
 			}
 		}
 		break;
+	case ANS_INDEX: {
+		/* chr(65 + answer): the letter of the 0-based index, as OmniSpatial's
+		 * code forms it (not checked against the number of options) */
+		double d;
+		if (truth && json_is_int(truth) && (d = truth->valuedouble) >= 0 && d < 26)
+			snprintf(it->accepted, sizeof(it->accepted), "%c", 'A' + (int)d);
+		break;
+	}
 	case ANS_NUMBER: {
 		double d;
 		if (py_float(it->answer, strlen(it->answer), &d) == 0)
@@ -749,6 +758,99 @@ static size_t expand(const char *dir, const char *pattern, glob_t *g)
 	return g->gl_pathc;
 }
 
+/* A source file that is a zip archive (data.sources[].files[] {"path":
+ * "X.zip", "member": PATTERN or [PATTERNS]}): the first entry matching a
+ * pattern holds the records (JSON or JSONL, read from memory, never
+ * unpacked); the archive stays open for the items' media. */
+static int load_zip(struct suite *s, const char *path, const cJSON *chosen, const cJSON *src,
+		    struct load_ctx *c)
+{
+	const cJSON *mem = json_get(chosen, "member"), *e;
+	const char *pats[16], *entry, *fmt;
+	struct buf data = BUF_INIT_MAX((size_t)2 << 30), name = BUF_INIT;
+	struct zsrc *z;
+	size_t np = 0, before = s->nitems;
+	int rc = -1;
+
+	if (cJSON_IsString(mem)) {
+		pats[np++] = mem->valuestring;
+	} else if (cJSON_IsArray(mem)) {
+		cJSON_ArrayForEach(e, mem)
+			if (cJSON_IsString(e) && np < ARRAY_SIZE(pats))
+				pats[np++] = e->valuestring;
+	}
+	if (!np)
+		return error("'%s': \"member\" of '%s' must name the entry (or a list of patterns) "
+			     "holding the records", s->spec_path, path);
+	if (s->zip)
+		return error("suite '%s': '%s': one zip archive per suite (already reading '%s')",
+			     s->name, path, zsrc_path(s->zip));
+	if (!(z = zsrc_open(path)))
+		return -1;
+	entry = zsrc_find(z, pats, np);
+	if (!entry) {
+		size_t i;
+		for (i = 0; i < np; i++)
+			buf_addf(&name, "%s%s", i ? ", " : "", pats[i]);
+		error("'%s': none of the entries [%s] is in the zip archive", path, buf_cstr(&name));
+		goto out;
+	}
+	if (zsrc_read(z, entry, &data) < 0)
+		goto out;
+	buf_addf(&name, "%s:%s", path, entry);
+	fmt = json_get_str(chosen, "format") ? json_get_str(chosen, "format") : json_get_str(src, "format");
+	c->path = buf_cstr(&name);
+	c->stem = path_stem(entry);
+	c->format = fmt ? fmt : reader_format(entry);
+	where_word = c->format && !strcmp(c->format, "json") ? "record" : "line";
+	c->row = 0;
+	rc = reader_read_mem(buf_cstr(&name), c->format, buf_cstr(&data), data.len, on_record, c);
+	free(c->stem);
+	c->stem = NULL;
+	buf_release(&data);   /* the records are parsed: the text can go */
+	if (!rc)
+		rc = add_file(s, path, s->nitems - before);
+	if (!rc) {
+		const char *slash = strrchr(entry, '/');
+		s->zip_root = xstrndup(entry, slash ? (size_t)(slash - entry) + 1 : 0);
+		s->zip = z;
+		z = NULL;
+	}
+out:
+	zsrc_free(z);
+	buf_release(&data);
+	buf_release(&name);
+	return rc;
+}
+
+int suite_media_zip(const struct suite *s, const char *rel, struct buf *out, char **entry)
+{
+	char *cand[2];
+	size_t i;
+	int rc = -1;
+
+	*entry = NULL;
+	if (!s->zip)
+		return 0;
+	cand[0] = xasprintf("%s%s", s->zip_root ? s->zip_root : "", rel);
+	cand[1] = xstrdup(rel);
+	for (i = 0; i < 2; i++)
+		if (zsrc_has(s->zip, cand[i])) {
+			rc = zsrc_read(s->zip, cand[i], out) < 0 ? -1 : 1;
+			if (rc == 1) {
+				*entry = cand[i];
+				cand[i] = NULL;
+			}
+			break;
+		}
+	if (i == 2)
+		error("suite '%s': media file '%s' is not in the zip archive '%s' (tried '%s', '%s')",
+		      s->name, rel, zsrc_path(s->zip), cand[0], cand[1]);
+	free(cand[0]);
+	free(cand[1]);
+	return rc;
+}
+
 static int load_source(struct suite *s, const char *dir, const cJSON *src, size_t si, struct load_ctx *c)
 {
 	const cJSON *files = json_get(src, "files"), *e;
@@ -799,6 +901,11 @@ static int load_source(struct suite *s, const char *dir, const cJSON *src, size_
 		c->fields = json_get(s->spec, "fields");
 	}
 	c->split = json_get_str(src, "split");
+	if (cJSON_IsObject(chosen) && json_get(chosen, "member")) {
+		for (i = 0; i < n && !rc; i++)
+			rc = load_zip(s, g.gl_pathv[i], chosen, src, c);
+		n = 0;
+	}
 	for (i = 0; i < n && !rc; i++) {
 		size_t before = s->nitems;
 		const char *fmt = cJSON_IsObject(chosen) ? json_get_str(chosen, "format") : NULL;

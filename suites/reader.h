@@ -37,6 +37,10 @@ int reader_read(const char *path, const char *format, record_fn cb, void *ctx);
 int reader_read_images(const char *path, const char *format, record_fn cb, image_fn img,
 		       void *ctx);
 
+/* The same for a file's bytes in memory (an entry of a zip archive): json
+ * and jsonl only; name is used for the format and in messages. */
+int reader_read_mem(const char *name, const char *format, const char *data, size_t len,
+		    record_fn cb, void *ctx);
 int reader_json(const char *path, record_fn cb, void *ctx);
 int reader_jsonl(const char *path, record_fn cb, void *ctx);
 int reader_dsv(const char *path, char delim, record_fn cb, void *ctx);

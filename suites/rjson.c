@@ -52,9 +52,9 @@ int reader_read_images(const char *path, const char *format, record_fn cb, image
 	return error("'%s': unknown format '%s'", path, format);
 }
 
-int reader_json(const char *path, record_fn cb, void *ctx)
+static int json_records(cJSON *root, const char *path, record_fn cb, void *ctx)
 {
-	cJSON *root = json_parse_file(path, SOURCE_MAX), *arr, *e;
+	cJSON *arr, *e;
 	size_t i = 0;
 	int rc = 0;
 
@@ -83,19 +83,17 @@ int reader_json(const char *path, record_fn cb, void *ctx)
 	return rc < 0 ? rc : 0;
 }
 
-int reader_jsonl(const char *path, record_fn cb, void *ctx)
+int reader_json(const char *path, record_fn cb, void *ctx)
 {
-	struct buf b = BUF_INIT_MAX(SOURCE_MAX);
-	const char *p, *end, *nl;
+	return json_records(json_parse_file(path, SOURCE_MAX), path, cb, ctx);
+}
+
+static int jsonl_records(const char *data, size_t len, const char *path, record_fn cb, void *ctx)
+{
+	const char *p = data, *end = data + len, *nl;
 	size_t line = 0;
 	int rc = 0;
 
-	if (read_file(path, &b) < 0) {
-		buf_release(&b);
-		return -1;
-	}
-	p = buf_cstr(&b);
-	end = p + b.len;
 	for (; p < end; p = nl + 1) {
 		const char *q;
 		cJSON *rec;
@@ -121,6 +119,32 @@ int reader_jsonl(const char *path, record_fn cb, void *ctx)
 		if (rc < 0)
 			break;
 	}
-	buf_release(&b);
 	return rc < 0 ? rc : 0;
+}
+
+int reader_jsonl(const char *path, record_fn cb, void *ctx)
+{
+	struct buf b = BUF_INIT_MAX(SOURCE_MAX);
+	int rc;
+
+	if (read_file(path, &b) < 0) {
+		buf_release(&b);
+		return -1;
+	}
+	rc = jsonl_records(buf_cstr(&b), b.len, path, cb, ctx);
+	buf_release(&b);
+	return rc;
+}
+
+int reader_read_mem(const char *name, const char *format, const char *data, size_t len,
+		    record_fn cb, void *ctx)
+{
+	if (!format)
+		format = reader_format(name);
+	if (format && !strcmp(format, "json"))
+		return json_records(json_parse(data, len, name, 0), name, cb, ctx);
+	if (format && !strcmp(format, "jsonl"))
+		return jsonl_records(data, len, name, cb, ctx);
+	return error("'%s': a source inside a zip archive must be .json or .jsonl (not '%s')", name,
+		     format ? format : "unknown");
 }

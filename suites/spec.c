@@ -4,6 +4,7 @@
  */
 #include "lib/common.h"
 #include "suites/suite.h"
+#include "suites/zipsrc.h"
 #include "suites/cond.h"
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -74,6 +75,25 @@ static char *find_spec(const char *name)
 	dirs = spec_dirs(&n);
 	for (i = 0; i < n && !found; i++) {
 		char *f = xasprintf("%s/%s.json", dirs[i], name);
+		if (file_exists(f))
+			found = f;
+		else
+			free(f);
+	}
+	free_strv(dirs, n);
+	return found;
+}
+
+char *suite_find_table(const char *name)
+{
+	char **dirs, *found = NULL;
+	size_t n, i;
+
+	if (!*name || strchr(name, '/') || (strlen(name) > 5 && !strcmp(name + strlen(name) - 5, ".json")))
+		return *name && file_exists(name) ? xstrdup(name) : NULL;
+	dirs = spec_dirs(&n);
+	for (i = 0; i < n && !found; i++) {
+		char *f = xasprintf("%s/tables/%s.json", dirs[i], name);
 		if (file_exists(f))
 			found = f;
 		else
@@ -177,8 +197,32 @@ static const char *const protocol_keys[] = {
 	"inherit", "description", "source", "system", "template", "templates",
 	"option_format", "option_join", "layout", "frames", "generation",
 	"extractor", "metric", "fallback", "tolerance", "variants", "verified",
-	"frame_labels", "null_option", "media", "judge", NULL,
+	"frame_labels", "null_option", "media", "repeats", "judge", NULL,
 };
+
+/* A protocol "fallback": "random" or one capital letter, per answer type
+ * (or null: none). */
+static int check_fallback(const cJSON *fb, const char *spec, const char *proto)
+{
+	const cJSON *e;
+
+	if (!fb || cJSON_IsNull(fb))
+		return 0;
+	if (cJSON_IsString(fb)) {
+		const char *v = fb->valuestring;
+		if (!strcmp(v, "random") || (v[0] >= 'A' && v[0] <= 'Z' && !v[1]))
+			return 0;
+		return error("'%s': protocol '%s': \"fallback\" is \"random\" or one capital letter "
+			     "(\"A\"), not '%s'", spec, proto, v);
+	}
+	if (!cJSON_IsObject(fb))
+		return error("'%s': protocol '%s': \"fallback\" must be a string or an object by "
+			     "answer type", spec, proto);
+	cJSON_ArrayForEach(e, fb)
+		if (check_fallback(e, spec, proto) < 0)
+			return -1;
+	return 0;
+}
 
 /* Merge `over` onto a copy of `base`: objects one level deep are merged key by key. */
 static cJSON *merge(const cJSON *base, const cJSON *over)
@@ -289,6 +333,19 @@ static int check_protocol(struct suite *s, struct protocol *p)
 	}
 	if (p->frames && !cJSON_IsObject(p->frames))
 		return error("'%s': protocol '%s': \"frames\" must be an object", spec, p->name);
+	if (check_fallback(p->fallback, spec, p->name) < 0)
+		return -1;
+	cJSON_ArrayForEach(k, p->variants)
+		if (check_fallback(json_get(k, "fallback"), spec, p->name) < 0)
+			return -1;
+	k = json_get(p->json, "repeats");
+	p->repeats = 1;
+	if (k && !cJSON_IsNull(k)) {
+		if (!json_is_int(k) || k->valuedouble < 1 || k->valuedouble > 1000)
+			return error("'%s': protocol '%s': \"repeats\" is a whole number from 1 to 1000",
+				     spec, p->name);
+		p->repeats = (long)k->valuedouble;
+	}
 	cJSON_ArrayForEach(k, p->variants) {
 		const char *tn;
 		for (i = 0; i < s->ntypes; i++) {
@@ -373,6 +430,8 @@ static enum answer_kind parse_kind(const char *k, int *ok)
 		return ANS_VALUE;
 	if (!strcmp(k, "number"))
 		return ANS_NUMBER;
+	if (!strcmp(k, "index"))
+		return ANS_INDEX;
 	*ok = 0;
 	return ANS_LETTER;
 }
@@ -403,7 +462,7 @@ static int parse_types(struct suite *s)
 		q->answer_field = xstrdup(ans);
 		q->kind = parse_kind(kind, &ok);
 		if (!ok)
-			return error("%s: unknown kind '%s' (letter, text, value, number)", where, kind);
+			return error("%s: unknown kind '%s' (letter, text, value, index, number)", where, kind);
 		q->multiple_choice = q->kind != ANS_NUMBER;
 		if (json_get(t, "multiple_choice"))
 			q->multiple_choice = cJSON_IsTrue(json_get(t, "multiple_choice"));
@@ -744,6 +803,10 @@ void suite_release(struct suite *s)
 	free(s->items);
 	free(s->index);
 	blob_store_release(&s->blobs);
+	zsrc_free(s->zip);
+	s->zip = NULL;
+	free(s->zip_root);
+	s->zip_root = NULL;
 	for (i = 0; i < s->ntypes; i++) {
 		free(s->types[i].name);
 		free(s->types[i].answer_field);

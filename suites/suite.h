@@ -26,6 +26,7 @@ enum answer_kind {
 	ANS_TEXT,     /* the option text ("left", 1): VLM4D answer */
 	ANS_VALUE,    /* the option value of mixed type: R4D answer */
 	ANS_NUMBER,   /* a number, scored with a numeric metric: VSI NA */
+	ANS_INDEX,    /* the 0-based index of the right option: OmniSpatial answer */
 };
 
 struct option {
@@ -106,6 +107,7 @@ struct protocol {
 	const cJSON *variants;  /* object: variant name -> overrides */
 	char *null_option;      /* text for a null option value (default: Python's "None") */
 	char *media;            /* "frames" (sampled images) or "clip" (the whole video) */
+	long repeats;           /* "repeats": default times each item is asked (1) */
 	const cJSON *json;      /* the whole (merged) protocol object */
 };
 
@@ -178,6 +180,8 @@ struct suite {
 	struct item *items;
 	size_t nitems;
 	struct blob_store blobs;    /* embedded images, once per content */
+	struct zsrc *zip;           /* the zip archive the data came from (its media are in it), or NULL */
+	char *zip_root;             /* the records' entry's folder inside it ("dataset/"), or "" */
 	size_t *index;          /* hash index of items by id (open addressing) */
 	size_t index_cap;
 	struct source_file {
@@ -223,6 +227,18 @@ const char *protocol_for_type(const cJSON *setting, const char *type);
  * of data_dir/VIDEO_DIR/rel for each video dir, then data_dir/rel, that
  * exists; NULL (and an error naming every place tried) when none does. */
 char *suite_media_path(const struct suite *s, const char *rel);
+
+/* Media of a suite read from a zip archive (data.sources "member") are
+ * entries of that archive: rel is looked up under the records' folder in
+ * it, then at its top. Returns 1 with the entry's bytes appended to out and
+ * its name in *entry (caller frees); 0 when the suite has no archive (use
+ * suite_media_path()); -1 with an error naming the archive and the entries
+ * tried, or a damaged entry. Safe from several threads. */
+int suite_media_zip(const struct suite *s, const char *rel, struct buf *out, char **entry);
+
+/* A cross-suite reference table (suites/tables/NAME.json on the spec search
+ * path, or a path ending in .json): its path (caller frees), or NULL. */
+char *suite_find_table(const char *name);
 
 /* List spec names found on the search path (caller frees each and the array). */
 char **suite_list(size_t *n);

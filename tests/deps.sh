@@ -9,7 +9,7 @@ set -eu
 BUILD="build-essential pkg-config ca-certificates
 libcurl4-openssl-dev libcjson-dev libpcre2-dev
 libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
-zlib1g-dev libzstd-dev liblz4-dev libbrotli-dev libsnappy-dev
+zlib1g-dev libzstd-dev liblz4-dev libbrotli-dev libsnappy-dev libzip-dev
 gnuplot-nox ffmpeg python3"
 
 # Tests: cmocka units, the loopback servers (python3 standard library), the

@@ -317,16 +317,20 @@ int cmd_leaderboard(int argc, char **argv)
 	const struct opt opts[] = {
 		{ "format", 'f', OPT_STR, &format, "FMT", "md (default), csv, latex, html or json" },
 		{ "reference", 'r', OPT_FLAG, &reference, NULL,
-		  "add the published numbers of the suite spec, each with its source as a note" },
+		  "add the published numbers of the suite spec, each with its source as a note; "
+		  "--reference TABLE (e.g. 4d-rgpt): a paper's table across suites, its published "
+		  "rows and the runs (of any of its suites) as new rows" },
 		{ "ci", 0, OPT_FLAG, &ci, NULL, "show each run's confidence intervals" },
 		{ "out", 'o', OPT_STR, &out, "FILE", "write the table to FILE (default: standard output)" },
 		OPT_END_MARK,
 	};
 	const struct opt_cmd cmd = {
-		"leaderboard", "steval leaderboard RUN_DIR... [--format FMT] [--reference] [--ci]",
+		"leaderboard", "steval leaderboard RUN_DIR... [--format FMT] [--reference [TABLE]] [--ci]",
 		"One table for many runs of one suite: the paper's columns in the paper's\n"
 		"order, runs sorted by the overall score, the best value of each column in\n"
-		"bold.",
+		"bold. With --reference TABLE (suites/tables/TABLE.json: 4d-rgpt), a paper's\n"
+		"table across suites instead: its published rows, then one row per model of\n"
+		"the runs, each run in its suite's column.",
 		opts, 1, SIZE_MAX,
 	};
 	const char **pos;
@@ -334,6 +338,7 @@ int cmd_leaderboard(int argc, char **argv)
 	struct report_run *runs, **rp;
 	struct leaderboard_opts lo;
 	struct suite s;
+	char *table_path = NULL;
 	struct buf text = BUF_INIT, why = BUF_INIT;
 	int have_suite = 0, rc = opt_parse(&cmd, argc, argv, &pos, &npos);
 
@@ -348,10 +353,34 @@ int cmd_leaderboard(int argc, char **argv)
 		error("leaderboard: --format is md, csv, latex, html or json, not '%s'", format);
 		goto done;
 	}
+	if (reference) {
+		/* --reference TABLE: a positional argument that is no directory but names a table */
+		for (i = 0; i < npos && !table_path; i++)
+			if (!dir_exists(pos[i]) && (table_path = suite_find_table(pos[i]))) {
+				memmove(&pos[i], &pos[i + 1], (npos - i - 1) * sizeof(*pos));
+				npos--;
+			}
+	}
+	if (!npos && !table_path) {
+		error("leaderboard: no run directories");
+		goto done;
+	}
 	for (i = 0; i < npos; i++) {
 		if (report_run_open(&runs[i], pos[i]) < 0)
 			goto done;
 		rp[i] = &runs[i];
+	}
+	if (table_path) {
+		cJSON *t = json_parse_file(table_path, (size_t)16 << 20);
+		int trc;
+		if (!t)
+			goto done;
+		trc = report_reference_table(rp, npos, t, lo.format, &text);
+		cJSON_Delete(t);
+		if (trc < 0 || write_out(out, &text) < 0)
+			goto done;
+		rc = EXIT_OK;
+		goto done;
 	}
 	if (reference) {
 		if (run_suite(&runs[0], NULL, 0, &s, &why) < 0) {
@@ -375,6 +404,7 @@ done:
 	free(runs);
 	free(rp);
 	buf_release(&text);
+	free(table_path);
 	buf_release(&why);
 	free(pos);
 	return rc;

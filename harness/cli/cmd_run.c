@@ -110,6 +110,10 @@ int cmd_run(int argc, char **argv)
 		  "continue a run: do only what is missing or errored (SUITE and --model may "
 		  "be left out; they must match the run's)" },
 		{ "seed", 0, OPT_INT, &seed, "N", "seed of every random choice (default 0)" },
+		{ "repeats", 0, OPT_INT, &o.repeats, "N",
+		  "ask every item N times, each a separate request with seed + repeat (default: "
+		  "the protocol's, 1 for most; OmniSpatial 5); results give the mean and each "
+		  "repeat's score" },
 		{ "blind", 0, OPT_FLAG, &o.blind, NULL,
 		  "send no frames or images (the 'vision disabled' rows; runs without the videos)" },
 		{ "concurrency", 'j', OPT_INT, &o.concurrency, "N",
@@ -177,6 +181,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (o.concurrency < 0 || (limit < 0 && limit != -1) || (retries < 0 && retries != -1)) {
 		error("run: --limit, --concurrency and --retries must be >= 0");
+		goto out;
+	}
+	if (o.repeats < 0 || o.repeats > 1000) {
+		error("run: --repeats must be from 1 to 1000");
 		goto out;
 	}
 	if (o.frame_workers < 0 || o.frame_workers > 64) {

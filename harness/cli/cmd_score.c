@@ -424,6 +424,8 @@ static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struc
 	struct sample smp;
 	struct buf line = BUF_INIT;
 	int is_error, rc = 0;
+	const cJSON *rep;
+	long repeat;
 	size_t k;
 
 	c->fs.joined++;
@@ -447,7 +449,10 @@ static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struc
 	} else {
 		pq = NULL;
 	}
-	if (c->seen[it - c->s->items]++) {
+	rep = json_get(rec, "repeat");   /* a run with --repeats: one line per repeat */
+	repeat = cJSON_IsNumber(rep) && rep->valuedouble >= 0 && rep->valuedouble < 1000 ?
+		 (long)rep->valuedouble : -1;
+	if (c->seen[it - c->s->items]++ && repeat < 0) {
 		if (c->dups++ < 5)
 			warnf("'%s': record %zu: a second prediction for item '%s' (the last one counts)",
 			      c->file, where, it->id);
@@ -458,7 +463,8 @@ static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struc
 		resp = NULL;
 	if ((seen = !c->strict_join && as_seen(it, rec, &si)))
 		c->fs.own_options++;
-	if (grade_all(c->p, seen ? &si.it : it, resp, resp ? strlen(resp) : 0, c->seed, 0, &gr) < 0) {
+	if (grade_all(c->p, seen ? &si.it : it, resp, resp ? strlen(resp) : 0,
+		      c->seed + (uint64_t)(repeat > 0 ? repeat : 0), 0, &gr) < 0) {
 		c->failed = 1;
 		if (seen)
 			seen_release(&si);
@@ -466,6 +472,7 @@ static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struc
 		return -1;
 	}
 	sample_init(&smp, seen ? &si.it : it);
+	smp.repeat = repeat;
 	smp.question = pq;   /* the prediction's own question, when it differs */
 	smp.response = resp;
 	smp.response_len = resp ? strlen(resp) : 0;

@@ -93,6 +93,7 @@ static const char *kind_name(enum answer_kind k)
 	case ANS_TEXT: return "option text";
 	case ANS_VALUE: return "option value";
 	case ANS_NUMBER: return "number";
+	case ANS_INDEX: return "option index";
 	}
 	return "?";
 }
@@ -182,6 +183,28 @@ static void show_summary(struct suite *s, const char *data, int loaded)
 		for (i = 0; i < s->nsplits; i++)
 			printf(" %s", s->splits[i].name);
 		printf("\n");
+	}
+	if (cJSON_IsArray(json_get(s->spec, "reference")) && json_get(s->spec, "reference")->child) {
+		/* published numbers, each with where it was published */
+		printf("published numbers (steval leaderboard --reference):\n");
+		cJSON_ArrayForEach(f, json_get(s->spec, "reference")) {
+			const cJSON *ov = json_get(f, "overall"), *g, *k;
+			const char *kinds[] = { "splits", "categories" };
+			size_t m;
+			printf("  %s", json_get_str(f, "model") ? json_get_str(f, "model") : "?");
+			if (json_get_str(f, "protocol"))
+				printf(" (%s)", json_get_str(f, "protocol"));
+			if (cJSON_IsNumber(ov))
+				printf(": overall %s", json_spelling(ov) ? json_spelling(ov) : "?");
+			for (m = 0; m < 2; m++) {
+				g = json_get(f, kinds[m]);
+				cJSON_ArrayForEach(k, g)
+					if (cJSON_IsNumber(k))
+						printf(", %s %s", k->string, json_spelling(k) ? json_spelling(k) : "?");
+			}
+			printf("\n      source: %s\n", json_get_str(f, "source") ? json_get_str(f, "source") :
+			       "not given");
+		}
 	}
 	notes = json_get(s->spec, "notes");
 	if (cJSON_IsArray(notes) && notes->child) {

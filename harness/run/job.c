@@ -22,6 +22,7 @@ void run_job_release(struct run_state *r, struct job *j)
 	http_call_release(&j->call);
 	httpq_xfer_release(&j->x);
 	free(j->error);
+	cJSON_Delete(j->gen);
 	memset(j, 0, sizeof(*j));
 	j->state = J_FREE;
 }
@@ -75,6 +76,36 @@ static int add_image(struct run_state *r, struct job *j, const struct item_image
 		}
 		j->held = xrealloc(j->held, (j->nheld + 1) * sizeof(*j->held));
 		j->held[j->nheld++] = e;
+	} else if (r->s.zip) {
+		/* an entry of the suite's zip archive, read (not unpacked) when sent */
+		struct buf raw = BUF_INIT_MAX((size_t)2 << 30);
+		char *entry = NULL, key[1100], sha[65];
+		const char *mime;
+		if (suite_media_zip(&r->s, im->path, &raw, &entry) <= 0) {
+			j->error = xasprintf("cannot read the image '%s' from the zip archive (missing or "
+					     "damaged: see the error above)", im->path);
+			buf_release(&raw);
+			return -1;
+		}
+		snprintf(key, sizeof(key), "zip:%s", entry);
+		sha256_hex(raw.data, raw.len, sha);
+		mime = media_sniff(raw.data, raw.len, entry);
+		free(entry);
+		if (!mime || strncmp(mime, "image/", 6)) {
+			j->error = xasprintf("'%s' in the zip archive is not an image this build knows",
+					     im->path);
+			buf_release(&raw);
+			return -1;
+		}
+		if (media_get_bytes(&r->mc, key, raw.data, raw.len, mime, sha, &e) < 0) {
+			j->error = xasprintf("cannot send the image '%s'", im->path);
+			buf_release(&raw);
+			return -1;
+		}
+		j->held = xrealloc(j->held, (j->nheld + 1) * sizeof(*j->held));
+		j->held[j->nheld++] = e;
+		thumbs_add_copy(r->thumbs, e->sha256, raw.data, e->size, e->mime);
+		buf_release(&raw);
 	} else {
 		char *path = suite_media_path(&r->s, im->path);
 		if (!path) {
@@ -92,9 +123,10 @@ static int add_image(struct run_state *r, struct job *j, const struct item_image
 	pt->b64 = e->b64;
 	pt->b64_len = e->b64_len;
 	pt->mime = e->mime;
-	pt->path = im->blob ? NULL : e->path;
+	pt->path = im->blob || r->s.zip ? NULL : e->path;
 	pt->size = e->size;
-	thumbs_add(r->thumbs, e->sha256, im->blob ? im->blob->data : NULL, e->size, e->path, e->mime);
+	if (!r->s.zip)
+		thumbs_add(r->thumbs, e->sha256, im->blob ? im->blob->data : NULL, e->size, e->path, e->mime);
 	buf_addch(ij, ij->len ? ',' : '[');
 	jw_init(&w, ij, 0);
 	jw_obj(&w);
@@ -328,8 +360,20 @@ void run_build_request(struct run_state *r, struct job *j, struct request *rq)
 	rq->parts = j->parts;
 	rq->nparts = j->nparts;
 	rq->generation = r->generation;
+	if (j->repeat > 0 && cJSON_IsNumber(json_get(r->generation, "seed"))) {
+		/* a seed the request sends (--gen seed=N): repeat k sends N + k */
+		const cJSON *s0 = json_get(r->generation, "seed");
+		if (!j->gen) {
+			j->gen = cJSON_Duplicate(r->generation, 1);
+			cJSON_DeleteItemFromObjectCaseSensitive(j->gen, "seed");
+			cJSON_AddItemToObject(j->gen, "seed", json_is_int(s0) ?
+					      json_int_new((long long)s0->valuedouble + j->repeat) :
+					      json_float_new(s0->valuedouble + (double)j->repeat));
+		}
+		rq->generation = j->gen;
+	}
 	rq->frame_labels = cJSON_IsTrue(json_get(r->p->json, "frame_labels"));
-	rq->seed = r->seed;
+	rq->seed = r->seed + (uint64_t)j->repeat;   /* each repeat its own seed */
 	rq->attempt = j->attempts;
 	rq->tag = j->tag;
 }

@@ -165,6 +165,8 @@ int run_write_manifest(struct run_state *r, const char *status)
 	jw_end(&w);
 	jw_key(&w, "seed");
 	jw_int(&w, (long long)r->seed);
+	jw_key(&w, "repeats");
+	jw_int(&w, r->repeats);
 	jw_key(&w, "limit");
 	jw_int(&w, r->limit);
 	jw_key(&w, "blind");
@@ -253,6 +255,11 @@ int run_check_manifest(struct run_state *r)
 	v = json_get(mf, "blind");
 	if (v && cJSON_IsTrue(v) != r->blind)
 		return error("--resume '%s': the run was %sblind", dir, r->blind ? "not " : "");
+	v = json_get(mf, "repeats");
+	if (cJSON_IsNumber(v) ? (long)v->valuedouble != r->repeats : r->repeats != 1)
+		return error("--resume '%s': the run asks each item %ld time%s, not %ld (--repeats)", dir,
+			     cJSON_IsNumber(v) ? (long)v->valuedouble : 1L,
+			     cJSON_IsNumber(v) && v->valuedouble == 1 ? "" : "s", r->repeats);
 	v = json_get(mf, "seed");
 	if (v && cJSON_IsNumber(v) && (uint64_t)v->valuedouble != r->seed)
 		return error("--resume '%s': the run used --seed %.0f, not %llu", dir, v->valuedouble,

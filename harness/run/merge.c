@@ -34,9 +34,11 @@ struct merge {
 	const struct protocol *p;
 	size_t n;                  /* the item list: s.items[0..n) */
 	long *shard_of;
-	char **line;               /* per item: the line that counts, or NULL */
+	size_t R;                  /* times each item was asked (--repeats; 1) */
+	char **line;               /* per item and repeat (item * R + repeat): the line that
+				      counts, or NULL */
 	size_t *len;
-	unsigned char *errored;    /* per item: its line is an error */
+	unsigned char *errored;    /* per item and repeat: its line is an error */
 };
 
 void merge_opts_init(struct merge_opts *o)
@@ -113,6 +115,7 @@ static const struct {
 	{ "model", "model" },
 	{ "generation", "generation settings" },
 	{ "seed", "seed" },
+	{ "repeats", "repeat count (--repeats)" },
 	{ "blind", "blind setting" },
 	{ "frames", "frame plan" },
 	{ "shard.count", "shard count" },
@@ -259,6 +262,17 @@ static int read_samples(struct merge *mg, struct piece *pc)
 			goto out;
 		}
 		st = json_get_str(rec, "status");
+		{
+			const cJSON *rep = json_get(rec, "repeat");
+			size_t q = cJSON_IsNumber(rep) && rep->valuedouble >= 0 ? (size_t)rep->valuedouble : 0;
+			if (q >= mg->R) {
+				error("merge: '%s': line %zu: repeat %zu of item '%s', but the run asks "
+				      "each item %zu time%s", path, lineno, q, id, mg->R, mg->R == 1 ? "" : "s");
+				cJSON_Delete(rec);
+				goto out;
+			}
+			k = k * mg->R + q;
+		}
 		if (!mg->line[k])
 			pc->have++;
 		free(mg->line[k]);
@@ -495,7 +509,7 @@ static int write_out(struct merge *mg, const struct piece *base, size_t missing_
 
 	if (mkdir_p(out) < 0)
 		return error("merge: cannot create '%s'", out);
-	for (i = 0; i < mg->n; i++)
+	for (i = 0; i < mg->n * mg->R; i++)
 		if (mg->line[i]) {
 			buf_add(&b, mg->line[i], mg->len[i]);
 			buf_addch(&b, '\n');
@@ -593,14 +607,17 @@ int merge_execute(const struct merge_opts *o)
 		base = mg.by_index[k];
 	if (load_suite(&mg, base) < 0)
 		goto out;
-	mg.line = xcalloc(mg.n ? mg.n : 1, sizeof(*mg.line));
-	mg.len = xcalloc(mg.n ? mg.n : 1, sizeof(*mg.len));
-	mg.errored = xcalloc(mg.n ? mg.n : 1, 1);
+	mg.R = cJSON_IsNumber(json_get(base->mf, "repeats")) && json_get(base->mf, "repeats")->valuedouble >= 1 ?
+	       (size_t)json_get(base->mf, "repeats")->valuedouble : 1;
+	/* with repeats, the counts below are answers (items x repeats) */
+	mg.line = xcalloc(mg.n ? mg.n * mg.R : 1, sizeof(*mg.line));
+	mg.len = xcalloc(mg.n ? mg.n * mg.R : 1, sizeof(*mg.len));
+	mg.errored = xcalloc(mg.n ? mg.n * mg.R : 1, 1);
 	for (i = 0; i < mg.n; i++)
 		if (mg.by_index[mg.shard_of[i]])
-			mg.by_index[mg.shard_of[i]]->items++;
+			mg.by_index[mg.shard_of[i]]->items += mg.R;
 		else
-			missing_items++;
+			missing_items += mg.R;
 	for (i = 0; i < mg.npc; i++)
 		if (read_samples(&mg, &mg.pc[i]) < 0)
 			goto out;
@@ -622,7 +639,7 @@ int merge_execute(const struct merge_opts *o)
 		rc = EXIT_INCOMPLETE;
 		goto out;
 	}
-	for (i = 0; i < mg.n; i++)
+	for (i = 0; i < mg.n * mg.R; i++)
 		errored += mg.line[i] && mg.errored[i];
 	if (errored)
 		warnf("merge: %zu items are in error in their shard (not scored); 'steval run --resume' "
@@ -639,7 +656,7 @@ int merge_execute(const struct merge_opts *o)
 out:
 	for (i = 0; i < mg.npc; i++)
 		cJSON_Delete(mg.pc[i].mf);
-	for (i = 0; mg.line && i < mg.n; i++)
+	for (i = 0; mg.line && i < mg.n * mg.R; i++)
 		free(mg.line[i]);
 	free(mg.line);
 	free(mg.len);

@@ -97,9 +97,13 @@ static int on_done(cJSON *rec, size_t line, void *vctx)
 	(void)line;
 	if (it) {
 		size_t k = (size_t)(it - r->s.items);
+		const cJSON *rep = json_get(rec, "repeat");
+		long q = cJSON_IsNumber(rep) ? (long)rep->valuedouble : 0;
 		/* a judge_error is the judge's failure, not the model's: the answer is kept */
-		r->done[k] = st && (strcmp(st, "error") != 0 ||
-				    (json_get(rec, "judge") && cJSON_IsString(json_get(rec, "response"))));
+		if (q >= 0 && q < r->repeats)
+			r->done[k * (size_t)r->repeats + (size_t)q] =
+				st && (strcmp(st, "error") != 0 ||
+				       (json_get(rec, "judge") && cJSON_IsString(json_get(rec, "response"))));
 	}
 	cJSON_Delete(rec);
 	return 0;
@@ -124,10 +128,11 @@ static int finish(struct run_state *r, struct job *j, struct answer *ans, const 
 
 	memset(&gr, 0, sizeof(gr));
 	if (grade_all(r->p, j->it, ans ? ans->text : NULL,
-		      ans && ans->text ? strlen(ans->text) : 0, r->seed, ans ? ans->direct : 0,
-		      &gr) < 0)
+		      ans && ans->text ? strlen(ans->text) : 0, r->seed + (uint64_t)j->repeat,
+		      ans ? ans->direct : 0, &gr) < 0)
 		goto out;
 	sample_init(&smp, j->it);
+	smp.repeat = r->repeats > 1 ? j->repeat : -1;
 	smp.response = ans ? ans->text : NULL;
 	smp.response_len = smp.response ? strlen(smp.response) : 0;
 	smp.error = smp.response ? NULL : (err ? err : "no answer");
@@ -465,7 +470,8 @@ static void admit(struct run_state *r)
 			break;
 		run_progress(r, 0);
 		memset(j, 0, sizeof(*j));
-		j->it = &r->s.items[r->todo_idx[r->next_todo++]];
+		j->it = &r->s.items[r->todo_idx[r->next_todo] / (size_t)r->repeats];
+		j->repeat = (long)(r->todo_idx[r->next_todo++] % (size_t)r->repeats);
 		j->seq = ++r->seq;
 		j->t_admit = mono_now();
 		buf_init(&j->prompt, BUF_MAX_DEFAULT);
@@ -718,7 +724,7 @@ int run_execute(const struct run_opts *o)
 	struct sigaction sa, old_int, old_term, old_pipe;
 	struct httpq_opts qo;
 	const char *suite = o->suite, *model = o->model, *protocol = o->protocol, *data = o->data;
-	size_t i, n;
+	size_t i, k, n;
 	int rc = EXIT_USAGE, signals_set = 0;
 
 	memset(&r, 0, sizeof(r));
@@ -780,7 +786,14 @@ int run_execute(const struct run_opts *o)
 	if (setup_frames(&r) < 0)
 		goto out;
 	rng_seed_str(&r.rng, r.seed, "dispatch-backoff");
-	r.done = xcalloc(r.s.nitems ? r.s.nitems : 1, 1);
+	r.repeats = o->repeats > 0 ? o->repeats : r.p->repeats > 0 ? r.p->repeats : 1;
+	if (r.resume_manifest && !o->repeats && cJSON_IsNumber(json_get(r.resume_manifest, "repeats")))
+		r.repeats = (long)json_get(r.resume_manifest, "repeats")->valuedouble;
+	if (r.repeats < 1 || r.repeats > 1000) {
+		error("run: --repeats must be from 1 to 1000, not %ld", r.repeats);
+		goto out;
+	}
+	r.done = xcalloc((r.s.nitems ? r.s.nitems : 1) * (size_t)r.repeats, 1);
 	n = r.s.nitems;
 	r.limit = o->limit;
 	if (r.limit < 0)
@@ -808,10 +821,13 @@ int run_execute(const struct run_opts *o)
 	}
 	if (start_pool(&r) < 0)
 		goto out;
-	r.todo_idx = xcalloc(n ? n : 1, sizeof(*r.todo_idx));
-	for (i = 0; i < n; i++)
-		if (!r.done[i] && run_shard_has(&r, i))
-			r.todo_idx[r.ntodo++] = i;
+	r.todo_idx = xcalloc((n ? n : 1) * (size_t)r.repeats, sizeof(*r.todo_idx));
+	/* the whole set once, then again for each repeat, as OmniSpatial's
+	 * api_eval.py orders its work */
+	for (k = 0; k < (size_t)r.repeats; k++)
+		for (i = 0; i < n; i++)
+			if (!r.done[i * (size_t)r.repeats + k] && run_shard_has(&r, i))
+				r.todo_idx[r.ntodo++] = i * (size_t)r.repeats + k;
 	r.todo = r.ntodo;
 	if (o->judge) {
 		/* the judge shares the loop and the queue; it starts with what

@@ -42,6 +42,8 @@ struct run_opts {
 	const char *shard;         /* "I/N" or "auto" (NULL: all; resume: the run's) */
 	long seed;
 	int seed_set;
+	long repeats;              /* times each item is asked; 0: the protocol's "repeats"
+				      (default 1), on resume the run's */
 	int blind;                 /* send no frames or images */
 	long concurrency;          /* 0: the adapter's default */
 	const char *max_errors;    /* "N" or "P%" */

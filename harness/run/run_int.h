@@ -59,6 +59,8 @@ enum jstate { J_FREE, J_MEDIA, J_READY, J_FLIGHT, J_WAIT };
 struct job {
 	enum jstate state;
 	const struct item *it;
+	long repeat;              /* 0-based; its request seed is the run seed + repeat */
+	cJSON *gen;               /* repeat > 0 with a "seed" setting: the settings with seed + repeat */
 	size_t seq;
 	int attempts;
 	double t_admit, t_ready, t_start, t_net, due;
@@ -92,7 +94,9 @@ struct run_state {
 	cJSON *generation;        /* merged: protocol settings + overrides */
 	cJSON *resume_manifest;
 	char started[32];
-	unsigned char *done;      /* per item: finished (ok or unparsed) before this run */
+	long repeats;             /* each item is asked this many times (>= 1) */
+	unsigned char *done;      /* per item and repeat (item * repeats + repeat): finished
+				     (ok or unparsed) before this run */
 	size_t *todo_idx, ntodo, next_todo;
 	size_t todo, finished, ok, unparsed, errors;
 	long max_errors;          /* absolute; -1 none */

@@ -10,6 +10,7 @@ void sample_init(struct sample *s, const struct item *it)
 	memset(s, 0, sizeof(*s));
 	s->it = it;
 	s->verdict = -1;
+	s->repeat = -1;
 	s->in_tokens = s->out_tokens = s->reasoning_tokens = -1;
 	s->t_frames = s->t_queue = s->t_network = -1;
 }
@@ -52,6 +53,10 @@ void sample_to_json(const struct sample *s, struct buf *out)
 	if (it->split) {
 		jw_key(&w, "split");
 		jw_str(&w, it->split);
+	}
+	if (s->repeat >= 0) {
+		jw_key(&w, "repeat");
+		jw_int(&w, s->repeat);
 	}
 	if (s->question) {
 		jw_key(&w, "question");

@@ -41,6 +41,7 @@ struct sample {
 	long long in_tokens, out_tokens, reasoning_tokens;   /* -1 unknown */
 	double t_frames, t_queue, t_network;                 /* seconds, < 0 unknown */
 	int attempts;
+	long repeat;                   /* 0-based repeat of the item; -1: a run without repeats */
 	const char *finish_reason;
 };
 

@@ -19,9 +19,9 @@
 struct collect {
 	const struct suite *s;
 	const char *path;
-	long *last;             /* per suite item: index into rows, or -1 */
 	struct row {
 		const struct item *it;
+		long repeat;        /* 0 without repeats */
 		int status[RESULTS_MAX_VARIANTS + 1];
 		double score[RESULTS_MAX_VARIANTS + 1];
 		cJSON *judged;    /* {id, judge, variants: {rules}} of a judged sample, or NULL */
@@ -30,6 +30,7 @@ struct collect {
 	const char *vnames[RESULTS_MAX_VARIANTS];
 	size_t nv;
 	size_t unknown;
+	long repeats;           /* 1 + the largest repeat seen */
 };
 
 static void read_grade(const cJSON *obj, int *status, double *score)
@@ -64,6 +65,11 @@ static int on_sample(cJSON *rec, size_t line, void *vctx)
 	r = &c->rows[c->nrows];
 	memset(r, 0, sizeof(*r));
 	r->it = it;
+	r->repeat = cJSON_IsNumber(json_get(rec, "repeat")) ? (long)json_get(rec, "repeat")->valuedouble : 0;
+	if (r->repeat < 0 || r->repeat >= 1000)
+		r->repeat = 0;
+	if (r->repeat + 1 > c->repeats)
+		c->repeats = r->repeat + 1;
 	read_grade(rec, &r->status[0], &r->score[0]);
 	cJSON_ArrayForEach(v, vars) {
 		for (k = 0; k < c->nv; k++)
@@ -90,7 +96,6 @@ static int on_sample(cJSON *rec, size_t line, void *vctx)
 			cJSON_AddItemToObject(r->judged, "variants", v2);
 		}
 	}
-	c->last[it - c->s->items] = (long)c->nrows;
 	c->nrows++;
 	cJSON_Delete(rec);
 	return 0;
@@ -123,7 +128,9 @@ static int bootstrap(const struct suite *s, struct results *res, struct agg_samp
 			in[j] = cond_eval(s->splits[j].where, it) != 0;
 		for (k = 0; k < nv; k++)
 			vals[k] = v[k][i].status == GRADE_ERROR ? NAN : v[k][i].score;
-		agg_boot_add(&ab, it->video, c < 0 ? SIZE_MAX : (size_t)c, in, vals);
+		/* one cluster per video; an item asked several times is one cluster */
+		agg_boot_add(&ab, it->video ? it->video : res->nreps > 1 ? it->id : NULL,
+			     c < 0 ? SIZE_MAX : (size_t)c, in, vals);
 	}
 	rc = agg_boot_run(&ab, o, s->scale);
 	if (!rc) {
@@ -199,7 +206,8 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	struct judge_proto jp;
 	int has_judge;
 	char *path = path_join(dir, "samples.jsonl");
-	size_t i, k, n = 0, torn;
+	long *last = NULL;      /* per (item, repeat): index into c.rows, or -1 */
+	size_t i, k, n = 0, torn, nitems = 0, R;
 	cJSON *tree = NULL, *manifest = NULL;
 	char *mpath = NULL;
 	int rc = -1;
@@ -213,18 +221,24 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	has_judge = judge_proto_load(&jp, p) > 0;
 	c.s = s;
 	c.path = path;
-	c.last = xmalloc((s->nitems ? s->nitems : 1) * sizeof(*c.last));
-	for (i = 0; i < s->nitems; i++)
-		c.last[i] = -1;
+	c.repeats = 1;
 	if (store_read_jsonl(path, on_sample, &c, &torn) < 0)
 		goto out;
+	/* the last line of each (item, repeat) counts: an errored answer retried on
+	 * resume is replaced */
+	R = (size_t)c.repeats;
+	last = xmalloc((s->nitems ? s->nitems : 1) * R * sizeof(*last));
+	for (i = 0; i < s->nitems * R; i++)
+		last[i] = -1;
+	for (i = 0; i < c.nrows; i++)
+		last[(size_t)(c.rows[i].it - s->items) * R + (size_t)c.rows[i].repeat] = (long)i;
 	for (k = 0; k <= c.nv; k++)
-		v[k] = xcalloc(s->nitems ? s->nitems : 1, sizeof(*v[k]));
-	for (i = 0; i < s->nitems; i++) {
+		v[k] = xcalloc((s->nitems ? s->nitems : 1) * R, sizeof(*v[k]));
+	for (i = 0; i < s->nitems * R; i++) {
 		const struct row *r;
-		if (c.last[i] < 0)
+		if (last[i] < 0)
 			continue;
-		r = &c.rows[c.last[i]];
+		r = &c.rows[last[i]];
 		if (r->judged)
 			judge_stats_add(&js, r->judged);
 		for (k = 0; k <= c.nv; k++) {
@@ -234,11 +248,22 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 		}
 		n++;
 	}
+	for (i = 0; i < s->nitems; i++) {
+		int any = 0, scored = 0;
+		for (k = 0; k < R; k++)
+			if (last[i * R + k] >= 0) {
+				any = 1;
+				scored |= c.rows[last[i * R + k]].status[0] != GRADE_ERROR;
+			}
+		nitems += any;
+		res.nscored += scored;
+	}
 	res.s = s;
 	res.p = p;
 	res.model = model;
 	res.scoring = js.judged && strcmp(scoring, "verdicts") ? "judge" : scoring;
-	res.nsamples = n;
+	res.nsamples = nitems;
+	res.nanswers = n;
 	/* a partial merge (steval merge --partial) stays marked partial */
 	mpath = path_join(dir, "manifest.json");
 	if (file_exists(mpath) && (manifest = json_parse_file(mpath, (size_t)64 << 20)) &&
@@ -248,13 +273,36 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	res.judge_proto = has_judge ? &jp : NULL;
 	if (agg_compute(s, v[0], n, &res.main) < 0)
 		goto out;
+	if (R > 1) {
+		/* each repeat on its own: the spread of the mean over repeats */
+		struct agg_sample *sub = xcalloc(n ? n : 1, sizeof(*sub));
+		res.reps = xcalloc(R, sizeof(*res.reps));
+		for (k = 0; k < R; k++) {
+			size_t m = 0, j;
+			for (i = 0; i < s->nitems; i++)
+				if (last[i * R + k] >= 0) {
+					const struct row *r = &c.rows[last[i * R + k]];
+					sub[m].it = r->it;
+					sub[m].status = r->status[0];
+					sub[m].score = r->score[0];
+					m++;
+				}
+			j = res.nreps++;
+			if (agg_compute(s, sub, m, &res.reps[j]) < 0) {
+				free(sub);
+				goto out;
+			}
+		}
+		free(sub);
+	}
 	for (k = 0; k < c.nv; k++) {
 		res.vnames[k] = c.vnames[k];
 		if (agg_compute(s, v[k + 1], n, &res.var[k]) < 0)
 			goto out;
 		res.nv++;
 	}
-	if (o->boot.resamples && bootstrap(s, &res, v, c.nv + 1, n, &o->boot) < 0)
+	/* no answer at all (a run interrupted before its first): no intervals */
+	if (o->boot.resamples && n && bootstrap(s, &res, v, c.nv + 1, n, &o->boot) < 0)
 		goto out;
 	results_to_json(&res, &json);
 	if (o->extra_json && *o->extra_json) {
@@ -311,7 +359,7 @@ out:
 	if (has_judge)
 		judge_proto_release(&jp);
 	free(c.rows);
-	free(c.last);
+	free(last);
 	free(path);
 	buf_release(&json);
 	return rc;

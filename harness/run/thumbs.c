@@ -16,6 +16,7 @@ struct tjob {
 	size_t size;
 	char *path;
 	const char *mime;
+	void *own;                /* thumbs_add_copy(): the bytes, freed when done */
 };
 
 struct thumbs {
@@ -120,6 +121,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&t->mu);
 		make_one(t, t->dir, &j);
 		free(j.path);
+		free(j.own);
 		pthread_mutex_lock(&t->mu);
 	}
 	pthread_mutex_unlock(&t->mu);
@@ -163,6 +165,30 @@ void thumbs_add(struct thumbs *t, const char *sha256, const void *data, size_t s
 		j->size = size;
 		j->path = data ? NULL : xstrdup(path);
 		j->mime = mime;
+		j->own = NULL;
+		pthread_cond_signal(&t->cv);
+	}
+	pthread_mutex_unlock(&t->mu);
+}
+
+void thumbs_add_copy(struct thumbs *t, const char *sha256, const void *data, size_t size,
+		     const char *mime)
+{
+	struct tjob *j;
+
+	if (!t || !sha256 || strlen(sha256) != 64 || !data)
+		return;
+	pthread_mutex_lock(&t->mu);
+	if (first_time(t, sha256)) {
+		ALLOC_GROW(t->q, t->nq + 1, t->aq);
+		j = &t->q[t->nq++];
+		memset(j, 0, sizeof(*j));
+		memcpy(j->sha, sha256, 65);
+		j->own = xmalloc(size ? size : 1);
+		memcpy(j->own, data, size);
+		j->data = j->own;
+		j->size = size;
+		j->mime = mime;
 		pthread_cond_signal(&t->cv);
 	}
 	pthread_mutex_unlock(&t->mu);
@@ -181,8 +207,10 @@ void thumbs_finish(struct thumbs *t)
 	pthread_join(t->th, NULL);
 	if (t->failed > WARN_FIRST)
 		warnf("%zu more image thumbnails could not be made", t->failed - WARN_FIRST);
-	for (i = t->head; i < t->nq; i++)
+	for (i = t->head; i < t->nq; i++) {
 		free(t->q[i].path);
+		free(t->q[i].own);
+	}
 	free(t->q);
 	for (i = 0; i < t->seen_cap; i++)
 		free(t->seen[i]);

@@ -23,6 +23,10 @@ struct thumbs *thumbs_start(const char *dir);
 /* data/size: the image's bytes, or data NULL and path: read the file. */
 void thumbs_add(struct thumbs *t, const char *sha256, const void *data, size_t size,
 		const char *path, const char *mime);
+/* The same for bytes that do not outlive the call (an entry read from a zip
+ * archive): they are copied when the image is queued (once per sha256). */
+void thumbs_add_copy(struct thumbs *t, const char *sha256, const void *data, size_t size,
+		     const char *mime);
 void thumbs_finish(struct thumbs *t);
 
 #endif

@@ -133,7 +133,7 @@ while IFS="$TAB" read -r suite proto data; do
     awk -F "$TAB" -v s="$suite" -v p="$proto" -v d="$data" \
         '$1 == s && $2 == p && $3 == d && $5 != "-" { print $4 "\t" $5 }' "$TMP/digests" |
         sort >"$TMP/want"
-    if ! run=$("$STEVAL" run "$suite" --model baseline:first --data "$data" --protocol "$proto" \
+    if ! run=$("$STEVAL" run "$suite" --model baseline:first --data "$data" --protocol "$proto" --repeats 1 \
         --out "$TMP/runs$k" 2>"$TMP/err"); then
         _report 1 "$name" "steval run failed: $(tail -5 "$TMP/err")"
         continue

@@ -28,15 +28,15 @@ fi
 for seed in 1 2; do
     python3 tests/golden/check_official.py --random 3000 --seed $seed --out "$TMP/rand$seed.jsonl"
     out=$(STEVAL_GOLDEN_EXTRA="$TMP/rand$seed.jsonl" CMOCKA_MESSAGE_OUTPUT=STDOUT "$T" 2>&1); rc=$?
-    expect_eq "30000 random texts (seed $seed, 10 official extractors): C and CPython agree" "$rc" 0
+    expect_eq "33000 random texts (seed $seed, 11 official extractors): C and CPython agree" "$rc" 0
     [ "$rc" = 0 ] || printf '%s\n' "$out" | grep -E 'gives|FAIL' | head -10 | sed 's/^/#   /'
-    expect_match "random cases ran (seed $seed)" "$out" "# 30000 extra cases"
+    expect_match "random cases ran (seed $seed)" "$out" "# 33000 extra cases"
 done
 
 # The scorer list names every extractor and metric.
 out=$("$STEVAL" list scorers 2>&1)
 for n in vsi-first-token sti-cascade r4d-letter mllm4d-option-key vlm4d-final-answer \
-    robust-letter robust-number mmmu-parse-choice raw exact-ci last-char letter mra abs-tol rel-tol; do
+    robust-letter robust-number mmmu-parse-choice omnispatial-answer raw exact-ci last-char letter mra abs-tol rel-tol; do
     expect_match "list scorers shows $n" "$out" "^  $n "
 done
 

@@ -33,7 +33,7 @@ static int is_letter_extractor(const char *n)
 	return !strcmp(n, "r4d-letter") || !strcmp(n, "mllm4d-option-key") ||
 	       !strcmp(n, "vlm4d-final-answer") || !strcmp(n, "robust-letter") ||
 	       !strcmp(n, "mmmu-parse-choice") || !strcmp(n, "mmsi-word-boundary") ||
-	       !strcmp(n, "mmsi-word-boundary-braces");
+	       !strcmp(n, "mmsi-word-boundary-braces") || !strcmp(n, "omnispatial-answer");
 }
 
 static void run_all(const char *text, size_t len, const struct item *it)

@@ -154,6 +154,15 @@ def mmmu_parse_choice(text, item):
     return candidates[0], True, rule
 
 
+def omnispatial_answer(text, item):
+    # qizekun/OmniSpatial api_eval.py process_info, eval_type "re" (the "A" for
+    # a miss is the protocol's fallback, applied after extraction)
+    found = re.compile(r"Answer\s*:\s*([A-D])\b", re.IGNORECASE).findall(text)
+    if found:
+        return found[-1], True, 0
+    return "", False, -1
+
+
 def raw(text, item):
     return text, bool(text.strip()), 0 if text.strip() else -1
 
@@ -231,6 +240,7 @@ OFFICIAL = {
     "mmsi-lmms": mmsi_lmms,
     "sat-real-answer": sat_real_answer,
     "lmms-sat-flexible": lmms_sat_flexible,
+    "omnispatial-answer": omnispatial_answer,
 }
 
 

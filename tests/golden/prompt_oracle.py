@@ -360,6 +360,166 @@ def qa_text(template):
     return build
 
 
+# OmniSpatial: qizekun/OmniSpatial@208bac2 vlms_eval/system_prompts.py (the
+# root system_prompts.py is the same blob). Lines end as they do there: in the
+# manual-CoT and blind prompts "You will receive" and bullets 1-2 (blind: 1)
+# end in two spaces.
+OMNI_RE_FORMAT = """
+End your answer with a separate line formatted exactly as:
+
+Answer: X
+where X ∈ {A, B, C, D}.
+"""
+
+OMNI_MANUAL_COT = """
+You are a spatial-reasoning assistant.
+
+Task
+-----
+You will receive  
+1. **Image** - a single RGB frame depicting a scene.  
+2. **Question** - a natural-language query about spatial relationships between objects in the image.  
+3. **Options** - ≥2 answer candidates, each tagged by a capital letter (A, B, C, D…).
+
+Guidelines
+----------
+Please follow these steps to analyze the image and answer the question:
+1. First, carefully observe the image and identify all relevant objects and their spatial relationships.
+2. Next, break down the question into key components that need to be addressed.
+3. Think through the spatial reasoning step-by-step to arrive at your answer. It may be necessary to transfer perspective to better understand the scene.
+4. Finally, select the most appropriate option (A, B, C, or D) based on your analysis.
+
+Always ground your answer in the visual evidence; do not hallucinate unseen objects.
+If uncertain, pick the most plausible option—never refuse or reply “insufficient information.”
+"""
+
+OMNI_BLIND = """
+You are a spatial-reasoning assistant.
+
+Task
+-----
+You will receive  
+1. **Question** - a natural-language query about spatial relationships.  
+2. **Options** - ≥2 answer candidates, each tagged by a capital letter (A, B, C, D…).
+
+Based on the question only, provide your answer.
+"""
+
+OMNI_API_SYSTEM = OMNI_MANUAL_COT + '\n' + OMNI_RE_FORMAT   # api_eval.py: SYS_PROMPTS[pt] + '\n' + FORMAT_PROMPTS[et]
+# lmms-eval's copy (EvolvingLMMs-Lab/lmms-eval@161c7a1 tasks/omnispatial/utils.py) is the
+# same text with no line ending in spaces; its RE_FORMAT is the official one
+OMNI_LMMS_MANUAL_COT = "\n".join(line.rstrip(" ") for line in OMNI_MANUAL_COT.split("\n"))
+
+
+def omni_api(info):
+    """api_eval.py process_info: the question, then 'A. option' lines, each ending in a newline."""
+    question, options = info["question"], info["options"]
+    prompt = question + "\n"
+    for i in range(len(options)):
+        prompt += f"{chr(65 + i)}. {options[i]}\n"
+    return prompt
+
+
+def omni_lmms(doc):
+    """lmms-eval omnispatial_doc_to_text (prompt_type manual_cot, eval_type re)."""
+    prompt = OMNI_LMMS_MANUAL_COT + "\n" + OMNI_RE_FORMAT + "\n\n" + doc["question"]
+    options = doc["options"]
+    for i in range(len(options)):
+        prompt += f"\n{chr(65 + i)}. {options[i]}"
+    return prompt
+
+
+def omni_local(info):
+    """vlms_eval/qwenvl_eval.py: system and format prompts in the user text, options after '\n'."""
+    question, options = info["question"], info["options"]
+    prompt = OMNI_MANUAL_COT + '\n' + OMNI_RE_FORMAT + '\n\n' + question
+    for i in range(len(options)):
+        prompt += f"\n{chr(65 + i)}. {options[i]}"
+    return prompt
+
+
+# --------------------------------------------------------------------------
+# MMSI-Bench
+#   InternRobotics/MMSI-Bench@5de2f3d:vlmeval/dataset/mmsi_bench.py
+#     (MMSIBenchDataset.build_prompt)
+#   EvolvingLMMs-Lab/lmms-eval@75571cf:lmms_eval/tasks/mmsi_bench/utils.py
+#     (msr_doc_to_text), msr_bench.yaml (post_prompt)
+# --------------------------------------------------------------------------
+
+MMSI_POST = ("Answer with the option's letter from the given choices directly. "
+             "Enclose the option's letter within ``.")
+
+
+def mmsi_official(line):
+    question = line["question"]
+    return f"{question}\n{MMSI_POST}"
+
+
+MMSI_LMMS_KWARGS = {"pre_prompt": "", "post_prompt": "\n" + MMSI_POST}
+
+
+def mmsi_lmms(doc):
+    kw = MMSI_LMMS_KWARGS
+    question = doc["question"].strip()
+    if kw["pre_prompt"] != "":
+        question = f"{kw['pre_prompt']}{question}"
+    if kw["post_prompt"] != "":
+        question = f"{question}{kw['post_prompt']}"
+    return question
+
+
+# --------------------------------------------------------------------------
+# SAT (real test)
+#   arijitray1993/lmms-eval@8856d84:lmms_eval/tasks/sat_real/utils.py
+#     (process_docs, sat_doc_to_text with prompt_mode "sft")
+#   EvolvingLMMs-Lab/lmms-eval@75571cf:lmms_eval/tasks/sat/utils.py (sat_doc_to_text)
+# --------------------------------------------------------------------------
+
+def load_sat_both_orders(path):
+    """The rows in file order, then a copy of each with answers[::-1]
+    (sat_real process_docs). steval's ids: the row index, and "#1" for the
+    reversed copy."""
+    rows = load_jsonl(path)
+    out = []
+    for i, r in enumerate(rows):
+        out.append(dict(r, _steval_id=str(i)))
+    for i, r in enumerate(rows):
+        out.append(dict(r, answers=r["answers"][::-1], _steval_id="%d#1" % i))
+    return out
+
+
+def sat_real_sft(doc):
+    QUESTION_TEMPLATE_SFT = (
+        "{Question}\n"
+        "Provide your final answer between the <answer> </answer> tags."
+    )
+    multiple_choice = (" Please provide only the single option letter (e.g., A, B, C, D, etc.) "
+                       "within the <answer> </answer> tags.")
+    ind_to_letter = {0: "A", 1: "B", 2: "C"}
+    answer_choice_prompt = ""
+    for i, answer_choice in enumerate(doc["answers"]):
+        answer_choice_prompt += f"({ind_to_letter[i]}) {answer_choice}\n"
+    answer_choice_prompt = answer_choice_prompt.strip()
+    full_prompt = doc["question"] + " Choose from the following options: \n" + answer_choice_prompt
+    return QUESTION_TEMPLATE_SFT.format(Question=full_prompt) + multiple_choice
+
+
+SAT_HINT = ("When multiple images are provided, You want to realize that when camera moves left, "
+            "the objects in the image move right, and vice versa. And when you are asked about the "
+            "movement of the same object captured in different images, you can compare the position "
+            "of the object relative to other objects in the image to answer the question.\n")
+
+
+def sat_lmms(doc):
+    question = doc["question"].strip() + "\n" + SAT_HINT
+    candidates_str = ""
+    for i, candidate in enumerate(doc["answers"]):
+        option_letter = chr(ord("A") + i)
+        candidates_str += f"{option_letter}. {candidate}\n"
+    return (question + "\n" + candidates_str + "\n"
+            + "Only output the letter of the correct option and nothing else.")
+
+
 # --------------------------------------------------------------------------
 # MMSI-Bench
 #   InternRobotics/MMSI-Bench@5de2f3d:vlmeval/dataset/mmsi_bench.py
@@ -483,6 +643,10 @@ PROTOCOLS = {
     "demo": {"default": (demo_builder, None)},
     "r4d-bench": {"lmms-eval": (r4d_lmms, None),
                   "datamodule": (r4d_datamodule, None)},
+    "omnispatial": {"api": (omni_api, OMNI_API_SYSTEM),
+                    "local": (omni_local, None),
+                    "lmms-eval": (omni_lmms, None),
+                    "blind": (omni_api, OMNI_BLIND)},
     "vlm4d": {"cot": (qa_text(COT_MC), None),
               "direct-output": (qa_text(DO_MC), None)},
     "mmsi-bench": {"official": (mmsi_official, None),
@@ -528,6 +692,8 @@ def data_sets():
                 lambda p, r: str(r["id"])),
         DataSet("sat", "fixtures/sat", ["SAT_test.jsonl"], load_sat_both_orders,
                 lambda p, r: r["_steval_id"]),
+        DataSet("omnispatial", "fixtures/omnispatial", ["dataset/data.json"], load_json_array,
+                lambda p, r: "%s/%s" % (r["task_type"], r["id"])),
     ]
     if os.path.isdir(SHARED_VLM4D):
         files = ["data/real_mc.json", "data/synthetic_mc.json"]

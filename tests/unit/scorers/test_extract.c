@@ -199,7 +199,7 @@ static void test_table(void **state)
 					     "mllm4d-option-key", "vlm4d-final-answer", "robust-letter",
 					     "robust-number", "mmmu-parse-choice", "mmsi-word-boundary",
 					     "mmsi-word-boundary-braces", "mmsi-lmms", "sat-real-answer",
-					     "lmms-sat-flexible", "raw" };
+					     "lmms-sat-flexible", "omnispatial-answer", "raw" };
 
 	(void)state;
 	x = extract_list(&n);
