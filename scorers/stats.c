@@ -610,7 +610,7 @@ int stats_run(struct stats_boot *b, const struct stats_opts *o, double scale)
 	b->rep = NULL;
 	b->resamples = 0;
 	b->scale = scale;
-	if (!B)
+	if (!B || !b->nclusters)       /* nothing to resample: no intervals */
 		return 0;
 	if (b->nclusters > UINT32_MAX)
 		return error("bootstrap: too many clusters (%zu)", b->nclusters);

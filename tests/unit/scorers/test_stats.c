@@ -97,6 +97,25 @@ static void test_degenerate_constant(void **state)
 	stats_release(&b);
 }
 
+/* No answer at all (a run interrupted before its first): no resamples,
+ * no division by the cluster count. */
+static void test_no_clusters(void **state)
+{
+	struct stats_boot b;
+	struct stats_opts o;
+	size_t g;
+
+	(void)state;
+	stats_init(&b, 1);
+	g = stats_group_items(&b);
+	(void)g;
+	opts(&o, 500, 1);
+	assert_int_equal(stats_run(&b, &o, 100), 0);
+	assert_int_equal(b.nclusters, 0);
+	assert_int_equal(b.resamples, 0);
+	stats_release(&b);
+}
+
 /* One cluster holding every item: each resample draws it once, so the
  * interval is the point estimate. Items without a key are their own clusters. */
 static void test_one_cluster(void **state)
@@ -346,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_quantile),
 		cmocka_unit_test(test_mcnemar),
 		cmocka_unit_test(test_degenerate_constant),
+		cmocka_unit_test(test_no_clusters),
 		cmocka_unit_test(test_one_cluster),
 		cmocka_unit_test(test_undefined),
 		cmocka_unit_test(test_threads),
