@@ -92,6 +92,24 @@ if [ -n "$other" ]; then
     expect_eq "another shared object is refused" "$rc" 2
     expect_match "as not a steval plugin" "$out" "not a steval FFmpeg plugin"
 fi
+# a plugin from another build (its build string changed in a copy) is refused
+build=$("$STEVAL" --version | sed -n '1s/^steval \([^ ]*\) (\(.*\))$/\1 \2/p')
+if [ -n "$build" ] && python3 - "$PLUGIN" "$TMP/stale.so" "$build" <<'PY'
+import sys
+src, dst, build = sys.argv[1], sys.argv[2], sys.argv[3].encode()
+b = open(src, "rb").read()
+if b.count(build + b"\0") != 1:
+    sys.exit(1)
+other = build[:-1] + (b"0" if build[-1:] != b"0" else b"1")
+open(dst, "wb").write(b.replace(build + b"\0", other + b"\0"))
+PY
+then
+    out=$(STEVAL_AV_PLUGIN="$TMP/stale.so" "$STEVAL" frames "$CLIP" -n 4 --no-cache --out "$TMP/o7" 2>&1); rc=$?
+    expect_eq "a plugin of another build is refused" "$rc" 2
+    expect_match "naming both builds" "$out" "stale\.so \(built from steval .*, this binary is $build\)"
+else
+    skip "a plugin of another build is refused" "no build string '$build' in the plugin"
+fi
 printf 'not an ELF file\n' >"$TMP/junk.so"
 out=$(STEVAL_AV_PLUGIN="$TMP/junk.so" "$STEVAL" frames "$CLIP" -n 4 --no-cache --out "$TMP/o6" 2>&1)
 expect_match "a file dlopen cannot load: its reason" "$out" "$TMP/junk\.so \(.*(invalid ELF|too short|file too short).*\)"
