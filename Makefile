@@ -8,22 +8,27 @@
 #   make demo            install, build, run the demo suite on the built-in baseline
 #   make bench           run the benchmarks in tests/bench (prints ratios)
 #   make fuzz            build and run the libFuzzer targets for a bounded time
-#   make install         install binary, suite specs and man page under $(PREFIX)
+#   make install         install binary, FFmpeg plugin, suite specs and man page under $(PREFIX)
 
 PROG      := steval
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 CC        ?= cc
 CFLAGS    ?= -O2 -g
-PKGS      := libcurl libcjson libpcre2-8 libavformat libavcodec libswscale libavutil \
-             zlib libzstd liblz4 libbrotlidec libzip
+BASEPKGS  := libcurl libcjson libpcre2-8 zlib libzstd liblz4 libbrotlidec libzip
+AVPKGS    := libavformat libavcodec libswscale libavutil
+PKGS      := $(BASEPKGS) $(AVPKGS)
 WARN      := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wformat=2 -Wvla -Wpointer-arith -Wno-unused-parameter
 GIT_HASH  := $(shell git describe --always --dirty=-modified --abbrev=12 --exclude="*" 2>/dev/null || echo unknown)
 CPPFLAGS  += -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I. \
-             -DSTEVAL_DATADIR='"$(PREFIX)/share/steval"'
+             -DSTEVAL_DATADIR='"$(PREFIX)/share/steval"' -DSTEVAL_LIBDIR='"$(PREFIX)/lib/steval"'
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# unit tests and benchmarks link everything; the binary all but FFmpeg,
+# which only its plugin links (harness/frames/avplugin.h)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lm -lpthread
+BIN_LIBS   = $(shell pkg-config --libs $(BASEPKGS) 2>/dev/null) -lsnappy -lm -lpthread -ldl
+AV_LIBS    = $(shell pkg-config --libs $(AVPKGS) 2>/dev/null) -lm -lpthread
 
 # Each configuration builds in its own directory, so a sanitizer build never
 # reuses objects compiled without it (and the other way round).
@@ -47,7 +52,16 @@ endif
 MODDIRS   := lib suites scorers adapters reports harness
 SRC       := $(sort $(shell find $(MODDIRS) -name '*.c'))
 OBJ       := $(patsubst %.c,$(B)/%.o,$(SRC))
-LIBOBJ    := $(filter-out $(B)/harness/cli/main.o,$(OBJ))
+# The FFmpeg plugin: these objects, built again with -fPIC, make
+# $(B)/libsteval-av.so; the binary has avload.c (the loader) instead.
+AVSRC     := harness/frames/av.c harness/frames/decode.c harness/frames/encode.c \
+             harness/frames/probe.c harness/frames/avplugin.c
+AVOBJ     := $(patsubst %.c,$(B)/%.o,$(AVSRC))
+PICOBJ    := $(patsubst %.c,$(B)/pic/%.o,$(AVSRC))
+PLUGIN    := $(B)/libsteval-av.so
+SHIMOBJ   := $(B)/harness/frames/avload.o
+MAINOBJ   := $(filter-out $(AVOBJ),$(OBJ))
+LIBOBJ    := $(filter-out $(B)/harness/cli/main.o $(SHIMOBJ) $(B)/harness/frames/avplugin.o,$(OBJ))
 # Unit tests mirror the source folders (tests/unit/suites/parquet/test_parquet.c);
 # each builds to $(B)/tests/test_NAME, so names are unique.
 UNITSRC   := $(sort $(shell find tests/unit -name 'test_*.c'))
@@ -66,11 +80,25 @@ all: $(BIN)
 else
 all: $(PROG)
 $(PROG): $(BIN)
-	$(Q)cp $(BIN) $(PROG)
+	$(Q)cp $(BIN) $(PROG) && cp $(PLUGIN) libsteval-av.so
 endif
 
-$(BIN): $(OBJ)
-	$(call say,LINK,$@)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+# The binary exports just the symbols the plugin calls back (buf, log,
+# plan, frameset): the plugin's undefined symbols the binary defines.
+$(B)/gen/av-host.list: $(PLUGIN) $(MAINOBJ)
+	@mkdir -p $(dir $@)
+	$(Q)LC_ALL=C nm -D --undefined-only $(PLUGIN) | awk '{ sub(/@.*/, "", $$2); print $$2 }' | sort -u >$@.u
+	$(Q)LC_ALL=C nm -g --defined-only $(MAINOBJ) | awk 'NF == 3 { print $$3 }' | sort -u >$@.d
+	$(Q){ echo '{'; LC_ALL=C comm -12 $@.u $@.d | sed 's/.*/	&;/'; echo '};'; } >$@.tmp
+	$(Q)rm -f $@.u $@.d && mv $@.tmp $@
+
+$(BIN): $(MAINOBJ) $(B)/gen/av-host.list
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) -Wl,--dynamic-list=$(B)/gen/av-host.list -o $@ \
+		$(MAINOBJ) $(BIN_LIBS)
+
+$(PLUGIN): $(PICOBJ) harness/frames/avplugin.map
+	$(call say,LINK,$@)$(CC) $(LDFLAGS) -shared -Wl,--version-script=harness/frames/avplugin.map \
+		-o $@ $(PICOBJ) $(AV_LIBS)
 
 # The version and git hash live in one generated header, rewritten only when
 # they change, so every build records the commit it was built from.
@@ -80,10 +108,16 @@ $(B)/gen/steval_version.h: FORCE
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 $(B)/lib/version.o: $(B)/gen/steval_version.h
 $(B)/lib/version.o: CPPFLAGS += -I$(B)/gen
+$(B)/harness/frames/avplugin.o $(B)/pic/harness/frames/avplugin.o: $(B)/gen/steval_version.h
+$(B)/harness/frames/avplugin.o $(B)/pic/harness/frames/avplugin.o: CPPFLAGS += -I$(B)/gen
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
 
 # One rule per unit test (its source sits in the folder of the module it tests).
 define unit_rule
@@ -134,16 +168,17 @@ fuzz:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/steval/suites \
-		$(DESTDIR)$(PREFIX)/share/man/man1
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/lib/steval
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/$(PROG)
+	install -m 644 $(PLUGIN) $(DESTDIR)$(PREFIX)/lib/steval/libsteval-av.so
 	install -m 644 suites/*.json $(DESTDIR)$(PREFIX)/share/steval/suites/
 	install -d $(DESTDIR)$(PREFIX)/share/steval/suites/tables
 	install -m 644 suites/tables/*.json $(DESTDIR)$(PREFIX)/share/steval/suites/tables/
 	install -m 644 docs/steval.1 $(DESTDIR)$(PREFIX)/share/man/man1/steval.1
 
 clean:
-	rm -rf build $(PROG)
+	rm -rf build $(PROG) libsteval-av.so
 
 FORCE:
 .PHONY: all units check check-slurm test deps deps-build demo bench fuzz install clean FORCE
--include $(OBJ:.o=.d) $(UNIT:=.d)
+-include $(OBJ:.o=.d) $(PICOBJ:.o=.d) $(UNIT:=.d)

@@ -8,8 +8,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <libavutil/mem.h>
-#include <libavutil/sha.h>
 
 int read_file(const char *path, struct buf *out)
 {
@@ -175,54 +173,6 @@ char *path_dir(const char *path)
 	if (s == path)
 		return xstrdup("/");
 	return xstrndup(path, (size_t)(s - path));
-}
-
-void sha256_init(struct sha256 *h)
-{
-	struct AVSHA *c = av_sha_alloc();
-
-	if (!c) {
-		fprintf(stderr, "steval: out of memory\n");
-		abort();
-	}
-	av_sha_init(c, 256);
-	h->ctx = c;
-}
-
-void sha256_update(struct sha256 *h, const void *p, size_t n)
-{
-	const uint8_t *q = p;
-
-	while (n) {
-		unsigned int chunk = n > (1u << 30) ? (1u << 30) : (unsigned int)n;
-		av_sha_update(h->ctx, q, chunk);
-		q += chunk;
-		n -= chunk;
-	}
-}
-
-void sha256_final(struct sha256 *h, char hex[65])
-{
-	static const char digits[] = "0123456789abcdef";
-	uint8_t d[32];
-	int i;
-
-	av_sha_final(h->ctx, d);
-	av_freep(&h->ctx);
-	for (i = 0; i < 32; i++) {
-		hex[2 * i] = digits[d[i] >> 4];
-		hex[2 * i + 1] = digits[d[i] & 15];
-	}
-	hex[64] = '\0';
-}
-
-void sha256_hex(const void *p, size_t n, char hex[65])
-{
-	struct sha256 h;
-
-	sha256_init(&h);
-	sha256_update(&h, p, n);
-	sha256_final(&h, hex);
 }
 
 int sha256_file(const char *path, char hex[65])

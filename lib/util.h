@@ -28,13 +28,17 @@ const char *path_base(const char *path);         /* borrowed: after the last '/'
 char *path_stem(const char *path);               /* base name without extension */
 char *path_dir(const char *path);                /* "." when none */
 
-/* SHA-256 */
+/* SHA-256 (FIPS 180-4; lib/sha256.c). A context holds no allocation. */
 struct sha256 {
-	void *ctx;
+	uint32_t state[8];
+	uint64_t len;              /* bytes so far */
+	unsigned char block[64];
+	size_t fill;               /* bytes in block */
 };
 void sha256_init(struct sha256 *h);
 void sha256_update(struct sha256 *h, const void *p, size_t n);
-void sha256_final(struct sha256 *h, char hex[65]);   /* releases the context */
+void sha256_digest(struct sha256 *h, unsigned char out[32]);   /* then h is reset */
+void sha256_final(struct sha256 *h, char hex[65]);             /* lower-case hex; h reset */
 void sha256_hex(const void *p, size_t n, char hex[65]);
 int sha256_file(const char *path, char hex[65]);
 

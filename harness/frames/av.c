@@ -44,17 +44,6 @@ void frames_global_init(void)
 	pthread_once(&init_once, global_init);
 }
 
-const char *frames_lib_versions(void)
-{
-	static char s[160];
-
-	if (!s[0])
-		snprintf(s, sizeof(s), "libavformat %s, libavcodec %s, libswscale %s, libavutil %s",
-			 AV_STRINGIFY(LIBAVFORMAT_VERSION), AV_STRINGIFY(LIBAVCODEC_VERSION),
-			 AV_STRINGIFY(LIBSWSCALE_VERSION), AV_STRINGIFY(LIBAVUTIL_VERSION));
-	return s;
-}
-
 const char *frames_averr(int rc, char *buf, size_t n)
 {
 	av_strerror(rc, buf, n);

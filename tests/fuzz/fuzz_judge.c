@@ -3,7 +3,7 @@
  * parsers: the whole reply as JSON, and MLLM-4D's first '{' to last '}'),
  * the judge prompt with an arbitrary response, and the cache key.
  *
- * fuzz-sources: scorers/judge.c lib/buf.c lib/json.c lib/pystr.c lib/pycase.c lib/log.c lib/xalloc.c lib/util.c
+ * fuzz-sources: scorers/judge.c lib/buf.c lib/json.c lib/pystr.c lib/pycase.c lib/log.c lib/xalloc.c lib/util.c lib/sha256.c
  *
  * Input: the reply (and the response). The invariants below abort.
  */

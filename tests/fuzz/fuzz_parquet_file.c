@@ -3,7 +3,7 @@
  * schema), prints schema and metadata, and reads up to 20000 rows, as cJSON
  * records and as written JSON alternately.
  *
- * fuzz-sources: suites/parquet/*.c lib/image.c lib/buf.c lib/json.c lib/log.c lib/pystr.c lib/pycase.c lib/util.c lib/xalloc.c
+ * fuzz-sources: suites/parquet/*.c lib/image.c lib/buf.c lib/json.c lib/log.c lib/pystr.c lib/pycase.c lib/util.c lib/sha256.c lib/xalloc.c
  * fuzz-seeds: ../shared/data/parquet .parquet
  */
 #include "lib/common.h"

@@ -7,7 +7,7 @@
  *   2  RLE/bit-packed hybrid (bit width)     and physical type, with a PLAIN
  *                                            dictionary cut from the data
  *
- * fuzz-sources: suites/parquet/*.c lib/image.c lib/buf.c lib/json.c lib/log.c lib/pystr.c lib/pycase.c lib/util.c lib/xalloc.c
+ * fuzz-sources: suites/parquet/*.c lib/image.c lib/buf.c lib/json.c lib/log.c lib/pystr.c lib/pycase.c lib/util.c lib/sha256.c lib/xalloc.c
  * fuzz-seeds: ../shared/data/parquet .parquet
  */
 #include "lib/common.h"

@@ -4,7 +4,7 @@
  * normaliser, the retry classification, SSE framing, the time formats of
  * rate-limit headers, and secret scrubbing.
  *
- * fuzz-sources: adapters/*.c lib/buf.c lib/json.c lib/pystr.c lib/pycase.c lib/log.c lib/xalloc.c lib/util.c adapters/http/httpq.c adapters/http/ratelimit.c lib/rng.c
+ * fuzz-sources: adapters/*.c lib/buf.c lib/json.c lib/pystr.c lib/pycase.c lib/log.c lib/xalloc.c lib/util.c lib/sha256.c adapters/http/httpq.c adapters/http/ratelimit.c lib/rng.c
  *
  * Input: byte 0 picks the adapter (low 2 bits) and the HTTP status (the
  * rest); then header lines up to an empty line; the rest is the body. The
