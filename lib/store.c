@@ -81,6 +81,8 @@ int store_create(struct store *st, const char *root, const char *suite, const ch
 	free(base);
 	if (!st->dir)
 		return error("cannot find a free run directory name under '%s'", root);
+	if (rundir_lock_acquire(st->dir, NULL, &st->lock) < 0)
+		return -1;
 	return open_samples(st, 1);
 }
 
@@ -89,7 +91,7 @@ int store_open_dir(struct store *st, const char *dir, int fresh)
 	memset(st, 0, sizeof(*st));
 	st->fd = -1;
 	st->dir = xstrdup(dir);
-	if (mkdir_p(dir) < 0)
+	if (mkdir_p(dir) < 0 || rundir_lock_acquire(dir, NULL, &st->lock) < 0)
 		return -1;
 	if (!fresh) {
 		/* cut a torn final line (a write interrupted by a crash) */
@@ -179,6 +181,7 @@ void store_close(struct store *st)
 		close(st->fd);
 	}
 	st->fd = -1;
+	rundir_lock_release(&st->lock);
 	free(st->dir);
 	st->dir = NULL;
 }

@@ -17,6 +17,7 @@
 
 #include "lib/common.h"
 #include "lib/json.h"
+#include "lib/rundir_lock.h"
 
 struct buf;
 
@@ -25,8 +26,12 @@ struct store {
 	int fd;               /* samples.jsonl, O_APPEND */
 	double last_sync;
 	size_t appended;
+	struct rundir_lock lock;   /* held from create/open to store_close */
 };
 
+/* Both openers take the directory's lock (lib/rundir_lock.h) before they
+ * touch samples.jsonl and fail, naming the holder, when another live
+ * process holds it; store_close() releases it. */
 /* Create root/<suite>/<model>/<stamp>/ (model made safe for a path). */
 int store_create(struct store *st, const char *root, const char *suite, const char *model);
 /* Use an existing directory (out dir of `steval score`, or a run to resume):

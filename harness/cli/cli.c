@@ -2,6 +2,7 @@
 #include "harness/cli/cli.h"
 #include "harness/cli/commands.h"
 #include "lib/log.h"
+#include "lib/rundir_lock.h"
 #include "scorers/grade.h"
 
 #include <curl/curl.h>
@@ -112,8 +113,10 @@ int cli_main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	for (c = 0; c < ARRAY_SIZE(commands); c++)
-		if (!strcmp(commands[c].name, argv[i]))
+		if (!strcmp(commands[c].name, argv[i])) {
+			rundir_lock_set_command(commands[c].name);
 			return commands[c].fn(argc - i, argv + i);
+		}
 	error("'%s' is not a steval command (see 'steval --help')", argv[i]);
 	return EXIT_USAGE;
 }

@@ -330,7 +330,10 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	if (!tree)
 		goto out;
 	{
-		struct store st = { (char *)dir, -1, 0, 0 };
+		struct store st;
+		memset(&st, 0, sizeof(st));
+		st.dir = (char *)dir;
+		st.fd = -1;
 		if (store_write(&st, "results.json", buf_cstr(&json), json.len) < 0)
 			goto out;
 	}
