@@ -34,6 +34,8 @@
 #include "suites/suite.h"
 
 #include <curl/curl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct by_source {
 	const char *source_id;
@@ -589,10 +591,53 @@ static int read_predictions(const char *path, struct score_ctx *c)
 	return 0;
 }
 
+/* --out must not silently replace a run: refuse a directory holding one
+ * unless --force, and never truncate a samples.jsonl being read. */
+static int check_out(const char *out, const char **files, size_t n, int force)
+{
+	static const char *const marks[] = { "manifest.json", "samples.jsonl", "results.json" };
+	char *sp = path_join(out, "samples.jsonl");
+	struct stat so, sf;
+	size_t i;
+	int rc = 0;
+
+	if (stat(sp, &so) == 0)
+		for (i = 0; i < n; i++)
+			if (stat(files[i], &sf) == 0 && sf.st_dev == so.st_dev && sf.st_ino == so.st_ino) {
+				rc = error("score: '%s' is the samples.jsonl of --out '%s': scoring would "
+					   "replace what it reads; give another --out", files[i], out);
+				goto out;
+			}
+	for (i = 0; i < ARRAY_SIZE(marks) && !force; i++) {
+		char *p = path_join(out, marks[i]);
+		struct stat sm;
+		int there = stat(p, &sm) == 0 && S_ISREG(sm.st_mode) && sm.st_size > 0;
+		free(p);
+		if (there) {
+			rc = error("score: '%s' already holds a run or scores (%s): scoring into it "
+				   "would replace them; give another --out, or --force to replace them",
+				   out, marks[i]);
+			break;
+		}
+	}
+out:
+	free(sp);
+	return rc;
+}
+
+static void remove_manifest(const char *out)
+{
+	char *p = path_join(out, "manifest.json");
+
+	if (unlink(p) == 0)
+		warnf("score: --force: removed '%s' (it described the run that was replaced)", p);
+	free(p);
+}
+
 int cmd_score(int argc, char **argv)
 {
 	const char *suite = NULL, *data = NULL, *protocol = NULL, *out = NULL, *model = NULL;
-	int verdicts = 0, strict_join = 0, no_report = 0;
+	int verdicts = 0, strict_join = 0, no_report = 0, force = 0;
 	long seed = 0;
 	struct judge_cli jc;
 	const struct opt opts[] = {
@@ -614,6 +659,8 @@ int cmd_score(int argc, char **argv)
 		{ "cache-dir", 0, OPT_STR, &jc.o.cache_dir, "DIR",
 		  "the cache; verdicts live in DIR/judge (default $STEVAL_CACHE_DIR, ~/.cache/steval)" },
 		{ "no-cache", 0, OPT_FLAG, &jc.o.no_cache, NULL, "neither read nor write cached verdicts" },
+		{ "force", 0, OPT_FLAG, &force, NULL,
+		  "replace the run or scores already in --out DIR (its manifest.json is removed)" },
 		OPT_END_MARK,
 	};
 	const struct opt_cmd cmd = {
@@ -672,8 +719,10 @@ int cmd_score(int argc, char **argv)
 	c.seed = (uint64_t)seed;
 	c.seen = xcalloc(s.nitems, 1);
 	build_index(&c);
-	if (store_open_dir(&st, out, 1) < 0)
+	if (check_out(out, pos, npos, force) < 0 || store_open_dir(&st, out, 1) < 0)
 		goto done;
+	if (force)
+		remove_manifest(out);
 	c.st = &st;
 	for (i = 0; i < npos; i++) {
 		if (!file_exists(pos[i])) {

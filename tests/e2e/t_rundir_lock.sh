@@ -34,6 +34,9 @@ heartbeat [0-9]+"
 expect_eq "a resume of a live run: exit 2" "$?" 2
 expect_match "a resume of a live run: names pid and host" "$(cat "$TMP/b.err")" \
     "'$RUN' is in use by pid $PID on host '$HOST' \('steval run', since "
+"$STEVAL" score --suite "$SPEC" --data "$DATA" --out "$RUN" --force "$TMP/a.out" >/dev/null 2>"$TMP/c.err"
+expect_eq "score --out --force onto a live run: exit 2" "$?" 2
+expect_match "score --out --force onto a live run: names the holder" "$(cat "$TMP/c.err")" "in use by pid $PID"
 kill -INT "$PID"
 wait "$PID"
 expect_eq "the holder, interrupted: exit 3" "$?" 3
