@@ -78,9 +78,9 @@ int cmd_report(int argc, char **argv)
 		{ "stored", 0, OPT_FLAG, &stored, NULL,
 		  "render the stored results.json; do not re-summarise samples.jsonl" },
 		{ "data", 'd', OPT_STR, &data, "DIR", "the suite's data directory (default: the run's)" },
-		{ "resamples", 0, OPT_INT, &resamples, "N", "bootstrap resamples (default 10000; 0: no intervals)" },
-		{ "seed", 0, OPT_INT, &seed, "N", "bootstrap seed (default 0)" },
-		{ "level", 0, OPT_DOUBLE, &level, "X", "confidence level of the intervals (default 0.95)" },
+		{ "resamples", 0, OPT_UINT, &resamples, "N", "bootstrap resamples (default 10000; 0: no intervals)" },
+		{ "seed", 0, OPT_UINT, &seed, "N", "bootstrap seed (default 0)" },
+		{ "level", 0, OPT_PDOUBLE, &level, "X", "confidence level of the intervals (default 0.95)" },
 		OPT_END_MARK,
 	};
 	const struct opt_cmd cmd = {
@@ -214,8 +214,8 @@ int cmd_compare(int argc, char **argv)
 	long resamples = STATS_RESAMPLES, seed = 0;
 	int strict = 0, allow_judge = 0;
 	const struct opt opts[] = {
-		{ "max-drop", 0, OPT_DOUBLE, &max_drop, "X", "a drop of more than X points can be a regression (default 0)" },
-		{ "alpha", 0, OPT_DOUBLE, &alpha, "A", "significance: the 1-A interval of the drop must exclude 0 (default 0.05)" },
+		{ "max-drop", 0, OPT_UDOUBLE, &max_drop, "X", "a drop of more than X points can be a regression (default 0)" },
+		{ "alpha", 0, OPT_PDOUBLE, &alpha, "A", "significance: the 1-A interval of the drop must exclude 0 (default 0.05)" },
 		{ "gate", 0, OPT_STR, &gate, "WHICH", "groups that can fail: overall, categories (default; with overall), all (+ splits)" },
 		{ "format", 'f', OPT_STR, &format, "FMT", "md (default), csv or json" },
 		{ "out", 'o', OPT_STR, &out, "FILE", "write the comparison to FILE (default: standard output)" },
@@ -223,8 +223,8 @@ int cmd_compare(int argc, char **argv)
 		{ "allow-judge-mismatch", 0, OPT_FLAG, &allow_judge, NULL,
 		  "compare runs judged by different LLM judges (or one judged, one not); refused by default" },
 		{ "data", 'd', OPT_STR, &data, "DIR", "the suite's data directory, for splits (default: the base run's)" },
-		{ "resamples", 0, OPT_INT, &resamples, "N", "bootstrap resamples (default 10000)" },
-		{ "seed", 0, OPT_INT, &seed, "N", "bootstrap seed (default 0)" },
+		{ "resamples", 0, OPT_UINT, &resamples, "N", "bootstrap resamples (default 10000)" },
+		{ "seed", 0, OPT_UINT, &seed, "N", "bootstrap seed (default 0)" },
 		OPT_END_MARK,
 	};
 	const struct opt_cmd cmd = {

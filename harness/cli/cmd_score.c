@@ -651,7 +651,7 @@ int cmd_score(int argc, char **argv)
 		{ "no-report", 0, OPT_FLAG, &no_report, NULL,
 		  "write results.json and samples.jsonl only (no report.md/.csv/.json/.tex/.html)" },
 		{ "model", 'm', OPT_STR, &model, "NAME", "model name for the results (default: the first file's name)" },
-		{ "seed", 0, OPT_INT, &seed, "N", "seed of deterministic fallbacks (default 0)" },
+		{ "seed", 0, OPT_UINT, &seed, "N", "seed of deterministic fallbacks (default 0)" },
 		{ "out", 'o', OPT_STR, &out, "DIR", "where results.json, samples.jsonl and report.md go" },
 		JUDGE_CLI_OPTS(jc),
 		{ "models", 0, OPT_STR, &jc.o.models_file, "FILE",

@@ -53,12 +53,12 @@ static int parse_max_errors(struct run_state *r, const char *s)
 		char *t = xstrndup(s, n - 1);
 		int rc = parse_double(t, &d);
 		free(t);
-		if (rc < 0 || d < 0 || d > 100)
+		if (rc < 0 || !(d >= 0 && d <= 100))
 			return error("--max-errors: '%s' is not a percentage", s);
 		r->max_errors_frac = d / 100;
 		return 0;
 	}
-	if (parse_double(s, &d) < 0 || d < 0 || d != (long)d)
+	if (parse_double(s, &d) < 0 || !(d >= 0 && d <= 1e15) || d != (long)d)
 		return error("--max-errors: '%s' is neither a count nor a percentage (N or P%%)", s);
 	r->max_errors = (long)d;
 	return 0;

@@ -29,4 +29,58 @@ expect_eq "score --out a new directory: no --force needed" "$?" 0
 "$STEVAL" score --suite demo --out "$TMP/fresh" "$preds" >/dev/null 2>&1
 expect_eq "score --out its own earlier scores: exit 2 without --force" "$?" 2
 
+# 6. every numeric option: negative, NaN, infinite or out of range is a
+# usage error saying the allowed range, never a silent default
+while IFS='|' read -r cmd opt val want; do
+    [ -n "$cmd" ] || continue
+    # shellcheck disable=SC2086
+    out=$("$STEVAL" $cmd $opt "$val" 2>&1 >/dev/null); rc=$?
+    expect_eq "$cmd $opt $val: exit 2" "$rc" 2
+    expect_match "$cmd $opt $val: says the range" "$out" "$want"
+done <<'CASES'
+run demo --model baseline:first --out /nonexistent|--limit|-1|--limit must be a whole number >= 0, not '-1'
+run demo --model baseline:first --out /nonexistent|--seed|-2|--seed must be a whole number >= 0
+run demo --model baseline:first --out /nonexistent|-j|0|--concurrency must be a whole number >= 1, not '0'
+run demo --model baseline:first --out /nonexistent|--concurrency|5000|--concurrency must be at most 4096
+run demo --model baseline:first --out /nonexistent|--rpm|-1|--rpm must be a number > 0
+run demo --model baseline:first --out /nonexistent|--tpm|nan|--tpm expects a number > 0, not 'nan'
+run demo --model baseline:first --out /nonexistent|--timeout|0|--timeout must be a number > 0, not '0'
+run demo --model baseline:first --out /nonexistent|--timeout|inf|--timeout expects a number > 0
+run demo --model baseline:first --out /nonexistent|--connect-timeout|-1|--connect-timeout must be a number > 0
+run demo --model baseline:first --out /nonexistent|--idle-timeout|-0.5|--idle-timeout must be a number >= 0
+run demo --model baseline:first --out /nonexistent|--retries|-1|--retries must be a whole number >= 0
+run demo --model baseline:first --out /nonexistent|--retries|1000|--retries must be at most 100
+run demo --model baseline:first --out /nonexistent|--max-retry-wait|nan|--max-retry-wait expects a number >= 0
+run demo --model baseline:first --out /nonexistent|--max-response|100|--max-response must be between 1024 and
+run demo --model baseline:first --out /nonexistent|--max-tokens|-3|--max-tokens must be a whole number >= 1, not '-3'
+run demo --model baseline:first --out /nonexistent|--max-tokens|0|--max-tokens must be a whole number >= 1
+run demo --model baseline:first --out /nonexistent|--temperature|nan|--temperature expects a number >= 0, not 'nan'
+run demo --model baseline:first --out /nonexistent|--temperature|-1|--temperature must be a number >= 0
+run demo --model baseline:first --out /nonexistent|--frame-workers|-1|--frame-workers must be a whole number >= 0
+run demo --model baseline:first --out /nonexistent|--frame-workers|65|--frame-workers must be at most 64
+run demo --model baseline:first --out /nonexistent|--max-errors|nan%|--max-errors: 'nan%' is not a percentage
+run demo --model baseline:first --out /nonexistent|--max-errors|-1|--max-errors: '-1' is neither a count
+run demo --model baseline:first --out /nonexistent|--gen|temperature=nan|--gen temperature=nan: a number must be finite
+frames x.mp4|--count|-1|--count must be a whole number >= 1, not '-1'
+frames x.mp4|--max-count|0|--max-count must be a whole number >= 1
+frames x.mp4|--fps|nan|--fps expects a number > 0
+frames x.mp4|--start|-1|--start must be a number >= 0
+frames x.mp4|--end|inf|--end expects a number >= 0
+frames x.mp4|--max-side|-1|--max-side must be a whole number >= 0
+frames x.mp4|--max-pixels|-1|--max-pixels must be a whole number >= 0
+frames x.mp4|--quality|-1|--quality must be a whole number >= 1
+frames x.mp4|--quality|101|--quality must be between 1 and 100
+frames x.mp4|--threads|-1|--threads must be a whole number >= 0
+cat x.parquet|--limit|-1|--limit must be a whole number >= 0, not '-1'
+report x|--resamples|-1|--resamples must be a whole number >= 0
+report x|--seed|-1|--seed must be a whole number >= 0
+report x|--level|nan|--level expects a number > 0
+report x|--level|1.5|--level must be between 0 and 1
+compare a b|--max-drop|-1|--max-drop must be a number >= 0
+compare a b|--alpha|nan|--alpha expects a number > 0
+compare a b|--resamples|0|--resamples 1 or more
+compare a b|--seed|-1|--seed must be a whole number >= 0
+score --suite demo --out /nonexistent x|--seed|-1|--seed must be a whole number >= 0
+CASES
+
 finish
