@@ -428,7 +428,7 @@ static void answer_line(struct model *m, int wi, const char *line, size_t n, wor
 			void *ctx)
 {
 	struct cstate *st = m->state;
-	cJSON *j = cJSON_ParseWithLength(line, n);
+	cJSON *j = json_parse_raw(line, n);
 	const char *id = json_get_str(j, "id");
 	const cJSON *err, *u;
 	size_t k;

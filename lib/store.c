@@ -217,7 +217,7 @@ int store_read_jsonl(const char *path, int (*cb)(cJSON *rec, size_t line, void *
 			continue;
 		if (last && torn) {
 			/* a final line without newline: torn if it does not parse */
-			rec = cJSON_ParseWithLength(p, (size_t)(nl - p));
+			rec = json_parse_raw(p, (size_t)(nl - p));
 			if (!rec) {
 				*torn = (size_t)(p - buf_cstr(&b));
 				break;

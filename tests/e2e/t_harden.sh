@@ -2,8 +2,7 @@
 # Hardening (issue 16): what must never lose data, or pass a bad input
 # silently. One section per point; the run-directory lock is t_rundir_lock.sh.
 . "$(dirname "$0")/lib.sh"
-if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
-q() { $PY "$ROOT/tests/e2e/q.py" "$1" "$2"; }
+. "$(dirname "$0")/dispatch_lib.sh"
 
 # 2. score --out onto a directory that holds a run
 run=$("$STEVAL" run demo --model baseline:first --out "$TMP/runs" 2>/dev/null)
@@ -82,5 +81,46 @@ compare a b|--resamples|0|--resamples 1 or more
 compare a b|--seed|-1|--seed must be a whole number >= 0
 score --suite demo --out /nonexistent x|--seed|-1|--seed must be a whole number >= 0
 CASES
+
+# 3. NUL and invalid UTF-8 never truncate text
+SCR=$(script nul '{"rules": [{"match": {"contains": "number 1:"}, "do": "answer", "text": "B\u0000 after the NUL"}]}')
+fake_start --script "$SCR"
+srun --model "openai@$BASE/v1:fake-vlm" --limit 2
+expect_eq "NUL in an answer: exit 0" "$RC" 0
+expect_eq "NUL in an answer: every byte kept, NUL as \\u0000" \
+    "$(S '[r["response"] for r in D if r["id"] == "q001"]')" '["B\u0000 after the NUL"]'
+expect_match "NUL in an answer: written as \\u0000 in samples.jsonl" "$(cat "$RUN/samples.jsonl")" 'B\\u0000 after the NUL'
+fake_stop
+cat >"$TMP/nulworker.py" <<'PYEOF'
+import json, sys
+for line in sys.stdin:
+    req = json.loads(line)
+    sys.stdout.buffer.write(b'{"id": ' + json.dumps(req["id"]).encode() +
+                            b', "text": "B\\u0000 x \xff\xfe y \xc3\x28 end"}\n')
+    sys.stdout.flush()
+PYEOF
+srun --model "command:$PY $TMP/nulworker.py" --limit 1
+expect_eq "worker output with NUL and invalid UTF-8: exit 0" "$RC" 0
+expect_eq "worker output: nothing cut, invalid bytes as U+FFFD" "$(S 'D[0]["response"].replace(chr(0), "<NUL>")')" \
+    "$(printf 'B<NUL> x \357\277\275\357\277\275 y \357\277\275( end')"
+expect_eq "worker output: extractors see the NUL as one U+FFFD" "$(S 'D[0]["extracted"]')" "$(printf 'B\357\277\275')"
+printf '{"id": "q000", "response": "B"}\n{"id": "q001", "response": "A\000B"}\n' >"$TMP/rawnul.jsonl"
+out=$("$STEVAL" score --suite "$SPEC" --data "$DATA" --out "$TMP/rawnul" "$TMP/rawnul.jsonl" 2>&1); rc=$?
+expect_eq "a raw NUL in a prediction file: exit 2" "$rc" 2
+expect_match "a raw NUL in a prediction file: file and line" "$out" "rawnul.jsonl': line 2: a NUL byte \(invalid JSON"
+mkdir -p "$TMP/nuldata"
+cp -r "$DATA"/. "$TMP/nuldata/"
+f=$(ls "$TMP"/nuldata/*.jsonl | head -n 1)
+printf '{"id": "bad", "question": "what\000now"}\n' >>"$f"
+out=$("$STEVAL" show "$SPEC" --data "$TMP/nuldata" 2>&1); rc=$?
+expect_eq "a raw NUL in suite data: exit 2" "$rc" 2
+expect_match "a raw NUL in suite data: file and line" "$out" "$(basename "$f")': line [0-9]+: a NUL byte"
+mkdir -p "$TMP/tsvnul"
+$PY -c '
+import sys
+t = open(sys.argv[1], "rb").read().replace(b"length of the white", b"length\0of the white", 1)
+open(sys.argv[2], "wb").write(t)' "$ROOT/fixtures/sti-bench-tsv/STIBench.tsv" "$TMP/tsvnul/STIBench.tsv"
+out=$("$STEVAL" show sti-bench --data "$TMP/tsvnul" --item 11356601648124485814_409_000_429_000_camera_1.mp4#0 --raw 2>&1 | od -An -c | tr -s ' \n' ' ')
+expect_match "a NUL in a TSV question: nothing after it is lost" "$out" "l e n g t h 300 200 o f t h e w h i t e t r u c k"
 
 finish
