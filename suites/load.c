@@ -392,6 +392,10 @@ static int parse_options(struct item *it, const cJSON *spec, const char *file, s
 				add_option(it, &alloc, letter, e, s, 0);
 			}
 		} else {
+			if (cJSON_IsArray(e) || cJSON_IsObject(e))
+				return error("'%s': %s %zu: option %zu in '%s' is %s, not a value", file,
+					     where_word, where, i + 1, fname,
+					     cJSON_IsArray(e) ? "a list" : "an object");
 			add_option(it, &alloc, letter, e, NULL, null_empty);
 		}
 		i++;
@@ -468,6 +472,44 @@ static void resolve_answer(struct item *it, const cJSON *truth)
 		break;
 	}
 	}
+}
+
+/* An item no answer can ever score right is rejected, naming it. */
+static int unscorable(const struct item *it, const cJSON *truth, const char *file, size_t where)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	if (cJSON_IsNull(truth))
+		return error("'%s': %s %zu: item '%s': the answer ('%s') is null", file, where_word,
+			     where, it->id, it->type->answer_field);
+	if (cJSON_IsArray(truth) || cJSON_IsObject(truth))
+		return error("'%s': %s %zu: item '%s': the answer ('%s') is %s, not a value", file,
+			     where_word, where, it->id, it->type->answer_field,
+			     cJSON_IsArray(truth) ? "a list" : "an object");
+	if (it->type->kind == ANS_NUMBER) {
+		if (!isfinite(it->answer_num))
+			return error("'%s': %s %zu: item '%s': the answer '%s' is not a finite number",
+				     file, where_word, where, it->id, it->answer);
+		return 0;
+	}
+	if (!it->nopt || it->accepted[0])
+		return 0;
+	if (it->type->keep_unscorable) {
+		notef("'%s': %s %zu: item '%s': the answer '%s' is not among its options: kept, "
+		      "scored wrong (types[].keep_unscorable)", file, where_word, where, it->id, it->answer);
+		return 0;
+	}
+	for (i = 0; i < it->nopt && i < 8; i++)
+		buf_addf(&b, "%s%s", i ? ", " : "", it->type->kind == ANS_LETTER ? it->opts[i].letter :
+			 it->opts[i].text);
+	if (it->nopt > 8)
+		buf_adds(&b, ", ...");
+	rc = error("'%s': %s %zu: item '%s': the answer '%s' is not among its options (%s): no "
+		   "answer could score it", file, where_word, where, it->id, it->answer, buf_cstr(&b));
+	buf_release(&b);
+	return rc;
 }
 
 static int apply_derive(struct suite *s, struct item *it)
@@ -722,6 +764,8 @@ static int on_record(cJSON *rec, size_t where, void *vctx)
 			goto fail;
 		}
 		resolve_answer(it, truth);
+		if (unscorable(it, truth, file, where) < 0)
+			goto fail;
 	}
 	if (cJSON_IsTrue(json_get(json_get(f, "options"), "circular"))) {
 		size_t base = s->nitems - 1, n = it->nopt, k;

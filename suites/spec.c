@@ -447,7 +447,8 @@ static int parse_types(struct suite *s)
 	s->types = xcalloc(s->ntypes, sizeof(*s->types));
 	cJSON_ArrayForEach(t, types) {
 		struct qtype *q = &s->types[i];
-		static const char *const keys[] = { "name", "when", "answer", "kind", "multiple_choice", NULL };
+		static const char *const keys[] = { "name", "when", "answer", "kind", "multiple_choice",
+						    "keep_unscorable", NULL };
 		const char *name = json_get_str(t, "name"), *ans = json_get_str(t, "answer"),
 			   *kind = json_get_str(t, "kind");
 		char where[160];
@@ -466,6 +467,7 @@ static int parse_types(struct suite *s)
 		q->multiple_choice = q->kind != ANS_NUMBER;
 		if (json_get(t, "multiple_choice"))
 			q->multiple_choice = cJSON_IsTrue(json_get(t, "multiple_choice"));
+		q->keep_unscorable = cJSON_IsTrue(json_get(t, "keep_unscorable"));
 		if (json_get(t, "when")) {
 			char w[192];
 			snprintf(w, sizeof(w), "%s.when", where);

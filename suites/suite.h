@@ -44,6 +44,7 @@ struct qtype {
 	char *answer_field;     /* source field holding the truth */
 	enum answer_kind kind;
 	int multiple_choice;    /* options are shown and letters are answers */
+	int keep_unscorable;    /* keep items whose answer is no option (scored wrong) */
 };
 
 /*

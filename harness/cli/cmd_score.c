@@ -54,7 +54,7 @@ struct score_ctx {
 	char *file_stem;
 	unsigned char *seen;
 	int *deferring;            /* set by join() when the file's split may decide */
-	size_t matched, unmatched, dups, noverdict, ambiguous;
+	size_t matched, unmatched, dups, noverdict, ambiguous, noanswer;
 	int failed;
 	int strict_join;
 	/* the file being read */
@@ -463,6 +463,10 @@ static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struc
 	resp = response_of(rec, &is_error);
 	if (is_error)
 		resp = NULL;
+	else if (!resp && c->noanswer++ < 20)
+		warnf("'%s': record %zu (item '%s'): no answer (no string \"response\", "
+		      "\"prediction\", \"output\", \"model_out\", \"pred\" or \"resps\"): "
+		      "counted as an error", c->file, where, it->id);
 	if ((seen = !c->strict_join && as_seen(it, rec, &si)))
 		c->fs.own_options++;
 	if (grade_all(c->p, seen ? &si.it : it, resp, resp ? strlen(resp) : 0,
@@ -740,6 +744,8 @@ int cmd_score(int argc, char **argv)
 	if (c.noverdict)
 		warnf("%zu prediction%s had no 'correct' verdict (counted as errors)", c.noverdict,
 		      c.noverdict == 1 ? "" : "s");
+	if (c.noanswer > 20)
+		warnf("%zu predictions had no answer (counted as errors)", c.noanswer);
 	if (!c.matched) {
 		error("score: no prediction matched an item of suite '%s'", s.name);
 		goto done;
@@ -778,6 +784,13 @@ int cmd_score(int argc, char **argv)
 		free(r);
 	}
 	rc = jrc;
+	if (verdicts && (c.unmatched || c.noverdict)) {
+		/* the verdicts' score is the published one only when every verdict counts */
+		error("score --verdicts: %zu prediction%s matched no item and %zu had no verdict: "
+		      "'%s' is not the verdicts' score", c.unmatched, c.unmatched == 1 ? "" : "s",
+		      c.noverdict, out);
+		rc = EXIT_USAGE;
+	}
 done:
 	store_close(&st);
 	free(model_name);

@@ -123,4 +123,59 @@ open(sys.argv[2], "wb").write(t)' "$ROOT/fixtures/sti-bench-tsv/STIBench.tsv" "$
 out=$("$STEVAL" show sti-bench --data "$TMP/tsvnul" --item 11356601648124485814_409_000_429_000_camera_1.mp4#0 --raw 2>&1 | od -An -c | tr -s ' \n' ' ')
 expect_match "a NUL in a TSV question: nothing after it is lost" "$out" "l e n g t h 300 200 o f t h e w h i t e t r u c k"
 
+# 5. items no answer could score right are rejected at load, naming file and record
+$PY - "$ROOT/suites/demo.json" "$TMP/s5" <<'PYEOF'
+import json, os, sys
+spec = json.load(open(sys.argv[1]))
+d = sys.argv[2]
+os.makedirs(d, exist_ok=True)
+spec["data"] = {"sources": [{"files": ["demo.jsonl"]}]}
+good = {"id": "g", "question": "q?", "task": "counting", "options": ["A. 1", "B. 2"], "answer": "A"}
+cases = {
+    "notopt": dict(good, answer="C"),
+    "null": dict(good, answer=None),
+    "listans": dict(good, answer=["A"]),
+    "nan": {"id": "n", "question": "how long?", "task": "timing", "answer": "nan"},
+    "inf": {"id": "n", "question": "how long?", "task": "timing", "answer": "inf"},
+    "optshape": dict(good, options=["A. 1", ["B. 2"]]),
+}
+for name, rec in cases.items():
+    os.makedirs(os.path.join(d, name), exist_ok=True)
+    with open(os.path.join(d, name, "demo.jsonl"), "w") as f:
+        f.write(json.dumps(good) + "\n" + json.dumps(dict(rec, id="bad")) + "\n")
+json.dump(spec, open(os.path.join(d, "s5.json"), "w"))
+PYEOF
+while IFS='|' read -r name want; do
+    out=$("$STEVAL" show "$TMP/s5/s5.json" --data "$TMP/s5/$name" 2>&1); rc=$?
+    expect_eq "unscorable item ($name): exit 2" "$rc" 2
+    expect_match "unscorable item ($name): file, record and item" "$out" "demo.jsonl': (line|record) 2: (item 'bad': )?$want"
+done <<'CASES'
+notopt|the answer 'C' is not among its options \(A, B\)
+null|the answer \('answer'\) is null
+listans|the answer \('answer'\) is a list
+nan|the answer 'nan' is not a finite number
+inf|the answer 'inf' is not a finite number
+optshape|option 2 in 'options' is a list
+CASES
+"$STEVAL" show r4d-bench --data "$ROOT/fixtures/r4d-bench" >/dev/null 2>&1
+expect_eq "a spec may keep them (keep_unscorable: R4D-Bench's official denominator)" "$?" 0
+
+# 5. score: a record without an answer is warned about; --verdicts that drops
+# predictions or finds no verdict exits non-zero
+printf '{"id": "%s", "response": "A"}\n{"id": "%s", "response": 5}\n{"id": "%s"}\n' \
+    "$(sed -n 1p "$ROOT/fixtures/demo/demo.jsonl" | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')" \
+    "$(sed -n 2p "$ROOT/fixtures/demo/demo.jsonl" | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')" \
+    "$(sed -n 3p "$ROOT/fixtures/demo/demo.jsonl" | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')" \
+    >"$TMP/p5.jsonl"
+out=$("$STEVAL" score --suite demo --out "$TMP/p5" "$TMP/p5.jsonl" 2>&1 >/dev/null); rc=$?
+expect_eq "predictions without answers: still scored (exit 0)" "$rc" 0
+expect_match "a non-string answer is warned about, per record" "$out" "p5.jsonl': record 2 \(item '[^']+'\): no answer"
+expect_match "a missing answer is warned about, per record" "$out" "p5.jsonl': record 3 \(item '[^']+'\): no answer"
+out=$("$STEVAL" score --suite demo --verdicts --out "$TMP/p5v" "$TMP/p5.jsonl" 2>&1 >/dev/null); rc=$?
+expect_eq "score --verdicts with no verdicts: exit 2" "$rc" 2
+expect_match "score --verdicts with no verdicts: says so" "$out" "0 predictions matched no item and 3 had no verdict"
+printf '{"id": "nope", "response": "A", "correct": true}\n' >>"$TMP/p5.jsonl"
+"$STEVAL" score --suite demo --verdicts --out "$TMP/p5w" "$TMP/p5.jsonl" >/dev/null 2>&1
+expect_eq "score --verdicts dropping a prediction: exit 2" "$?" 2
+
 finish
