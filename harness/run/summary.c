@@ -54,6 +54,10 @@ static int on_sample(cJSON *rec, size_t line, void *vctx)
 	struct row *r;
 	size_t k;
 
+	if (report_check_sample(rec, c->path, line) < 0) {
+		cJSON_Delete(rec);
+		return -1;
+	}
 	if (!it) {
 		if (c->unknown++ < 5)
 			warnf("'%s': line %zu: item '%s' is not in suite '%s' (skipped)", c->path, line,

@@ -178,4 +178,62 @@ printf '{"id": "nope", "response": "A", "correct": true}\n' >>"$TMP/p5.jsonl"
 "$STEVAL" score --suite demo --verdicts --out "$TMP/p5w" "$TMP/p5.jsonl" >/dev/null 2>&1
 expect_eq "score --verdicts dropping a prediction: exit 2" "$?" 2
 
+# 4. report, compare and leaderboard validate what they read
+R4=$("$STEVAL" run demo --model baseline:first --out "$TMP/r4" 2>/dev/null)
+tamper() { # NAME PYTHON-EXPR-ON-RECORD-r (the 3rd line)
+    rm -rf "$TMP/t4-$1"; cp -r "$R4" "$TMP/t4-$1"
+    $PY - "$TMP/t4-$1/samples.jsonl" "$2" <<'PYEOF'
+import json, sys
+p, expr = sys.argv[1], sys.argv[2]
+lines = open(p).read().splitlines()
+r = json.loads(lines[2])
+exec(expr)
+lines[2] = json.dumps(r)
+open(p, "w").write("\n".join(lines) + "\n")
+PYEOF
+    echo "$TMP/t4-$1"
+}
+while IFS='|' read -r name expr want; do
+    d=$(tamper "$name" "$expr")
+    out=$("$STEVAL" report "$d" 2>&1); rc=$?
+    expect_eq "report, $name: exit 2" "$rc" 2
+    expect_match "report, $name: file and line" "$out" "samples.jsonl': line 3: item '[^']+'.*$want"
+    out=$("$STEVAL" compare "$R4" "$d" 2>&1); rc=$?
+    expect_eq "compare, $name: exit 2" "$rc" 2
+    expect_match "compare, $name: file and line" "$out" "samples.jsonl': line 3: .*$want"
+done <<'CASES'
+score above 1|r["score"] = 7.5|score 7.5 is outside \[0, 1\]
+negative score|r["score"] = -1|score -1 is outside \[0, 1\]
+score not a number|r["score"] = "1"|the score is not a number
+unknown status|r["status"] = "great"|unknown status 'great'
+no status|del r["status"]|no status
+variant score|r["variants"] = {"robust": {"status": "ok", "score": 2}}|variant 'robust'.*score 2 is outside
+CASES
+# a results.json that disagrees with its samples
+d=$TMP/t4-lie; rm -rf "$d"; cp -r "$R4" "$d"
+$PY -c 'import json,sys; p=sys.argv[1]; r=json.load(open(p)); r["overall"]["ok"]=50; json.dump(r, open(p,"w"))' "$d/results.json"
+out=$("$STEVAL" compare "$R4" "$d" 2>&1); rc=$?
+expect_eq "compare, results.json disagreeing with samples: exit 2" "$rc" 2
+expect_match "compare, results.json disagreeing: names it" "$out" "t4-lie/results.json' disagrees with its samples.jsonl: 50 items ok, the samples have 10"
+out=$("$STEVAL" leaderboard "$R4" "$d" 2>&1); rc=$?
+expect_eq "leaderboard, results.json disagreeing with samples: exit 2" "$rc" 2
+expect_match "leaderboard: names it" "$out" "t4-lie/results.json' disagrees"
+"$STEVAL" report --stored "$d" >/dev/null 2>&1
+expect_eq "report --stored, results.json disagreeing: exit 2" "$?" 2
+"$STEVAL" report "$d" >/dev/null 2>&1
+expect_eq "report recomputes it: exit 0" "$?" 0
+expect_eq "report recomputed the counts" "$(q "$d/results.json" 'D["overall"]["ok"]')" 10
+# a corrupt or missing results.json is recomputed from samples and manifest
+printf '{"suite": "demo", "overall": ' >"$d/results.json"
+out=$("$STEVAL" report "$d" 2>&1); rc=$?
+expect_eq "report, corrupt results.json: exit 0" "$rc" 0
+expect_match "report, corrupt results.json: says it recomputes" "$out" "recomputing results.json from samples.jsonl and manifest.json"
+expect_eq "report, corrupt results.json: rebuilt" "$(q "$d/results.json" 'D["overall"]')" "$(q "$R4/results.json" 'D["overall"]')"
+rm "$d/results.json"
+"$STEVAL" report "$d" >/dev/null 2>&1
+expect_eq "report, missing results.json (a killed run): rebuilt" "$(q "$d/results.json" 'D["overall"]["n"]')" 10
+printf 'nonsense' >"$d/results.json"
+"$STEVAL" report --stored "$d" >/dev/null 2>&1
+expect_eq "report --stored, corrupt results.json: exit 2" "$?" 2
+
 finish
