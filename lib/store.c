@@ -51,14 +51,16 @@ static int open_samples(struct store *st, int fresh)
 
 int store_create(struct store *st, const char *root, const char *suite, const char *model)
 {
-	char stamp[32], *safe = store_safe_name(model), *base;
+	char stamp[32], *safe = store_safe_name(model), *ssafe = store_safe_name(suite), *base;
 	int i;
 
 	memset(st, 0, sizeof(*st));
 	st->fd = -1;
 	utc_dirname(stamp, wall_now());
-	base = xasprintf("%s/%s/%s", root, suite, safe);
+	/* the suite's name comes from its spec: made safe like a model's */
+	base = xasprintf("%s/%s/%s", root, ssafe, safe);
 	free(safe);
+	free(ssafe);
 	if (mkdir_p(base) < 0) {
 		free(base);
 		return -1;

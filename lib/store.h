@@ -32,7 +32,8 @@ struct store {
 /* Both openers take the directory's lock (lib/rundir_lock.h) before they
  * touch samples.jsonl and fail, naming the holder, when another live
  * process holds it; store_close() releases it. */
-/* Create root/<suite>/<model>/<stamp>/ (model made safe for a path). */
+/* Create root/<suite>/<model>/<stamp>/ (suite and model made safe for a
+ * path: no '/', never "." or ".."). */
 int store_create(struct store *st, const char *root, const char *suite, const char *model);
 /* Use an existing directory (out dir of `steval score`, or a run to resume):
  * creates it if needed; with truncate_torn, a final line without "\n" is cut. */

@@ -128,6 +128,9 @@ int cmd_run(int argc, char **argv)
 		  "ask every item N times, each a separate request with seed + repeat (default: "
 		  "the protocol's, 1 for most; OmniSpatial 5); results give the mean and each "
 		  "repeat's score" },
+		{ "allow-outside-data", 0, OPT_FLAG, &o.allow_outside_data, NULL,
+		  "let media paths be absolute, climb out with '..' or follow symlinks out of the "
+		  "data directory" },
 		{ "blind", 0, OPT_FLAG, &o.blind, NULL,
 		  "send no frames or images (the 'vision disabled' rows; runs without the videos)" },
 		{ "concurrency", 'j', OPT_PINT, &o.concurrency, "N",

@@ -748,6 +748,7 @@ int run_execute(const struct run_opts *o)
 		r.blind = 1;
 	if (suite_open(&r.s, suite) < 0 || suite_load(&r.s, data) < 0)
 		goto out;
+	r.s.allow_outside_data = o->allow_outside_data;
 	r.p = suite_protocol(&r.s, protocol);
 	if (!r.p) {
 		error("suite '%s' has no protocol '%s'", r.s.name, protocol);

@@ -236,4 +236,50 @@ printf 'nonsense' >"$d/results.json"
 "$STEVAL" report --stored "$d" >/dev/null 2>&1
 expect_eq "report --stored, corrupt results.json: exit 2" "$?" 2
 
+# 7. media stay inside the data directory; FIFOs never hang a reader
+fake_start
+MODEL="openai@$BASE/v1:fake-vlm"
+mkdata() { # NAME SED-EXPR-ON-LINE-1
+    rm -rf "$TMP/m7/$1"; mkdir -p "$TMP/m7/$1"; cp -r "$DATA"/. "$TMP/m7/$1/"
+    sed -i "1$2" "$TMP/m7/$1/items.jsonl"
+    echo "$TMP/m7/$1"
+}
+cp "$DATA/clip.mp4" "$TMP/m7-outside.mp4"
+while IFS='|' read -r name expr want; do
+    d=$(mkdata "$name" "$expr")
+    [ "$name" = symlink ] && ln -s "$TMP/m7-outside.mp4" "$d/link.mp4"
+    [ "$name" = fifo ] && mkfifo "$d/fifo.mp4"
+    "$STEVAL" run "$SPEC" --data "$d" --out "$TMP/m7runs" --no-progress --model "$MODEL" --limit 2 \
+        >/dev/null 2>"$TMP/m7.err"; rc=$?
+    expect_eq "media, $name: not run (exit $rc)" "$([ "$rc" != 0 ] && echo refused)" refused
+    expect_match "media, $name: says why" "$(cat "$TMP/m7.err")" "$want"
+done <<CASES
+dotdot|s#"video": "clip.mp4"#"video": "../../m7-outside.mp4"#|media path '../../m7-outside.mp4' climbs out with '..'
+absolute|s#"video": "clip.mp4"#"video": "$TMP/m7-outside.mp4"#|media path '$TMP/m7-outside.mp4' is absolute
+symlink|s#"video": "clip.mp4"#"video": "link.mp4"#|media file 'link.mp4' resolves to '.*m7-outside.mp4', outside the data directory
+fifo|s#"video": "clip.mp4"#"video": "fifo.mp4"#|fifo.mp4' is not a regular file
+CASES
+d=$(mkdata allowed 's#"video": "clip.mp4"#"video": "../../m7-outside.mp4"#')
+"$STEVAL" run "$SPEC" --data "$d" --out "$TMP/m7runs" --no-progress --model "$MODEL" --limit 2 \
+    --allow-outside-data >/dev/null 2>&1
+expect_eq "media outside the data with --allow-outside-data: exit 0" "$?" 0
+d=$(mkdata inside 's#"video": "clip.mp4"#"video": "./sub/../clip.mp4"#')
+mkdir -p "$d/sub"
+"$STEVAL" run "$SPEC" --data "$d" --out "$TMP/m7runs" --no-progress --model "$MODEL" --limit 2 >/dev/null 2>"$TMP/m7.err"
+expect_match "media, '..' anywhere in the path is refused" "$(cat "$TMP/m7.err")" "climbs out"
+# a suite file that is a FIFO is refused at once (it used to hang the loader)
+d=$TMP/m7/fifodata; rm -rf "$d"; mkdir -p "$d"; cp -r "$DATA"/. "$d/"; rm "$d/items.jsonl"; mkfifo "$d/items.jsonl"
+out=$(timeout 10 "$STEVAL" show "$SPEC" --data "$d" 2>&1); rc=$?
+expect_eq "a FIFO as suite data: exit 2, at once" "$rc" 2
+expect_match "a FIFO as suite data: says so" "$out" "items.jsonl' is not a regular file \(a FIFO"
+# a suite's name never climbs out of --out
+$PY -c '
+import json, sys
+s = json.load(open(sys.argv[1])); s["name"] = "../../escaped"
+json.dump(s, open(sys.argv[2], "w"))' "$SPEC" "$TMP/m7-evil.json"
+"$STEVAL" run "$TMP/m7-evil.json" --data "$DATA" --out "$TMP/m7o/runs" --no-progress --model baseline:first \
+    >"$TMP/m7.out" 2>/dev/null
+expect_match "a suite name with ../ stays under --out" "$(cat "$TMP/m7.out")" "^$TMP/m7o/runs/[^/]+/baseline_first/[0-9TZ]+$"
+expect_eq "nothing written outside --out" "$(ls "$TMP" | grep -c escaped)" 0
+
 finish
