@@ -726,6 +726,7 @@ int run_execute(const struct run_opts *o)
 	const char *suite = o->suite, *model = o->model, *protocol = o->protocol, *data = o->data;
 	size_t i, k, n;
 	int rc = EXIT_USAGE, signals_set = 0;
+	char *mspec = NULL;   /* the model spec with any key in it redacted, for paths and files */
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
@@ -774,6 +775,7 @@ int run_execute(const struct run_opts *o)
 	r.mo.timeout_ms = (long)(o->timeout * 1000);
 	if (model_open(&r.m, model, &r.s, &r.mo) < 0)
 		goto out;
+	mspec = secret_scrub_dup(r.m->spec);
 	r.generation = merged_generation(r.p, o->generation);
 	if (r.resume_manifest && o->generation && !cJSON_GetArraySize(o->generation) &&
 	    cJSON_IsObject(json_get(r.resume_manifest, "generation"))) {
@@ -817,7 +819,7 @@ int run_execute(const struct run_opts *o)
 		}
 		free(sp);
 	} else if (store_create(&r.st, o->out_root ? o->out_root : "runs", r.s.name,
-				r.m->spec) < 0) {
+				mspec) < 0) {
 		goto out;
 	}
 	if (start_pool(&r) < 0)
@@ -918,7 +920,7 @@ int run_execute(const struct run_opts *o)
 	run_write_manifest(&r, rc == EXIT_OK ? (r.errors ? "finished-with-errors" : "finished") :
 		       r.stop == 1 ? "interrupted" : rc == EXIT_INCOMPLETE ? "incomplete" : "failed");
 	judge_manifest_merge(r.st.dir);   /* a judged run keeps its judge's record */
-	if (summary_write(r.st.dir, &r.s, r.p, r.m->spec, "official", NULL) < 0 && rc == EXIT_OK)
+	if (summary_write(r.st.dir, &r.s, r.p, mspec, "official", NULL) < 0 && rc == EXIT_OK)
 		rc = EXIT_USAGE;
 	if (rc == EXIT_OK || rc == EXIT_INCOMPLETE)
 		printf("%s\n", r.st.dir);
@@ -960,5 +962,6 @@ out:
 	media_cache_release(&r.mc);
 	suite_release(&r.s);
 	secret_clear();
+	free(mspec);
 	return rc;
 }

@@ -282,4 +282,42 @@ json.dump(s, open(sys.argv[2], "w"))' "$SPEC" "$TMP/m7-evil.json"
 expect_match "a suite name with ../ stays under --out" "$(cat "$TMP/m7.out")" "^$TMP/m7o/runs/[^/]+/baseline_first/[0-9TZ]+$"
 expect_eq "nothing written outside --out" "$(ls "$TMP" | grep -c escaped)" 0
 
+# 8. command workers: a minimal environment; a known key they echo is redacted
+cat >"$TMP/envworker.py" <<'PYEOF'
+import json, os, sys
+extra = sys.argv[1] if len(sys.argv) > 1 else ""
+for line in sys.stdin:
+    req = json.loads(line)
+    out = {"id": req["id"], "text": "B " + extra + " " + json.dumps(sorted(os.environ))}
+    if os.environ.get("ANSWER_FIELD"):
+        out = {"id": req["id"], os.environ["ANSWER_FIELD"]: "B"}
+    sys.stdout.write(json.dumps(out) + "\n")
+    sys.stdout.flush()
+PYEOF
+export MY_WORKER_SETTING=on
+srun --model "command:$PY $TMP/envworker.py" --limit 1
+expect_eq "worker env: exit 0" "$RC" 0
+names=$(S 'D[0]["response"]')
+expect_match "worker env: PATH and HOME pass" "$names" '"HOME".*"PATH"'
+expect_eq "worker env: no provider key variable" "$(printf '%s' "$names" | grep -c 'API_KEY')" 0
+expect_eq "worker env: nothing else of the session" "$(printf '%s' "$names" | grep -c 'MY_WORKER_SETTING')" 0
+printf '{"w": {"adapter": "command", "command": "%s %s", "env": ["MY_WORKER_*"]}}' "$PY" "$TMP/envworker.py" \
+    >"$TMP/wmodels.json"
+srun --model w --models "$TMP/wmodels.json" --limit 1
+expect_match "worker env: the models file's \"env\" names pass" "$(S 'D[0]["response"]')" '"MY_WORKER_SETTING"'
+STEVAL_WORKER_ENV="MY_WORKER_SETTING" srun --model "command:$PY $TMP/envworker.py" --limit 1
+expect_match "worker env: \$STEVAL_WORKER_ENV names pass" "$(S 'D[0]["response"]')" '"MY_WORKER_SETTING"'
+srun --model "command:$PY $TMP/envworker.py $FAKE_KEY" --limit 1
+expect_eq "a worker echoing a known key: exit 0" "$RC" 0
+expect_match "a worker echoing a known key: redacted in the answer" "$(S 'D[0]["response"]')" '^B \[REDACTED\] '
+no_key_in "$RUN" "a worker echoing a known key: the key is in no file of the run"
+# smaller: an answer with an unknown field, a worker that cannot start
+ANSWER_FIELD=response STEVAL_WORKER_ENV=ANSWER_FIELD srun --model "command:$PY $TMP/envworker.py" --limit 1
+expect_eq "a worker answer with an unknown field: the item fails (exit 3)" "$RC" 3
+expect_match "a worker answer with an unknown field: names it" "$(S 'D[0]["error"]')" "unknown field 'response' in an answer"
+srun --model "command:/nonexistent/worker --serve" --limit 2
+expect_eq "a worker that cannot start (exit 127): exit 3 at once" "$RC" 3
+expect_match "a worker that cannot start: says why" "$ERR" "exited with status 127 before answering: command not found"
+expect_eq "a worker that cannot start: started once, not three times" "$(printf '%s' "$ERR" | grep -c 'warning: .*exited with status 127')" 1
+
 finish
