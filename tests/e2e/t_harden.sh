@@ -320,4 +320,29 @@ expect_eq "a worker that cannot start (exit 127): exit 3 at once" "$RC" 3
 expect_match "a worker that cannot start: says why" "$ERR" "exited with status 127 before answering: command not found"
 expect_eq "a worker that cannot start: started once, not three times" "$(printf '%s' "$ERR" | grep -c 'warning: .*exited with status 127')" 1
 
+# 9. text that reaches a terminal has its control characters escaped
+$PY - "$ROOT/suites/demo.json" "$TMP/s9" <<'PYEOF'
+import json, os, sys
+spec = json.load(open(sys.argv[1]))
+os.makedirs(sys.argv[2], exist_ok=True)
+spec["title"] = "demo \x1b]0;pwned\x07 \x1b[2J title"
+spec["notes"] = ["a note \x1b[31mred\x1b[0m \x9b1m"]
+spec["data"]["default_dir"] = os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "../fixtures/demo")
+json.dump(spec, open(os.path.join(sys.argv[2], "s9.json"), "w"))
+PYEOF
+out=$("$STEVAL" show "$TMP/s9/s9.json" 2>&1 | od -An -c | tr -s ' \n' ' ')
+expect_eq "show: no raw ESC, BEL or C1 reaches the terminal" "$(printf '%s' "$out" | grep -Ec ' 033 | 007 | 302 233 ')" 0
+expect_match "show: they are written as \\xNN" "$("$STEVAL" show "$TMP/s9/s9.json" 2>&1)" 'demo \\x1b\]0;pwned\\x07 \\x1b\[2J title'
+expect_match "show: notes too (C1 included)" "$("$STEVAL" show "$TMP/s9/s9.json" 2>&1)" 'note \\x1b\[31mred\\x1b\[0m \\x9b1m'
+printf '{"id": "\\u001b[31mevil", "response": "A"}\n' >"$TMP/p9.jsonl"
+out=$("$STEVAL" score --suite demo --out "$TMP/p9" "$TMP/p9.jsonl" 2>&1)
+expect_eq "warnings and errors: no raw ESC" "$(printf '%s' "$out" | od -An -c | grep -c ' 033 ')" 0
+expect_match "warnings and errors: the id shows escaped" "$out" "id '\\\\x1b\\[31mevil'"
+# markdown: a pipe or a backtick in a name never breaks a table
+R9=$("$STEVAL" run demo --model baseline:first --out "$TMP/r9" 2>/dev/null)
+"$STEVAL" score --suite demo --model 'evil | `x` <script>alert(1)</script> | end' --out "$TMP/r9s" "$R9/samples.jsonl" \
+    >/dev/null 2>&1
+expect_eq "report.md: a model name with | and backticks keeps every table whole" \
+    "$($PY "$ROOT/tests/e2e/hostile.py" check-md "$TMP/r9s/report.md")" "md: tables consistent"
+
 finish
