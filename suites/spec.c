@@ -532,8 +532,26 @@ static int parse_categories(struct suite *s)
 			if (k == s->ncats)
 				return error("'%s': category '%s' lists member '%s', which is not a category",
 					     s->spec_path, s->cats[i].name, s->cats[i].members[j]);
+			if (k == i)
+				return error("'%s': category '%s' lists itself as a member", s->spec_path,
+					     s->cats[i].name);
+			if (s->cats[k].member_of >= 0 && s->cats[k].member_of != (int)i)
+				return error("'%s': category '%s' is a member of both '%s' and '%s'",
+					     s->spec_path, s->cats[k].name,
+					     s->cats[s->cats[k].member_of].name, s->cats[i].name);
 			s->cats[k].member_of = (int)i;
 		}
+	/* merged categories may nest, never in a circle */
+	for (i = 0; i < s->ncats; i++) {
+		int at = s->cats[i].member_of;
+		size_t steps = 0;
+		while (at >= 0 && steps++ <= s->ncats) {
+			if (at == (int)i)
+				return error("'%s': categories' members form a cycle through '%s'",
+					     s->spec_path, s->cats[i].name);
+			at = s->cats[at].member_of;
+		}
+	}
 	return 0;
 }
 

@@ -56,8 +56,15 @@ static void version(void);
 
 static int cmd_version(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: steval version\n\nPrint steval's version, the git commit it was "
+		       "built from and the versions of the libraries it uses.\n");
+		return EXIT_OK;
+	}
+	if (argc > 1) {
+		error("version: takes no arguments, not '%s' (see 'steval version --help')", argv[1]);
+		return EXIT_USAGE;
+	}
 	version();
 	return EXIT_OK;
 }

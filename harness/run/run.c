@@ -718,6 +718,32 @@ static int start_pool(struct run_state *r)
 	return 0;
 }
 
+static double num_or0(const cJSON *v)
+{
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* The run's last words on stderr: one line, whatever the exit status. */
+static void print_summary(const struct run_state *r, const struct buf *results)
+{
+	cJSON *j = json_parse_raw(buf_cstr(results), results->len);
+	const cJSON *ov = json_get(j, "overall"), *sc = json_get(ov, "score");
+	char *md = path_join(r->st.dir, "report.md");
+	struct buf score = BUF_INIT;
+
+	if (cJSON_IsNumber(sc))
+		buf_addf(&score, "overall %.2f", sc->valuedouble);
+	else
+		buf_adds(&score, "no overall score");
+	if (log_get_level() >= LOG_WARN)
+		log_raw("steval: %s: %s over %.0f items (%.0f ok, %.0f unparsed, %.0f errors); report: %s\n",
+			r->s.name, buf_cstr(&score), num_or0(json_get(ov, "n")), num_or0(json_get(ov, "ok")),
+			num_or0(json_get(ov, "unparsed")), num_or0(json_get(ov, "error")), md);
+	buf_release(&score);
+	free(md);
+	cJSON_Delete(j);
+}
+
 int run_execute(const struct run_opts *o)
 {
 	struct run_state r;
@@ -920,8 +946,16 @@ int run_execute(const struct run_opts *o)
 	run_write_manifest(&r, rc == EXIT_OK ? (r.errors ? "finished-with-errors" : "finished") :
 		       r.stop == 1 ? "interrupted" : rc == EXIT_INCOMPLETE ? "incomplete" : "failed");
 	judge_manifest_merge(r.st.dir);   /* a judged run keeps its judge's record */
-	if (summary_write(r.st.dir, &r.s, r.p, mspec, "official", NULL) < 0 && rc == EXIT_OK)
-		rc = EXIT_USAGE;
+	{
+		struct buf res = BUF_INIT;
+		if (summary_write(r.st.dir, &r.s, r.p, mspec, "official", &res) < 0) {
+			if (rc == EXIT_OK)
+				rc = EXIT_USAGE;
+		} else {
+			print_summary(&r, &res);
+		}
+		buf_release(&res);
+	}
 	if (rc == EXIT_OK || rc == EXIT_INCOMPLETE)
 		printf("%s\n", r.st.dir);
 out:

@@ -345,4 +345,36 @@ R9=$("$STEVAL" run demo --model baseline:first --out "$TMP/r9" 2>/dev/null)
 expect_eq "report.md: a model name with | and backticks keeps every table whole" \
     "$($PY "$ROOT/tests/e2e/hostile.py" check-md "$TMP/r9s/report.md")" "md: tables consistent"
 
+# smaller ones: cyclic category members, version --help, run's last line
+$PY - "$ROOT/suites/demo.json" "$TMP/sc" <<'PYEOF'
+import json, os, sys
+spec = json.load(open(sys.argv[1]))
+os.makedirs(sys.argv[2], exist_ok=True)
+cases = {
+    "self": [{"name": "direction", "members": ["direction"]}, "counting", "timing"],
+    "cycle": [{"name": "direction", "members": ["counting"]}, {"name": "counting", "members": ["direction"]}, "timing"],
+    "twice": [{"name": "direction", "members": ["timing"]}, {"name": "counting", "members": ["timing"]}, "timing"],
+}
+for name, cats in cases.items():
+    spec["categories"] = cats
+    json.dump(spec, open(os.path.join(sys.argv[2], name + ".json"), "w"))
+PYEOF
+while IFS='|' read -r name want; do
+    out=$("$STEVAL" show "$TMP/sc/$name.json" 2>&1); rc=$?
+    expect_eq "categories, $name: exit 2" "$rc" 2
+    expect_match "categories, $name: says so" "$out" "$want"
+done <<'CASES'
+self|category 'direction' lists itself as a member
+cycle|members form a cycle through 'direction'
+twice|category 'timing' is a member of both 'direction' and 'counting'
+CASES
+out=$("$STEVAL" version --help); rc=$?
+expect_eq "version --help: exit 0" "$rc" 0
+expect_match "version --help: prints help" "$out" "^usage: steval version"
+expect_rc "version with an argument: exit 2" 2 "$STEVAL" version --bogus
+"$STEVAL" run demo --model baseline:first --out "$TMP/rs" >"$TMP/rs.out" 2>"$TMP/rs.err"
+expect_match "run ends with a one-line summary" "$(tail -n 1 "$TMP/rs.err")" \
+    "^steval: demo: overall [0-9.]+ over 10 items \(10 ok, 0 unparsed, 0 errors\); report: $TMP/rs/demo/.*/report.md$"
+expect_eq "run: stdout still ends with the run directory" "$(tail -n 1 "$TMP/rs.out")" "$(dirname "$(tail -n 1 "$TMP/rs.err" | sed 's/.*report: //')")"
+
 finish
