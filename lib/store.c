@@ -49,6 +49,41 @@ static int open_samples(struct store *st, int fresh)
 	return 0;
 }
 
+/* The run-directory locks of the open stores, keyed by the struct. */
+static struct held_lock {
+	const struct store *st;
+	struct rundir_lock *lk;   /* its own allocation: the heartbeat thread points to it */
+} *held;
+static size_t nheld, aheld;
+
+static int lock_dir(const struct store *st)
+{
+	struct rundir_lock *lk = xmalloc(sizeof(*lk));
+
+	if (rundir_lock_acquire(st->dir, NULL, lk) < 0) {
+		free(lk);
+		return -1;
+	}
+	ALLOC_GROW(held, nheld + 1, aheld);
+	held[nheld].st = st;
+	held[nheld].lk = lk;
+	nheld++;
+	return 0;
+}
+
+static void unlock_dir(const struct store *st)
+{
+	size_t i;
+
+	for (i = 0; i < nheld; i++)
+		if (held[i].st == st) {
+			rundir_lock_release(held[i].lk);
+			free(held[i].lk);
+			held[i] = held[--nheld];
+			return;
+		}
+}
+
 int store_create(struct store *st, const char *root, const char *suite, const char *model)
 {
 	char stamp[32], *safe = store_safe_name(model), *ssafe = store_safe_name(suite), *base;
@@ -83,7 +118,7 @@ int store_create(struct store *st, const char *root, const char *suite, const ch
 	free(base);
 	if (!st->dir)
 		return error("cannot find a free run directory name under '%s'", root);
-	if (rundir_lock_acquire(st->dir, NULL, &st->lock) < 0)
+	if (lock_dir(st) < 0)
 		return -1;
 	return open_samples(st, 1);
 }
@@ -93,7 +128,7 @@ int store_open_dir(struct store *st, const char *dir, int fresh)
 	memset(st, 0, sizeof(*st));
 	st->fd = -1;
 	st->dir = xstrdup(dir);
-	if (mkdir_p(dir) < 0 || rundir_lock_acquire(dir, NULL, &st->lock) < 0)
+	if (mkdir_p(dir) < 0 || lock_dir(st) < 0)
 		return -1;
 	if (!fresh) {
 		/* cut a torn final line (a write interrupted by a crash) */
@@ -183,7 +218,7 @@ void store_close(struct store *st)
 		close(st->fd);
 	}
 	st->fd = -1;
-	rundir_lock_release(&st->lock);
+	unlock_dir(st);
 	free(st->dir);
 	st->dir = NULL;
 }

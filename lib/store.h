@@ -26,12 +26,13 @@ struct store {
 	int fd;               /* samples.jsonl, O_APPEND */
 	double last_sync;
 	size_t appended;
-	struct rundir_lock lock;   /* held from create/open to store_close */
 };
 
 /* Both openers take the directory's lock (lib/rundir_lock.h) before they
  * touch samples.jsonl and fail, naming the holder, when another live
- * process holds it; store_close() releases it. */
+ * process holds it; store_close() releases it. (The locks are kept in a
+ * table inside store.c keyed by the struct store, so the struct keeps its
+ * four fields.) */
 /* Create root/<suite>/<model>/<stamp>/ (suite and model made safe for a
  * path: no '/', never "." or ".."). */
 int store_create(struct store *st, const char *root, const char *suite, const char *model);
