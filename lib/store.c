@@ -49,23 +49,39 @@ static int open_samples(struct store *st, int fresh)
 	return 0;
 }
 
-/* The run-directory locks of the open stores, keyed by the struct. */
+/* The run-directory locks of the open stores, keyed by the struct. Two
+ * stores of one process on one directory (run --judge: the run's and the
+ * judge's) share its lock: it is released when the last one closes. */
 static struct held_lock {
 	const struct store *st;
+	dev_t dev;
+	ino_t ino;
 	struct rundir_lock *lk;   /* its own allocation: the heartbeat thread points to it */
 } *held;
 static size_t nheld, aheld;
 
 static int lock_dir(const struct store *st)
 {
-	struct rundir_lock *lk = xmalloc(sizeof(*lk));
+	struct rundir_lock *lk = NULL;
+	struct stat sb;
+	size_t i;
 
-	if (rundir_lock_acquire(st->dir, NULL, lk) < 0) {
-		free(lk);
-		return -1;
+	if (stat(st->dir, &sb) < 0)
+		return error("cannot open '%s': %s", st->dir, strerror(errno));
+	for (i = 0; i < nheld && !lk; i++)
+		if (held[i].dev == sb.st_dev && held[i].ino == sb.st_ino)
+			lk = held[i].lk;
+	if (!lk) {
+		lk = xmalloc(sizeof(*lk));
+		if (rundir_lock_acquire(st->dir, NULL, lk) < 0) {
+			free(lk);
+			return -1;
+		}
 	}
 	ALLOC_GROW(held, nheld + 1, aheld);
 	held[nheld].st = st;
+	held[nheld].dev = sb.st_dev;
+	held[nheld].ino = sb.st_ino;
 	held[nheld].lk = lk;
 	nheld++;
 	return 0;
@@ -73,15 +89,21 @@ static int lock_dir(const struct store *st)
 
 static void unlock_dir(const struct store *st)
 {
+	struct rundir_lock *lk;
 	size_t i;
 
 	for (i = 0; i < nheld; i++)
-		if (held[i].st == st) {
-			rundir_lock_release(held[i].lk);
-			free(held[i].lk);
-			held[i] = held[--nheld];
-			return;
-		}
+		if (held[i].st == st)
+			break;
+	if (i == nheld)
+		return;
+	lk = held[i].lk;
+	held[i] = held[--nheld];
+	for (i = 0; i < nheld; i++)
+		if (held[i].lk == lk)
+			return;   /* another store of this process still writes there */
+	rundir_lock_release(lk);
+	free(lk);
 }
 
 int store_create(struct store *st, const char *root, const char *suite, const char *model)

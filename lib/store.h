@@ -30,9 +30,9 @@ struct store {
 
 /* Both openers take the directory's lock (lib/rundir_lock.h) before they
  * touch samples.jsonl and fail, naming the holder, when another live
- * process holds it; store_close() releases it. (The locks are kept in a
- * table inside store.c keyed by the struct store, so the struct keeps its
- * four fields.) */
+ * process holds it; store_close() releases it. Stores of one process on
+ * one directory share its lock. (The locks are kept in a table inside
+ * store.c keyed by the struct store, so the struct keeps its four fields.) */
 /* Create root/<suite>/<model>/<stamp>/ (suite and model made safe for a
  * path: no '/', never "." or ".."). */
 int store_create(struct store *st, const char *root, const char *suite, const char *model);

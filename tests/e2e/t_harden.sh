@@ -80,6 +80,12 @@ compare a b|--alpha|nan|--alpha expects a number > 0
 compare a b|--resamples|0|--resamples 1 or more
 compare a b|--seed|-1|--seed must be a whole number >= 0
 score --suite demo --out /nonexistent x|--seed|-1|--seed must be a whole number >= 0
+score --suite demo --out /nonexistent x|--judge-concurrency|0|--judge-concurrency must be a whole number >= 1
+score --suite demo --out /nonexistent x|--judge-rpm|nan|--judge-rpm expects a number > 0
+judge x --judge baseline:first|--retries|-1|--retries must be a whole number >= 0
+judge x --judge baseline:first|--timeout|0|--timeout must be a number > 0
+judge x --judge baseline:first|--max-retry-wait|inf|--max-retry-wait expects a number >= 0
+judge x --judge baseline:first|--seed|-1|--seed must be a whole number >= 0
 CASES
 
 # 3. NUL and invalid UTF-8 never truncate text
