@@ -35,7 +35,7 @@ if ! command -v "$CC" >/dev/null 2>&1; then
     echo "fuzz: $CC not found (sh tests/deps.sh all installs clang)" >&2
     exit 2
 fi
-PKGS="libcurl libcjson libpcre2-8 libavformat libavcodec libswscale libavutil zlib libzstd liblz4 libbrotlidec"
+PKGS="libcurl libcjson libpcre2-8 libavformat libavcodec libswscale libavutil zlib libzstd liblz4 libbrotlidec libzip"
 CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 CPPFLAGS="-D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I. $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lsnappy -lm -lpthread"
