@@ -8,7 +8,7 @@
  * rest is the file. The file is written to a private temporary directory
  * (the readers take paths). Invariants abort.
  */
-// fuzz-sources: suites/rjson.c suites/rtsv.c suites/rparquet.c suites/parquet/*.c lib/image.c lib/buf.c lib/json.c lib/log.c lib/pystr.c lib/pycase.c lib/util.c lib/xalloc.c
+// fuzz-sources: suites/rjson.c suites/rtsv.c suites/rparquet.c suites/parquet/*.c lib/image.c lib/buf.c lib/json.c lib/log.c lib/pystr.c lib/pycase.c lib/util.c lib/sha256.c lib/xalloc.c
 #include "lib/common.h"
 #include "lib/buf.h"
 #include "lib/json.h"

@@ -6,7 +6,7 @@
  *
  * Input: the whole body. Invariants abort.
  */
-// fuzz-sources: adapters/*.c lib/buf.c lib/json.c lib/pystr.c lib/pycase.c lib/log.c lib/xalloc.c lib/util.c adapters/http/httpq.c adapters/http/ratelimit.c lib/rng.c
+// fuzz-sources: adapters/*.c lib/buf.c lib/json.c lib/pystr.c lib/pycase.c lib/log.c lib/xalloc.c lib/util.c lib/sha256.c adapters/http/httpq.c adapters/http/ratelimit.c lib/rng.c
 #include "lib/common.h"
 #include "adapters/wire.h"
 #include "lib/buf.h"

@@ -9,7 +9,7 @@
  * alone is loaded against an empty data file). Files are written to a
  * private temporary directory.
  */
-// fuzz-sources: suites/*.c suites/parquet/*.c lib/image.c lib/buf.c lib/json.c lib/log.c lib/pystr.c lib/pycase.c lib/rx.c lib/util.c lib/xalloc.c lib/rng.c
+// fuzz-sources: suites/*.c suites/parquet/*.c lib/image.c lib/buf.c lib/json.c lib/log.c lib/pystr.c lib/pycase.c lib/rx.c lib/util.c lib/sha256.c lib/xalloc.c lib/rng.c
 #include "lib/common.h"
 #include "lib/buf.h"
 #include "lib/log.h"
