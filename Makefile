@@ -7,7 +7,7 @@
 #   make deps            install the Debian packages the build and the tests need
 #   make demo            install, build, run the demo suite on the built-in baseline
 #   make bench           run the benchmarks in tests/bench (prints ratios)
-#   make fuzz            build and run the libFuzzer targets for a bounded time
+#   make fuzz            run every libFuzzer target long (FUZZ_SECONDS=300 each; make check: 10 s)
 #   make install         install binary, FFmpeg plugin, suite specs and man page under $(PREFIX)
 
 PROG      := steval
@@ -164,7 +164,7 @@ bench: all $(BENCHBIN)
 	@STEVAL=$(CURDIR)/$(BIN) STEVAL_BENCH_BIN=$(CURDIR)/$(B)/bench sh tests/bench/run.sh
 
 fuzz:
-	@sh tests/fuzz/run.sh
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} FUZZ_BIN=build/fuzz-bin sh tests/fuzz/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/steval/suites \

@@ -205,7 +205,7 @@ struct sse_ctx {
 static int on_event(void *vctx, const char *event, const char *data, size_t n)
 {
 	struct sse_ctx *c = vctx;
-	cJSON *j = cJSON_ParseWithLength(data, n);
+	cJSON *j = json_parse_raw(data, n);
 	const char *type;
 
 	if (!j)
@@ -289,7 +289,7 @@ static enum outcome an_parse(struct model *m, const struct http_reply *r, struct
 		wire_text_release(&c.t);
 		return o;
 	}
-	j = cJSON_ParseWithLength(r->body, r->len);
+	j = json_parse_raw(r->body, r->len);
 	if (!j)
 		return wire_bad_body(v, r->status, "HTTP %ld with a body that is not JSON (%zu bytes)",
 				     r->status, r->len);

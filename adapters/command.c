@@ -38,6 +38,7 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -65,6 +66,7 @@ struct pend {
 
 struct cstate {
 	char *cmd;
+	char **envp;          /* the worker's environment (minimal_env) */
 	int b64;
 	size_t nworkers;
 	struct worker *w;
@@ -75,6 +77,66 @@ struct cstate {
 	size_t rr;
 };
 
+extern char **environ;
+
+/* Names a worker inherits: a few of the session's, the models file's "env"
+ * list and $STEVAL_WORKER_ENV (names or fnmatch patterns), the entry's key
+ * variable. Nothing else: provider keys stay with steval. */
+static int env_wanted(const char *name, size_t n, const struct model *m)
+{
+	static const char *const base[] = {
+		"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "USER", "LOGNAME", "SHELL", "TERM",
+	};
+	const cJSON *list = json_get(m->ep.json, "env"), *e;
+	const char *extra = getenv("STEVAL_WORKER_ENV");
+	char nm[256];
+	size_t i;
+
+	if (n >= sizeof(nm))
+		return 0;
+	memcpy(nm, name, n);
+	nm[n] = '\0';
+	for (i = 0; i < ARRAY_SIZE(base); i++)
+		if (!strcmp(nm, base[i]))
+			return 1;
+	if (!strncmp(nm, "LC_", 3))
+		return 1;
+	if (m->ep.key_env && !strcmp(nm, m->ep.key_env))
+		return 1;
+	cJSON_ArrayForEach(e, list)
+		if (cJSON_IsString(e) && fnmatch(e->valuestring, nm, 0) == 0)
+			return 1;
+	while (extra && *extra) {
+		size_t k = strcspn(extra, ", ");
+		char pat[256];
+		if (k && k < sizeof(pat)) {
+			memcpy(pat, extra, k);
+			pat[k] = '\0';
+			if (fnmatch(pat, nm, 0) == 0)
+				return 1;
+		}
+		extra += k;
+		extra += strspn(extra, ", ");
+	}
+	return 0;
+}
+
+static char **minimal_env(const struct model *m)
+{
+	char **out;
+	size_t n = 0, k = 0;
+
+	while (environ && environ[n])
+		n++;
+	out = xcalloc(n + 1, sizeof(*out));
+	for (n = 0; environ && environ[n]; n++) {
+		const char *eq = strchr(environ[n], '=');
+		if (eq && env_wanted(environ[n], (size_t)(eq - environ[n]), m))
+			out[k++] = xstrdup(environ[n]);
+	}
+	return out;
+}
+
 static int cm_open(struct model *m, const struct suite *s)
 {
 	struct cstate *st = xcalloc(1, sizeof(*st));
@@ -83,6 +145,9 @@ static int cm_open(struct model *m, const struct suite *s)
 	(void)s;
 	m->state = st;
 	st->cmd = xstrdup(m->ep.model);
+	if (json_get(m->ep.json, "env") && !cJSON_IsArray(json_get(m->ep.json, "env")))
+		return error("model '%s': \"env\" is a list of variable names or patterns", m->spec);
+	st->envp = minimal_env(m);
 	if (m->ep.images && strcmp(m->ep.images, "path") && strcmp(m->ep.images, "base64"))
 		return error("model '%s': images is \"path\" or \"base64\", not '%s'", m->spec,
 			     m->ep.images);
@@ -166,6 +231,9 @@ static void cm_close(struct model *m)
 	free(st->pend);
 	free(st->w);
 	free(st->cmd);
+	for (i = 0; st->envp && st->envp[i]; i++)
+		free(st->envp[i]);
+	free(st->envp);
 	free(st);
 	m->state = NULL;
 }
@@ -203,7 +271,7 @@ static int spawn(struct model *m, struct worker *w)
 		close(in[1]);
 		close(out[0]);
 		close(out[1]);
-		execl("/bin/sh", "sh", "-c", st->cmd, (char *)NULL);
+		execle("/bin/sh", "sh", "-c", st->cmd, (char *)NULL, st->envp);
 		_exit(127);
 	}
 	setpgid(pid, pid);   /* as the child does: no window where a kill misses the group */
@@ -411,7 +479,14 @@ static void worker_died(struct model *m, int wi, int status, worker_done_fn done
 		buf_addf(&why, "the worker '%s' was killed by signal %d", st->cmd, WTERMSIG(status));
 	else
 		buf_addf(&why, "the worker '%s' closed its output", st->cmd);
-	if (st->deaths >= MAX_DEATHS) {
+	if (!w->answered && WIFEXITED(status) &&
+	    (WEXITSTATUS(status) == 127 || WEXITSTATUS(status) == 126)) {
+		/* sh could not run it: no restart will help */
+		buf_addf(&why, " before answering: %s (check the command line and PATH; the "
+			 "worker sees only a minimal environment, docs/adapters.md)",
+			 WEXITSTATUS(status) == 127 ? "command not found" : "not executable");
+		o = OUT_FATAL;
+	} else if (st->deaths >= MAX_DEATHS) {
 		buf_addf(&why, " (%d times in a row without answering)", st->deaths);
 		o = OUT_FATAL;
 	} else {
@@ -424,13 +499,41 @@ static void worker_died(struct model *m, int wi, int status, worker_done_fn done
 	buf_release(&why);
 }
 
+/* An answer that is not one: a field the protocol does not have, or no
+ * string "text". */
+static int bad_answer(const cJSON *j, struct buf *why)
+{
+	static const char *const known[] = {
+		"id", "text", "finish_reason", "usage", "error", "retry", "fatal", NULL,
+	};
+	const cJSON *f;
+	size_t i;
+
+	cJSON_ArrayForEach(f, j) {
+		for (i = 0; known[i]; i++)
+			if (!strcmp(f->string, known[i]))
+				break;
+		if (!known[i]) {
+			buf_addf(why, "worker: unknown field '%.80s' in an answer (id, text, "
+				 "finish_reason, usage; or error, retry, fatal)", f->string);
+			return 1;
+		}
+	}
+	if (!cJSON_IsString(json_get(j, "text"))) {
+		buf_adds(why, "worker: the answer has no string \"text\"");
+		return 1;
+	}
+	return 0;
+}
+
 static void answer_line(struct model *m, int wi, const char *line, size_t n, worker_done_fn done,
 			void *ctx)
 {
 	struct cstate *st = m->state;
-	cJSON *j = cJSON_ParseWithLength(line, n);
+	cJSON *j = json_parse_raw(line, n);
 	const char *id = json_get_str(j, "id");
 	const cJSON *err, *u;
+	struct buf why = BUF_INIT;
 	size_t k;
 
 	if (!id) {
@@ -471,10 +574,19 @@ static void answer_line(struct model *m, int wi, const char *line, size_t n, wor
 			}
 			done(ctx, tag, NULL, &v);
 			verdict_release(&v);
+		} else if (bad_answer(j, &why)) {
+			struct verdict v;
+			memset(&v, 0, sizeof(v));
+			v.delay = -1;
+			v.outcome = OUT_ITEM;
+			v.message = secret_scrub_dup(buf_cstr(&why));
+			warnf("model '%s': %s", m->spec, v.message);
+			done(ctx, tag, NULL, &v);
+			verdict_release(&v);
 		} else {
 			struct answer a;
 			answer_init(&a);
-			a.text = xstrdup(json_get_str(j, "text") ? json_get_str(j, "text") : "");
+			a.text = xstrdup(json_get_str(j, "text"));
 			if (json_get_str(j, "finish_reason"))
 				a.finish_reason = xstrdup(json_get_str(j, "finish_reason"));
 			u = json_get(j, "usage");
@@ -488,6 +600,7 @@ static void answer_line(struct model *m, int wi, const char *line, size_t n, wor
 		}
 		free(tag);
 	}
+	buf_release(&why);
 	cJSON_Delete(j);
 }
 

@@ -216,12 +216,31 @@ bad:
 	return -1;
 }
 
+/* Every key steval knows of is a secret, whichever adapter runs: a worker
+ * or a server that echoes one never gets it into a file. */
+static void register_known_keys(const struct model *m, const struct model_opts *opts)
+{
+	static const char *const vars[] = {
+		"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
+	};
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(vars); i++)
+		if ((v = getenv(vars[i])) && *v)
+			secret_register(v);
+	if (m->ep.key_env && (v = getenv(m->ep.key_env)) && *v)
+		secret_register(v);
+	if (opts && opts->key_env && (v = getenv(opts->key_env)) && *v)
+		secret_register(v);
+}
+
 /* ---- models file ---- */
 
 static const char *const entry_keys[] = {
 	"adapter", "base_url", "model", "key_env", "concurrency", "rpm", "tpm", "headers",
 	"body", "stream", "max_tokens_field", "video", "detail", "command", "images",
-	"workers", "reasoning", "description", "price", NULL,
+	"workers", "reasoning", "description", "price", "env", NULL,
 };
 
 static int expand_env(const char *in, const char *where, char **out, int *had_var)
@@ -461,6 +480,7 @@ int model_open(struct model **out, const char *spec, const struct suite *s,
 			m->ops->close(m);
 		goto fail;
 	}
+	register_known_keys(m, opts);
 	*out = m;
 	return 0;
 fail:

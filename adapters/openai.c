@@ -328,7 +328,7 @@ static int on_event(void *vctx, const char *event, const char *data, size_t n)
 		c->done = 1;
 		return 1;
 	}
-	j = cJSON_ParseWithLength(data, n);
+	j = json_parse_raw(data, n);
 	if (!j)
 		return 0;   /* unknown event: ignored */
 	err = json_get(j, "error");
@@ -449,7 +449,7 @@ static enum outcome oa_parse(struct model *m, const struct http_reply *r, struct
 	}
 	if (wire_looks_sse(r->body, r->len))
 		return parse_stream(r, a, v);
-	j = cJSON_ParseWithLength(r->body, r->len);
+	j = json_parse_raw(r->body, r->len);
 	if (!j)
 		return wire_bad_body(v, r->status, "HTTP %ld with a body that is not JSON (%zu bytes)",
 				     r->status, r->len);

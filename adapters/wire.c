@@ -84,7 +84,7 @@ void wire_error_parse(const char *body, size_t len, struct wire_err *e)
 	const cJSON *err;
 
 	memset(e, 0, sizeof(*e));
-	tree = len ? cJSON_ParseWithLength(body, len) : NULL;
+	tree = len ? json_parse_raw(body, len) : NULL;
 	root = tree;
 	/* Vertex: [{"error": {...}}] */
 	if (cJSON_IsArray(root) && cJSON_GetArraySize(root) > 0)

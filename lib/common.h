@@ -30,7 +30,7 @@ const char *steval_git(void);
 /* Exit codes of the steval command (documented in steval(1)). */
 enum {
 	EXIT_OK = 0,           /* success */
-	EXIT_REGRESSION = 1,   /* compare found a regression / a threshold failed */
+	EXIT_REGRESSION = 1,   /* compare found a regression */
 	EXIT_USAGE = 2,        /* bad usage or bad input */
 	EXIT_INCOMPLETE = 3,   /* a run finished with too many errors or was interrupted */
 };

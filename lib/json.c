@@ -8,6 +8,8 @@
 
 #include <math.h>
 
+static cJSON *parse_text(const char *text, size_t len, const char *name, size_t line_base);
+
 struct numtok {
 	const char *p;
 	size_t n;
@@ -87,7 +89,114 @@ static int attach(cJSON *node, struct numtok *toks, size_t nr, size_t *at)
 	return 0;
 }
 
+/*
+ * cJSON ends strings at a NUL. A raw NUL byte is invalid JSON (reported with
+ * its line); each "\u0000" escape inside a string becomes the bytes C0 80
+ * (lib/pystr.h), which *copy receives when there is one (else NULL).
+ */
+static int nul_pass(const char *text, size_t len, const char *name, size_t line_base,
+		    char **copy, size_t *copy_len)
+{
+	size_t i, line = 1, nesc = 0;
+	int in_str = 0;
+
+	*copy = NULL;
+	for (i = 0; i < len; i++) {
+		char c = text[i];
+		if (c == '\n') {
+			line++;
+		} else if (!c) {
+			if (!name)
+				return -1;
+			return error("'%s': line %zu: a NUL byte (invalid JSON; in a string it is "
+				     "written \\u0000)", name, line + line_base);
+		} else if (in_str && c == '\\' && i + 1 < len) {
+			if (i + 5 < len && !memcmp(text + i + 1, "u0000", 5))
+				nesc++;
+			i++;
+			if (!text[i])
+				i--;   /* reported on the next turn */
+		} else if (c == '"') {
+			in_str = !in_str;
+		}
+	}
+	if (!nesc)
+		return 0;
+	{
+		struct buf b = BUF_INIT;
+		in_str = 0;
+		for (i = 0; i < len; i++) {
+			char c = text[i];
+			if (in_str && c == '\\' && i + 5 < len && !memcmp(text + i + 1, "u0000", 5)) {
+				buf_add(&b, "\xC0\x80", 2);
+				i += 5;
+				continue;
+			}
+			buf_addch(&b, c);
+			if (in_str && c == '\\' && i + 1 < len) {
+				buf_addch(&b, text[++i]);
+				continue;
+			}
+			if (c == '"')
+				in_str = !in_str;
+		}
+		*copy_len = b.len;
+		*copy = buf_detach(&b, NULL);
+	}
+	return 0;
+}
+
 cJSON *json_parse(const char *text, size_t len, const char *name, size_t line_base)
+{
+	char *copy;
+	size_t copy_len;
+	cJSON *root;
+
+	if (nul_pass(text, len, name, line_base, &copy, &copy_len) < 0)
+		return NULL;
+	if (!copy)
+		return parse_text(text, len, name, line_base);
+	root = parse_text(copy, copy_len, name, line_base);
+	free(copy);
+	return root;
+}
+
+cJSON *json_str_new(const char *s, size_t n)
+{
+	struct buf b = BUF_INIT;
+	cJSON *v;
+	size_t i, run = 0;
+
+	if (!memchr(s, 0, n))
+		return cJSON_CreateString(s);
+	for (i = 0; i < n; i++)
+		if (!s[i]) {
+			buf_add(&b, s + run, i - run);
+			buf_add(&b, "\xC0\x80", 2);
+			run = i + 1;
+		}
+	buf_add(&b, s + run, n - run);
+	v = cJSON_CreateString(buf_cstr(&b));
+	buf_release(&b);
+	return v;
+}
+
+cJSON *json_parse_raw(const char *text, size_t len)
+{
+	char *copy;
+	size_t copy_len;
+	cJSON *root;
+
+	if (nul_pass(text, len, NULL, 0, &copy, &copy_len) < 0)
+		return NULL;
+	if (!copy)
+		return cJSON_ParseWithLength(text, len);
+	root = cJSON_ParseWithLength(copy, copy_len);
+	free(copy);
+	return root;
+}
+
+static cJSON *parse_text(const char *text, size_t len, const char *name, size_t line_base)
 {
 	const char *end = NULL;
 	cJSON *root;
@@ -282,6 +391,13 @@ void json_escape(struct buf *out, const char *s, size_t n)
 		const char *esc = NULL;
 		char u[7];
 
+		if (ch == 0xC0 && i + 1 < n && (unsigned char)s[i + 1] == 0x80) {
+			buf_add(out, s + run, i - run);
+			buf_adds(out, "\\u0000");   /* a NUL held as C0 80 */
+			i += 2;
+			run = i;
+			continue;
+		}
 		if (ch >= 0x80) {
 			w = utf8_decode(s, n, i, &c);
 			if (!(c == 0xFFFD && w == 1)) {

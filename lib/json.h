@@ -30,12 +30,22 @@ struct buf;
 
 /*
  * Parse text[0..len). On error returns NULL and reports
- * "NAME: line L, column C: invalid JSON" through error().
+ * "NAME: line L, column C: invalid JSON" through error(). A raw NUL byte is
+ * invalid ("NAME: line L: a NUL byte"); "\u0000" in a string is kept as the
+ * bytes C0 80 (see utf8_decode() in lib/pystr.h), never cutting the string.
  * line_base is added to the reported line (for JSONL records).
  */
 cJSON *json_parse(const char *text, size_t len, const char *name, size_t line_base);
+/* cJSON_ParseWithLength() that never truncates a string at "\u0000" (it
+ * becomes the bytes C0 80, lib/pystr.h) and refuses a raw NUL byte; no
+ * spellings, no message (NULL when invalid). For wire formats. */
+cJSON *json_parse_raw(const char *text, size_t len);
 /* Read and parse a whole file (capped at max bytes). */
 cJSON *json_parse_file(const char *path, size_t max);
+
+/* A string node of s[0..n) (s NUL-terminated at n), each NUL byte held as
+ * C0 80 so that nothing after it is lost. */
+cJSON *json_str_new(const char *s, size_t n);
 
 /* Number nodes with their Python spelling. */
 cJSON *json_num_new(double v, const char *spelling);   /* spelling may be NULL */

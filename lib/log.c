@@ -25,20 +25,66 @@ void log_capture(struct buf *into)
 	pthread_mutex_unlock(&lock);
 }
 
+void log_term_escape(struct buf *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		/* C0 controls but line breaks and tabs, DEL, and C1 (U+0080..U+009F) */
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ||
+		    (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+		     (unsigned char)s[i + 1] <= 0x9F)) {
+			if (c == 0xC2)
+				c = (unsigned char)s[++i];
+			buf_adds(out, "\\x");
+			buf_addch(out, hex[c >> 4]);
+			buf_addch(out, hex[c & 15]);
+		} else {
+			buf_addch(out, (int)c);
+		}
+	}
+}
+
+int tprintf(const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT, safe = BUF_INIT;
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	log_term_escape(&safe, buf_cstr(&msg), msg.len);
+	n = fwrite(buf_cstr(&safe), 1, safe.len, stdout);
+	buf_release(&msg);
+	buf_release(&safe);
+	return (int)n;
+}
+
 static void emit(const char *prefix, const char *fmt, va_list ap)
 {
+	struct buf msg = BUF_INIT, safe = BUF_INIT;
+
+	/* messages quote ids, titles and model output: no escape sequence
+	 * reaches a terminal */
+	buf_vaddf(&msg, fmt, ap);
+	log_term_escape(&safe, buf_cstr(&msg), msg.len);
 	pthread_mutex_lock(&lock);
 	if (capture) {
 		buf_adds(capture, prefix);
-		buf_vaddf(capture, fmt, ap);
+		buf_addbuf(capture, &safe);
 		buf_addch(capture, '\n');
 	} else {
 		fputs(prefix, stderr);
-		vfprintf(stderr, fmt, ap);
+		fwrite(buf_cstr(&safe), 1, safe.len, stderr);
 		fputc('\n', stderr);
 		fflush(stderr);
 	}
 	pthread_mutex_unlock(&lock);
+	buf_release(&msg);
+	buf_release(&safe);
 }
 
 int error(const char *fmt, ...)

@@ -34,6 +34,15 @@ void warnf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void notef(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void debugf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
+/* Append s[0..n) with the control characters a terminal would act on (C0
+ * but newline and tab, DEL, C1) written as \xNN. error(), warnf(), notef()
+ * and debugf() pass every message through it. */
+void log_term_escape(struct buf *out, const char *s, size_t n);
+
+/* printf() to standard output through log_term_escape(), for text meant to
+ * be read (titles, descriptions, notes, ids), not data. */
+int tprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
 /* Progress lines bypass the level filter; they go to stderr only. */
 void log_raw(const char *fmt, ...) PRINTF_LIKE(1, 2);
 

@@ -15,6 +15,10 @@ size_t utf8_decode(const char *str, size_t len, size_t i, uint32_t *cp)
 		*cp = s[0];
 		return 1;
 	}
+	if (s[0] == 0xC0 && avail >= 2 && s[1] == 0x80) {
+		*cp = 0xFFFD;   /* a NUL as steval holds it in C strings */
+		return 2;
+	}
 	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
 		n = 2; c = s[0] & 0x1F; min = 0x80;
 	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
@@ -72,7 +76,7 @@ int utf8_valid(const char *s, size_t len)
 
 	while (i < len) {
 		size_t n = utf8_decode(s, len, i, &c);
-		if (c == 0xFFFD && n == 1 && (unsigned char)s[i] >= 0x80)
+		if (c == 0xFFFD && n != 3)
 			return 0;
 		i += n;
 	}
@@ -86,10 +90,10 @@ void utf8_sanitize(const char *s, size_t len, struct buf *out)
 
 	while (i < len) {
 		size_t n = utf8_decode(s, len, i, &c);
-		if (c == 0xFFFD && n == 1 && (unsigned char)s[i] >= 0x80) {
+		if (c == 0xFFFD && n != 3) {
 			buf_add(out, s + run, i - run);
 			utf8_put(out, 0xFFFD);
-			run = i + 1;
+			run = i + n;
 		}
 		i += n;
 	}
@@ -445,7 +449,7 @@ void py_str_repr(const char *s, size_t len, struct buf *out)
 			buf_adds(out, "\\n");
 		} else if (c == '\r') {
 			buf_adds(out, "\\r");
-		} else if (c == 0xFFFD && n == 1 && (unsigned char)s[i] >= 0x80) {
+		} else if (c == 0xFFFD && n != 3) {
 			buf_addf(out, "\\udc%02x", (unsigned char)s[i]);  /* surrogateescape */
 		} else if (py_printable(c)) {
 			buf_add(out, s + i, n);

@@ -29,7 +29,11 @@
 
 struct buf;
 
-/* Decode the code point at s[i] (i < len); returns its byte length (>= 1). */
+/* Decode the code point at s[i] (i < len); returns its byte length (>= 1).
+ * An invalid byte is one U+FFFD of length 1. The two bytes C0 80 are a NUL
+ * (U+0000) as steval holds it inside C strings (the JSON reader turns
+ * "\u0000" into them, the writer turns them back): one U+FFFD of length 2,
+ * so NUL is U+FFFD for every extractor and never ends a string. */
 size_t utf8_decode(const char *s, size_t len, size_t i, uint32_t *cp);
 void utf8_put(struct buf *out, uint32_t cp);
 int utf8_valid(const char *s, size_t len);

@@ -49,16 +49,75 @@ static int open_samples(struct store *st, int fresh)
 	return 0;
 }
 
+/* The run-directory locks of the open stores, keyed by the struct. Two
+ * stores of one process on one directory (run --judge: the run's and the
+ * judge's) share its lock: it is released when the last one closes. */
+static struct held_lock {
+	const struct store *st;
+	dev_t dev;
+	ino_t ino;
+	struct rundir_lock *lk;   /* its own allocation: the heartbeat thread points to it */
+} *held;
+static size_t nheld, aheld;
+
+static int lock_dir(const struct store *st)
+{
+	struct rundir_lock *lk = NULL;
+	struct stat sb;
+	size_t i;
+
+	if (stat(st->dir, &sb) < 0)
+		return error("cannot open '%s': %s", st->dir, strerror(errno));
+	for (i = 0; i < nheld && !lk; i++)
+		if (held[i].dev == sb.st_dev && held[i].ino == sb.st_ino)
+			lk = held[i].lk;
+	if (!lk) {
+		lk = xmalloc(sizeof(*lk));
+		if (rundir_lock_acquire(st->dir, NULL, lk) < 0) {
+			free(lk);
+			return -1;
+		}
+	}
+	ALLOC_GROW(held, nheld + 1, aheld);
+	held[nheld].st = st;
+	held[nheld].dev = sb.st_dev;
+	held[nheld].ino = sb.st_ino;
+	held[nheld].lk = lk;
+	nheld++;
+	return 0;
+}
+
+static void unlock_dir(const struct store *st)
+{
+	struct rundir_lock *lk;
+	size_t i;
+
+	for (i = 0; i < nheld; i++)
+		if (held[i].st == st)
+			break;
+	if (i == nheld)
+		return;
+	lk = held[i].lk;
+	held[i] = held[--nheld];
+	for (i = 0; i < nheld; i++)
+		if (held[i].lk == lk)
+			return;   /* another store of this process still writes there */
+	rundir_lock_release(lk);
+	free(lk);
+}
+
 int store_create(struct store *st, const char *root, const char *suite, const char *model)
 {
-	char stamp[32], *safe = store_safe_name(model), *base;
+	char stamp[32], *safe = store_safe_name(model), *ssafe = store_safe_name(suite), *base;
 	int i;
 
 	memset(st, 0, sizeof(*st));
 	st->fd = -1;
 	utc_dirname(stamp, wall_now());
-	base = xasprintf("%s/%s/%s", root, suite, safe);
+	/* the suite's name comes from its spec: made safe like a model's */
+	base = xasprintf("%s/%s/%s", root, ssafe, safe);
 	free(safe);
+	free(ssafe);
 	if (mkdir_p(base) < 0) {
 		free(base);
 		return -1;
@@ -81,6 +140,8 @@ int store_create(struct store *st, const char *root, const char *suite, const ch
 	free(base);
 	if (!st->dir)
 		return error("cannot find a free run directory name under '%s'", root);
+	if (lock_dir(st) < 0)
+		return -1;
 	return open_samples(st, 1);
 }
 
@@ -89,7 +150,7 @@ int store_open_dir(struct store *st, const char *dir, int fresh)
 	memset(st, 0, sizeof(*st));
 	st->fd = -1;
 	st->dir = xstrdup(dir);
-	if (mkdir_p(dir) < 0)
+	if (mkdir_p(dir) < 0 || lock_dir(st) < 0)
 		return -1;
 	if (!fresh) {
 		/* cut a torn final line (a write interrupted by a crash) */
@@ -179,6 +240,7 @@ void store_close(struct store *st)
 		close(st->fd);
 	}
 	st->fd = -1;
+	unlock_dir(st);
 	free(st->dir);
 	st->dir = NULL;
 }
@@ -214,7 +276,7 @@ int store_read_jsonl(const char *path, int (*cb)(cJSON *rec, size_t line, void *
 			continue;
 		if (last && torn) {
 			/* a final line without newline: torn if it does not parse */
-			rec = cJSON_ParseWithLength(p, (size_t)(nl - p));
+			rec = json_parse_raw(p, (size_t)(nl - p));
 			if (!rec) {
 				*torn = (size_t)(p - buf_cstr(&b));
 				break;

@@ -17,6 +17,7 @@
 
 #include "lib/common.h"
 #include "lib/json.h"
+#include "lib/rundir_lock.h"
 
 struct buf;
 
@@ -27,7 +28,13 @@ struct store {
 	size_t appended;
 };
 
-/* Create root/<suite>/<model>/<stamp>/ (model made safe for a path). */
+/* Both openers take the directory's lock (lib/rundir_lock.h) before they
+ * touch samples.jsonl and fail, naming the holder, when another live
+ * process holds it; store_close() releases it. Stores of one process on
+ * one directory share its lock. (The locks are kept in a table inside
+ * store.c keyed by the struct store, so the struct keeps its four fields.) */
+/* Create root/<suite>/<model>/<stamp>/ (suite and model made safe for a
+ * path: no '/', never "." or ".."). */
 int store_create(struct store *st, const char *root, const char *suite, const char *model);
 /* Use an existing directory (out dir of `steval score`, or a run to resume):
  * creates it if needed; with truncate_torn, a final line without "\n" is cut. */

@@ -9,14 +9,31 @@
 #include <time.h>
 #include <unistd.h>
 
+int open_regular(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return error("cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int dir = S_ISDIR(st.st_mode);
+		close(fd);
+		return error("'%s' is not a regular file (%s)", path,
+			     dir ? "a directory" : "a FIFO, socket or device");
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
 int read_file(const char *path, struct buf *out)
 {
 	char tmp[65536];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_regular(path);
 
 	if (fd < 0)
-		return error("cannot open '%s': %s", path, strerror(errno));
+		return -1;
 	for (;;) {
 		n = read(fd, tmp, sizeof(tmp));
 		if (n < 0) {
@@ -181,10 +198,10 @@ int sha256_file(const char *path, char hex[65])
 	struct sha256 h;
 	char *tmp;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_regular(path);
 
 	if (fd < 0)
-		return error("cannot open '%s': %s", path, strerror(errno));
+		return -1;
 	tmp = xmalloc(chunk);
 	sha256_init(&h);
 	for (;;) {

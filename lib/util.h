@@ -11,7 +11,10 @@
 
 struct buf;
 
-/* Append the whole file to out (its cap limits the size). */
+/* Open a regular file to read (close-on-exec); a FIFO, socket, device or
+ * directory is refused at once, never blocking. -1 after error(). */
+int open_regular(const char *path);
+/* Append the whole file to out (its cap limits the size); regular files only. */
 int read_file(const char *path, struct buf *out);
 /* Write data to path through a temporary file and rename(): readers see
  * the old file or the new one, never a partial one. */

@@ -11,16 +11,20 @@
 #include <math.h>
 
 /* Inside a code span nothing is escaped: only backticks and line breaks
- * must go. */
-static void code_span(struct buf *out, const char *s)
+ * must go, and in a table cell a pipe (GFM splits cells even inside code
+ * spans unless it is written \|). */
+static void code_span(struct buf *out, const char *s, int in_table)
 {
 	struct buf clean = BUF_INIT;
 	const char *p;
 
 	utf8_sanitize(s, strlen(s), &clean);
 	buf_adds(out, "`");
-	for (p = buf_cstr(&clean); *p; p++)
-		buf_addch(out, *p == '`' ? '\'' : ((unsigned char)*p < 0x20) ? ' ' : *p);
+	for (p = buf_cstr(&clean); *p; p++) {
+		if (*p == '|' && in_table)
+			buf_addch(out, '\\');
+		buf_addch(out, *p == '`' ? '\'' : ((unsigned char)*p < 0x20 || *p == 0x7f) ? ' ' : *p);
+	}
 	buf_adds(out, "`");
 	buf_release(&clean);
 }
@@ -117,8 +121,10 @@ static void fact(struct buf *out, const char *name, const char *value, int code)
 	if (!value || !*value)
 		return;
 	buf_addf(out, "| %s | ", name);
-	if (code)
-		code_span(out, value);
+	/* a code span shows HTML and pipes literally in GFM, not in every
+	 * renderer: such values are escaped cells instead */
+	if (code && !strpbrk(value, "<>|`&"))
+		code_span(out, value, 1);
 	else
 		report_md_cell(out, value);
 	buf_adds(out, " |\n");
@@ -300,9 +306,9 @@ int report_md(const struct report_run *run, struct buf *out)
 		buf_release(&t);
 	}
 	buf_adds(out, "- suite ");
-	code_span(out, report_suite(run));
+	code_span(out, report_suite(run), 0);
 	buf_adds(out, ", protocol ");
-	code_span(out, report_protocol(run));
+	code_span(out, report_protocol(run), 0);
 	buf_adds(out, "\n- scoring: ");
 	report_judge_scoring_md(out, r);
 	buf_adds(out, "\n- aggregation: ");

@@ -40,13 +40,23 @@ struct report_run {
 int report_run_open(struct report_run *r, const char *dir);
 /* Adopt a parsed results tree (takes ownership); dir may be NULL. */
 void report_run_adopt(struct report_run *r, const char *dir, cJSON *results);
-/* Read DIR/samples.jsonl (a missing file gives no samples). */
+/* Read DIR/samples.jsonl (a missing file gives no samples). Every record is
+ * checked with report_check_sample(): a bad one fails naming file and line. */
 int report_run_samples(struct report_run *r);
 /* A sample's "repeat" (runs with --repeats), or -1. */
 long report_sample_repeat(const cJSON *smp);
+/* One samples.jsonl record (and each of its "variants"): "status" is ok,
+ * unparsed or error, "score" a number in [0, 1] (null or absent only for
+ * error). 0, or -1 with an error naming file and line. */
+int report_check_sample(const cJSON *rec, const char *file, size_t line);
+/* results.json against samples.jsonl (when there is one): the overall ok,
+ * unparsed and error counts may not exceed the samples' (the summary skips
+ * only samples of unknown items), and scores must be finite. 0, or -1 with
+ * an error naming the file and what disagrees. Loads the samples. */
+int report_run_verify(struct report_run *r);
 void report_run_release(struct report_run *r);
 
-/* Facts of a run, read from results.json and manifest.json. */
+/* Facts of a run, read from results.json, else manifest.json. */
 const char *report_suite(const struct report_run *r);
 const char *report_model(const struct report_run *r);
 const char *report_protocol(const struct report_run *r);

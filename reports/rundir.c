@@ -66,16 +66,55 @@ int report_run_open(struct report_run *r, const char *dir)
 struct load_ctx {
 	cJSON **v;
 	size_t n, alloc;
+	const char *path;
 };
+
+static int check_grade(const cJSON *g, const char *file, size_t line, const char *id,
+		       const char *variant)
+{
+	const cJSON *st = json_get(g, "status"), *sc = json_get(g, "score");
+	const char *s = cJSON_IsString(st) ? st->valuestring : NULL;
+	char what[160];
+	int err;
+
+	snprintf(what, sizeof(what), "item '%.60s'%s%.60s%s", id, variant ? " (variant '" : "",
+		 variant ? variant : "", variant ? "')" : "");
+	if (!s || (strcmp(s, "ok") && strcmp(s, "unparsed") && strcmp(s, "error")))
+		return error("'%s': line %zu: %s: %s status%s%.40s%s (ok, unparsed or error)", file, line,
+			     what, s ? "unknown" : "no", s ? " '" : "", s ? s : "", s ? "'" : "");
+	err = !strcmp(s, "error");
+	if ((!sc || cJSON_IsNull(sc)) && err)
+		return 0;
+	if (!cJSON_IsNumber(sc))
+		return error("'%s': line %zu: %s: the score is not a number", file, line, what);
+	if (!(sc->valuedouble >= 0 && sc->valuedouble <= 1))
+		return error("'%s': line %zu: %s: score %g is outside [0, 1]", file, line, what,
+			     sc->valuedouble);
+	return 0;
+}
+
+int report_check_sample(const cJSON *rec, const char *file, size_t line)
+{
+	const char *id = json_get_str(rec, "id");
+	const cJSON *v;
+
+	if (!cJSON_IsObject(rec) || !id)
+		return error("'%s': line %zu: not a sample (an object with a string \"id\")", file, line);
+	if (check_grade(rec, file, line, id, NULL) < 0)
+		return -1;
+	cJSON_ArrayForEach(v, json_get(rec, "variants"))
+		if (check_grade(v, file, line, id, v->string) < 0)
+			return -1;
+	return 0;
+}
 
 static int on_line(cJSON *rec, size_t line, void *vctx)
 {
 	struct load_ctx *c = vctx;
 
-	(void)line;
-	if (!cJSON_IsObject(rec) || !json_get_str(rec, "id")) {
+	if (report_check_sample(rec, c->path, line) < 0) {
 		cJSON_Delete(rec);
-		return 0;
+		return -1;
 	}
 	ALLOC_GROW(c->v, c->n + 1, c->alloc);
 	c->v[c->n++] = rec;
@@ -109,7 +148,7 @@ long report_sample_repeat(const cJSON *smp)
 
 int report_run_samples(struct report_run *r)
 {
-	struct load_ctx c = { NULL, 0, 0 };
+	struct load_ctx c = { NULL, 0, 0, NULL };
 	struct idpos *ix;
 	unsigned char *keep;
 	size_t i, k, torn;
@@ -125,6 +164,7 @@ int report_run_samples(struct report_run *r)
 		free(p);
 		return 0;
 	}
+	c.path = p;
 	if (store_read_jsonl(p, on_line, &c, &torn) < 0) {
 		for (i = 0; i < c.n; i++)
 			cJSON_Delete(c.v[i]);
@@ -175,6 +215,9 @@ void report_run_release(struct report_run *r)
 const char *report_suite(const struct report_run *r)
 {
 	const char *s = json_get_str(r->results, "suite");
+
+	if (!s && r->manifest)
+		s = json_get_str(json_get(r->manifest, "suite"), "name");
 	return s ? s : "";
 }
 
@@ -190,7 +233,51 @@ const char *report_model(const struct report_run *r)
 const char *report_protocol(const struct report_run *r)
 {
 	const char *s = json_get_str(r->results, "protocol");
+
+	if (!s && r->manifest)
+		s = json_get_str(r->manifest, "protocol");
 	return s ? s : "";
+}
+
+int report_run_verify(struct report_run *r)
+{
+	static const char *const keys[] = { "ok", "unparsed", "error" };
+	const cJSON *ov = json_get(r->results, "overall"), *sc = json_get(ov, "score");
+	size_t have[3] = { 0, 0, 0 }, i, k;
+	char *p;
+	int rc = 0;
+
+	if (!r->dir)
+		return 0;
+	p = path_join(r->dir, "results.json");
+	if (sc && !cJSON_IsNull(sc) && (!cJSON_IsNumber(sc) || !isfinite(sc->valuedouble))) {
+		rc = error("'%s': the overall score is not a finite number", p);
+		goto out;
+	}
+	if (report_run_samples(r) < 0) {
+		rc = -1;
+		goto out;
+	}
+	if (!r->nsamples)
+		goto out;
+	for (i = 0; i < r->nsamples; i++) {
+		const char *st = json_get_str(r->samples[i], "status");
+		for (k = 0; k < 3; k++)
+			if (st && !strcmp(st, keys[k]))
+				have[k]++;
+	}
+	for (k = 0; k < 3; k++) {
+		const cJSON *n = json_get(ov, keys[k]);
+		if (cJSON_IsNumber(n) && n->valuedouble > (double)have[k]) {
+			rc = error("'%s' disagrees with its samples.jsonl: %.0f items %s, the samples have "
+				   "%zu ('steval report %s' recomputes it)", p, n->valuedouble, keys[k],
+				   have[k], r->dir);
+			goto out;
+		}
+	}
+out:
+	free(p);
+	return rc;
 }
 
 const cJSON *report_group(const cJSON *results, const char *kind, const char *name)

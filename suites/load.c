@@ -18,6 +18,7 @@
 #include "lib/xalloc.h"
 
 #include <glob.h>
+#include <sys/stat.h>
 #include <math.h>
 
 struct load_ctx {
@@ -392,6 +393,10 @@ static int parse_options(struct item *it, const cJSON *spec, const char *file, s
 				add_option(it, &alloc, letter, e, s, 0);
 			}
 		} else {
+			if (cJSON_IsArray(e) || cJSON_IsObject(e))
+				return error("'%s': %s %zu: option %zu in '%s' is %s, not a value", file,
+					     where_word, where, i + 1, fname,
+					     cJSON_IsArray(e) ? "a list" : "an object");
 			add_option(it, &alloc, letter, e, NULL, null_empty);
 		}
 		i++;
@@ -468,6 +473,44 @@ static void resolve_answer(struct item *it, const cJSON *truth)
 		break;
 	}
 	}
+}
+
+/* An item no answer can ever score right is rejected, naming it. */
+static int unscorable(const struct item *it, const cJSON *truth, const char *file, size_t where)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	if (cJSON_IsNull(truth))
+		return error("'%s': %s %zu: item '%s': the answer ('%s') is null", file, where_word,
+			     where, it->id, it->type->answer_field);
+	if (cJSON_IsArray(truth) || cJSON_IsObject(truth))
+		return error("'%s': %s %zu: item '%s': the answer ('%s') is %s, not a value", file,
+			     where_word, where, it->id, it->type->answer_field,
+			     cJSON_IsArray(truth) ? "a list" : "an object");
+	if (it->type->kind == ANS_NUMBER) {
+		if (!isfinite(it->answer_num))
+			return error("'%s': %s %zu: item '%s': the answer '%s' is not a finite number",
+				     file, where_word, where, it->id, it->answer);
+		return 0;
+	}
+	if (!it->nopt || it->accepted[0])
+		return 0;
+	if (it->type->keep_unscorable) {
+		notef("'%s': %s %zu: item '%s': the answer '%s' is not among its options: kept, "
+		      "scored wrong (types[].keep_unscorable)", file, where_word, where, it->id, it->answer);
+		return 0;
+	}
+	for (i = 0; i < it->nopt && i < 8; i++)
+		buf_addf(&b, "%s%s", i ? ", " : "", it->type->kind == ANS_LETTER ? it->opts[i].letter :
+			 it->opts[i].text);
+	if (it->nopt > 8)
+		buf_adds(&b, ", ...");
+	rc = error("'%s': %s %zu: item '%s': the answer '%s' is not among its options (%s): no "
+		   "answer could score it", file, where_word, where, it->id, it->answer, buf_cstr(&b));
+	buf_release(&b);
+	return rc;
 }
 
 static int apply_derive(struct suite *s, struct item *it)
@@ -722,6 +765,8 @@ static int on_record(cJSON *rec, size_t where, void *vctx)
 			goto fail;
 		}
 		resolve_answer(it, truth);
+		if (unscorable(it, truth, file, where) < 0)
+			goto fail;
 	}
 	if (cJSON_IsTrue(json_get(json_get(f, "options"), "circular"))) {
 		size_t base = s->nitems - 1, n = it->nopt, k;
@@ -1062,12 +1107,76 @@ int suite_load(struct suite *s, const char *data_dir)
 	return build_index(s);
 }
 
+static int has_dotdot(const char *rel)
+{
+	const char *p = rel;
+
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return 1;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+/* p resolves inside data_dir or one of the video dirs. */
+static int inside_data(const struct suite *s, const char *p)
+{
+	char *real = realpath(p, NULL);
+	size_t i;
+	int in = 0;
+
+	if (!real)
+		return 0;
+	for (i = 0; i <= s->nvideo_dirs && !in; i++) {
+		char *d = i < s->nvideo_dirs ? path_join(s->data_dir, s->video_dirs[i]) : xstrdup(s->data_dir);
+		char *root = realpath(d, NULL);
+		size_t n = root ? strlen(root) : 0;
+		in = root && !strncmp(real, root, n) && (real[n] == '/' || (n == 1 && root[0] == '/'));
+		free(root);
+		free(d);
+	}
+	free(real);
+	return in;
+}
+
+static char *media_found(const struct suite *s, const char *rel, char *p)
+{
+	struct stat st;
+
+	if (stat(p, &st) == 0 && !S_ISREG(st.st_mode)) {
+		error("suite '%s': media file '%s' is not a regular file (a FIFO, device or directory)",
+		      s->name, p);
+		free(p);
+		return NULL;
+	}
+	if (!s->allow_outside_data && !inside_data(s, p)) {
+		char *real = realpath(p, NULL);
+		error("suite '%s': media file '%s' resolves to '%s', outside the data directory '%s' "
+		      "(a symlink?); --allow-outside-data allows it", s->name, rel, real ? real : p,
+		      s->data_dir);
+		free(real);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
 char *suite_media_path(const struct suite *s, const char *rel)
 {
 	struct buf tried = BUF_INIT;
 	char *p;
 	size_t i;
 
+	if (!s->allow_outside_data && (rel[0] == '/' || has_dotdot(rel))) {
+		error("suite '%s': media path '%s' %s: media must be inside the data directory '%s' "
+		      "(--allow-outside-data allows it)", s->name, rel,
+		      rel[0] == '/' ? "is absolute" : "climbs out with '..'", s->data_dir);
+		return NULL;
+	}
 	if (rel[0] == '/') {
 		if (file_exists(rel))
 			return xstrdup(rel);
@@ -1076,11 +1185,12 @@ char *suite_media_path(const struct suite *s, const char *rel)
 	}
 	for (i = 0; i <= s->nvideo_dirs; i++) {
 		char *d = i < s->nvideo_dirs ? path_join(s->data_dir, s->video_dirs[i]) : xstrdup(s->data_dir);
+		struct stat st;
 		p = path_join(d, rel);
 		free(d);
-		if (file_exists(p)) {
+		if (stat(p, &st) == 0) {
 			buf_release(&tried);
-			return p;
+			return media_found(s, rel, p);
 		}
 		buf_addf(&tried, "%s'%s'", tried.len ? ", " : "", p);
 		free(p);

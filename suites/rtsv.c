@@ -157,7 +157,7 @@ int reader_dsv(const char *path, char delim, record_fn cb, void *ctx)
 			if (row.cells[i].len == 0 && !row.quoted[i])
 				v = cJSON_CreateNull();
 			else
-				v = cJSON_CreateString(buf_cstr(&row.cells[i]));
+				v = json_str_new(buf_cstr(&row.cells[i]), row.cells[i].len);
 			cJSON_AddItemToObject(rec, names[i], v);
 		}
 		rc = cb(rec, start, ctx);
@@ -247,7 +247,7 @@ static cJSON *lit_string(struct lit *l)
 		return NULL;
 	}
 	l->p++;
-	s = cJSON_CreateString(buf_cstr(&b));
+	s = json_str_new(buf_cstr(&b), b.len);
 	buf_release(&b);
 	return s;
 }

@@ -447,7 +447,8 @@ static int parse_types(struct suite *s)
 	s->types = xcalloc(s->ntypes, sizeof(*s->types));
 	cJSON_ArrayForEach(t, types) {
 		struct qtype *q = &s->types[i];
-		static const char *const keys[] = { "name", "when", "answer", "kind", "multiple_choice", NULL };
+		static const char *const keys[] = { "name", "when", "answer", "kind", "multiple_choice",
+						    "keep_unscorable", NULL };
 		const char *name = json_get_str(t, "name"), *ans = json_get_str(t, "answer"),
 			   *kind = json_get_str(t, "kind");
 		char where[160];
@@ -466,6 +467,7 @@ static int parse_types(struct suite *s)
 		q->multiple_choice = q->kind != ANS_NUMBER;
 		if (json_get(t, "multiple_choice"))
 			q->multiple_choice = cJSON_IsTrue(json_get(t, "multiple_choice"));
+		q->keep_unscorable = cJSON_IsTrue(json_get(t, "keep_unscorable"));
 		if (json_get(t, "when")) {
 			char w[192];
 			snprintf(w, sizeof(w), "%s.when", where);
@@ -530,8 +532,26 @@ static int parse_categories(struct suite *s)
 			if (k == s->ncats)
 				return error("'%s': category '%s' lists member '%s', which is not a category",
 					     s->spec_path, s->cats[i].name, s->cats[i].members[j]);
+			if (k == i)
+				return error("'%s': category '%s' lists itself as a member", s->spec_path,
+					     s->cats[i].name);
+			if (s->cats[k].member_of >= 0 && s->cats[k].member_of != (int)i)
+				return error("'%s': category '%s' is a member of both '%s' and '%s'",
+					     s->spec_path, s->cats[k].name,
+					     s->cats[s->cats[k].member_of].name, s->cats[i].name);
 			s->cats[k].member_of = (int)i;
 		}
+	/* merged categories may nest, never in a circle */
+	for (i = 0; i < s->ncats; i++) {
+		int at = s->cats[i].member_of;
+		size_t steps = 0;
+		while (at >= 0 && steps++ <= s->ncats) {
+			if (at == (int)i)
+				return error("'%s': categories' members form a cycle through '%s'",
+					     s->spec_path, s->cats[i].name);
+			at = s->cats[at].member_of;
+		}
+	}
 	return 0;
 }
 

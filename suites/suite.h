@@ -44,6 +44,7 @@ struct qtype {
 	char *answer_field;     /* source field holding the truth */
 	enum answer_kind kind;
 	int multiple_choice;    /* options are shown and letters are answers */
+	int keep_unscorable;    /* keep items whose answer is no option (scored wrong) */
 };
 
 /*
@@ -154,6 +155,7 @@ struct suite {
 	char spec_sha256[65];
 	cJSON *spec;            /* owned */
 	char *data_dir;         /* where sources and media were found */
+	int allow_outside_data;  /* media may leave data_dir (--allow-outside-data) */
 	char **video_dirs;      /* media are looked up under these (relative to data_dir) */
 	size_t nvideo_dirs;
 
@@ -225,7 +227,10 @@ const char *protocol_for_type(const cJSON *setting, const char *type);
 
 /* The path of an item's media file (a video or an extra image): the first
  * of data_dir/VIDEO_DIR/rel for each video dir, then data_dir/rel, that
- * exists; NULL (and an error naming every place tried) when none does. */
+ * exists; NULL (and an error naming every place tried) when none does.
+ * Unless allow_outside_data, rel may be neither absolute nor hold a ".."
+ * component, and the file found must resolve (realpath) inside data_dir or
+ * a video dir: a symlink out of them is refused. Only regular files. */
 char *suite_media_path(const struct suite *s, const char *rel);
 
 /* Media of a suite read from a zip archive (data.sources "member") are

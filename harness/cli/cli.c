@@ -2,6 +2,7 @@
 #include "harness/cli/cli.h"
 #include "harness/cli/commands.h"
 #include "lib/log.h"
+#include "lib/rundir_lock.h"
 #include "scorers/grade.h"
 
 #include <curl/curl.h>
@@ -55,8 +56,15 @@ static void version(void);
 
 static int cmd_version(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: steval version\n\nPrint steval's version, the git commit it was "
+		       "built from and the versions of the libraries it uses.\n");
+		return EXIT_OK;
+	}
+	if (argc > 1) {
+		error("version: takes no arguments, not '%s' (see 'steval version --help')", argv[1]);
+		return EXIT_USAGE;
+	}
 	version();
 	return EXIT_OK;
 }
@@ -112,8 +120,10 @@ int cli_main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	for (c = 0; c < ARRAY_SIZE(commands); c++)
-		if (!strcmp(commands[c].name, argv[i]))
+		if (!strcmp(commands[c].name, argv[i])) {
+			rundir_lock_set_command(commands[c].name);
 			return commands[c].fn(argc - i, argv + i);
+		}
 	error("'%s' is not a steval command (see 'steval --help')", argv[i]);
 	return EXIT_USAGE;
 }

@@ -122,7 +122,7 @@ int cmd_cat(int argc, char **argv)
 		  "print the schema tree (names, types, logical types, repetition) instead of rows" },
 		{ "meta", 0, OPT_FLAG, &meta, NULL,
 		  "print row groups and column chunks (codecs, encodings, sizes) instead of rows" },
-		{ "limit", 'n', OPT_INT, &limit, "N", "print at most N rows (over all files)" },
+		{ "limit", 'n', OPT_UINT, &limit, "N", "print at most N rows (over all files)" },
 		{ "columns", 'c', OPT_LIST, &colopt, "A,B",
 		  "only these top-level columns, in this order (repeatable)" },
 		OPT_END_MARK

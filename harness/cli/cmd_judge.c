@@ -68,11 +68,11 @@ int cmd_judge(int argc, char **argv)
 		{ "cache-dir", 0, OPT_STR, &jc.o.cache_dir, "DIR",
 		  "the cache; verdicts live in DIR/judge (default $STEVAL_CACHE_DIR, ~/.cache/steval)" },
 		{ "no-cache", 0, OPT_FLAG, &jc.o.no_cache, NULL, "neither read nor write cached verdicts" },
-		{ "retries", 0, OPT_INT, &retries, "N", "retries after the first attempt (default 4)" },
-		{ "timeout", 0, OPT_DOUBLE, &timeout, "SECS", "per attempt (default 600)" },
-		{ "max-retry-wait", 0, OPT_DOUBLE, &maxwait, "SECS",
+		{ "retries", 0, OPT_UINT, &retries, "N", "retries after the first attempt (default 4)" },
+		{ "timeout", 0, OPT_PDOUBLE, &timeout, "SECS", "per attempt (default 600)" },
+		{ "max-retry-wait", 0, OPT_UDOUBLE, &maxwait, "SECS",
 		  "a judge asking to wait longer fails the item (default 120)" },
-		{ "seed", 0, OPT_INT, &seed, "N", "seed of the backoff jitter (default 0)" },
+		{ "seed", 0, OPT_UINT, &seed, "N", "seed of the backoff jitter (default 0)" },
 		OPT_END_MARK,
 	};
 	const struct opt_cmd cmd = {
@@ -110,6 +110,10 @@ int cmd_judge(int argc, char **argv)
 	}
 	if (judge_cli_finish(&jc) < 0)
 		goto out;
+	if (retries > 100 || timeout > 1e6 || maxwait > 1e6) {
+		error("judge: --retries must be at most 100, --timeout and --max-retry-wait at most 1e6 s");
+		goto out;
+	}
 	if (retries >= 0)
 		jc.o.retries = retries;
 	if (timeout > 0)

@@ -48,6 +48,17 @@ static int run_suite(const struct report_run *r, const char *data, int load, str
 	return rc;
 }
 
+/* A run directory whose results.json can be rebuilt: manifest and samples. */
+static int recomputable(const char *dir)
+{
+	char *m = path_join(dir, "manifest.json"), *s = path_join(dir, "samples.jsonl");
+	int ok = file_exists(m) && file_exists(s);
+
+	free(m);
+	free(s);
+	return ok;
+}
+
 /* The first line of collected messages, for a one-line warning. */
 static const char *first_line(struct buf *b)
 {
@@ -78,9 +89,9 @@ int cmd_report(int argc, char **argv)
 		{ "stored", 0, OPT_FLAG, &stored, NULL,
 		  "render the stored results.json; do not re-summarise samples.jsonl" },
 		{ "data", 'd', OPT_STR, &data, "DIR", "the suite's data directory (default: the run's)" },
-		{ "resamples", 0, OPT_INT, &resamples, "N", "bootstrap resamples (default 10000; 0: no intervals)" },
-		{ "seed", 0, OPT_INT, &seed, "N", "bootstrap seed (default 0)" },
-		{ "level", 0, OPT_DOUBLE, &level, "X", "confidence level of the intervals (default 0.95)" },
+		{ "resamples", 0, OPT_UINT, &resamples, "N", "bootstrap resamples (default 10000; 0: no intervals)" },
+		{ "seed", 0, OPT_UINT, &seed, "N", "bootstrap seed (default 0)" },
+		{ "level", 0, OPT_PDOUBLE, &level, "X", "confidence level of the intervals (default 0.95)" },
 		OPT_END_MARK,
 	};
 	const struct opt_cmd cmd = {
@@ -119,6 +130,19 @@ int cmd_report(int argc, char **argv)
 		struct buf why = BUF_INIT;
 		int done = 0, bad = 0;
 		if (report_run_open(r, pos[i]) < 0) {
+			if (stored || !recomputable(pos[i])) {
+				failed = 1;
+				continue;
+			}
+			/* a missing or broken results.json is rebuilt from samples and manifest */
+			warnf("'%s': recomputing results.json from samples.jsonl and manifest.json", pos[i]);
+			report_run_adopt(r, pos[i], NULL);
+			if (!r->manifest) {
+				failed = 1;
+				continue;
+			}
+		}
+		if (stored && report_run_verify(r) < 0) {
 			failed = 1;
 			continue;
 		}
@@ -214,8 +238,8 @@ int cmd_compare(int argc, char **argv)
 	long resamples = STATS_RESAMPLES, seed = 0;
 	int strict = 0, allow_judge = 0;
 	const struct opt opts[] = {
-		{ "max-drop", 0, OPT_DOUBLE, &max_drop, "X", "a drop of more than X points can be a regression (default 0)" },
-		{ "alpha", 0, OPT_DOUBLE, &alpha, "A", "significance: the 1-A interval of the drop must exclude 0 (default 0.05)" },
+		{ "max-drop", 0, OPT_UDOUBLE, &max_drop, "X", "a drop of more than X points can be a regression (default 0)" },
+		{ "alpha", 0, OPT_PDOUBLE, &alpha, "A", "significance: the 1-A interval of the drop must exclude 0 (default 0.05)" },
 		{ "gate", 0, OPT_STR, &gate, "WHICH", "groups that can fail: overall, categories (default; with overall), all (+ splits)" },
 		{ "format", 'f', OPT_STR, &format, "FMT", "md (default), csv or json" },
 		{ "out", 'o', OPT_STR, &out, "FILE", "write the comparison to FILE (default: standard output)" },
@@ -223,8 +247,8 @@ int cmd_compare(int argc, char **argv)
 		{ "allow-judge-mismatch", 0, OPT_FLAG, &allow_judge, NULL,
 		  "compare runs judged by different LLM judges (or one judged, one not); refused by default" },
 		{ "data", 'd', OPT_STR, &data, "DIR", "the suite's data directory, for splits (default: the base run's)" },
-		{ "resamples", 0, OPT_INT, &resamples, "N", "bootstrap resamples (default 10000)" },
-		{ "seed", 0, OPT_INT, &seed, "N", "bootstrap seed (default 0)" },
+		{ "resamples", 0, OPT_UINT, &resamples, "N", "bootstrap resamples (default 10000)" },
+		{ "seed", 0, OPT_UINT, &seed, "N", "bootstrap seed (default 0)" },
 		OPT_END_MARK,
 	};
 	const struct opt_cmd cmd = {
@@ -281,7 +305,8 @@ int cmd_compare(int argc, char **argv)
 	if (alpha / 2 * (double)resamples < 10)
 		warnf("compare: with %ld resamples the %g%% interval's tails hold fewer than 10 resamples; "
 		      "use more --resamples (at least %.0f)", resamples, (1 - alpha) * 100, ceil(20 / alpha));
-	if (report_run_open(&base, pos[0]) < 0 || report_run_open(&nw, pos[1]) < 0)
+	if (report_run_open(&base, pos[0]) < 0 || report_run_open(&nw, pos[1]) < 0 ||
+	    report_run_verify(&base) < 0 || report_run_verify(&nw) < 0)
 		goto done;
 	if (run_suite(&base, data, 1, &s, &why) == 0)
 		have_suite = 1;
@@ -366,7 +391,7 @@ int cmd_leaderboard(int argc, char **argv)
 		goto done;
 	}
 	for (i = 0; i < npos; i++) {
-		if (report_run_open(&runs[i], pos[i]) < 0)
+		if (report_run_open(&runs[i], pos[i]) < 0 || report_run_verify(&runs[i]) < 0)
 			goto done;
 		rp[i] = &runs[i];
 	}

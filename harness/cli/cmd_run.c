@@ -13,6 +13,7 @@
 #include "lib/xalloc.h"
 
 #include <curl/curl.h>
+#include <math.h>
 
 /* KEY=VALUE (repeatable): numbers, true/false, null, JSON objects and
  * arrays, or strings. */
@@ -35,8 +36,13 @@ static int parse_kv(struct opt_list *l, const char *opt, cJSON **out)
 			v = cJSON_CreateFalse();
 		else if (!strcmp(eq + 1, "null"))
 			v = cJSON_CreateNull();
-		else if (parse_double(eq + 1, &d) == 0)
+		else if (parse_double(eq + 1, &d) == 0) {
+			if (!isfinite(d)) {
+				free(key);
+				return error("%s %s: a number must be finite", opt, kv);
+			}
 			v = json_num_new(d, eq + 1);
+		}
 		else if (eq[1] == '{' || eq[1] == '[') {
 			v = json_parse(eq + 1, strlen(eq + 1), opt, 0);
 			if (!v) {
@@ -49,6 +55,14 @@ static int parse_kv(struct opt_list *l, const char *opt, cJSON **out)
 		cJSON_AddItemToObject(*out, key, v);
 		free(key);
 	}
+	return 0;
+}
+
+/* Upper bounds of numeric options (-1: not given). */
+static int at_most(const char *name, double v, double max)
+{
+	if (v > max)
+		return error("run: --%s must be at most %g, not %g", name, max, v);
 	return 0;
 }
 
@@ -100,7 +114,7 @@ int cmd_run(int argc, char **argv)
 		  "(default: $STEVAL_MODELS)" },
 		{ "data", 'd', OPT_STR, &o.data, "DIR", "the suite's data directory (default: $STEVAL_DATA)" },
 		{ "protocol", 'p', OPT_STR, &o.protocol, "NAME", "protocol (default: the suite's default)" },
-		{ "limit", 'n', OPT_INT, &limit, "N", "only the first N items (0: all)" },
+		{ "limit", 'n', OPT_UINT, &limit, "N", "only the first N items (0: all)" },
 		{ "shard", 0, OPT_STR, &o.shard, "I/N|auto",
 		  "do only shard I of N (0-based) of the items (after --limit); items sharing a "
 		  "video stay together; auto: from $SLURM_ARRAY_TASK_ID and "
@@ -109,27 +123,30 @@ int cmd_run(int argc, char **argv)
 		{ "resume", 0, OPT_STR, &o.resume_dir, "RUN_DIR",
 		  "continue a run: do only what is missing or errored (SUITE and --model may "
 		  "be left out; they must match the run's)" },
-		{ "seed", 0, OPT_INT, &seed, "N", "seed of every random choice (default 0)" },
-		{ "repeats", 0, OPT_INT, &o.repeats, "N",
+		{ "seed", 0, OPT_UINT, &seed, "N", "seed of every random choice (default 0)" },
+		{ "repeats", 0, OPT_PINT, &o.repeats, "N",
 		  "ask every item N times, each a separate request with seed + repeat (default: "
 		  "the protocol's, 1 for most; OmniSpatial 5); results give the mean and each "
 		  "repeat's score" },
+		{ "allow-outside-data", 0, OPT_FLAG, &o.allow_outside_data, NULL,
+		  "let media paths be absolute, climb out with '..' or follow symlinks out of the "
+		  "data directory" },
 		{ "blind", 0, OPT_FLAG, &o.blind, NULL,
 		  "send no frames or images (the 'vision disabled' rows; runs without the videos)" },
-		{ "concurrency", 'j', OPT_INT, &o.concurrency, "N",
+		{ "concurrency", 'j', OPT_PINT, &o.concurrency, "N",
 		  "requests in flight (default: 8 for HTTP APIs, 4 for ollama, the worker count "
 		  "for command)" },
-		{ "rpm", 0, OPT_DOUBLE, &rpm, "N", "at most N requests per minute (default: no limit)" },
-		{ "tpm", 0, OPT_DOUBLE, &tpm, "N",
+		{ "rpm", 0, OPT_PDOUBLE, &rpm, "N", "at most N requests per minute (default: no limit)" },
+		{ "tpm", 0, OPT_PDOUBLE, &tpm, "N",
 		  "at most N tokens per minute (estimated, corrected by the usage reported)" },
-		{ "timeout", 0, OPT_DOUBLE, &timeout, "SECS", "per attempt, whole transfer (default 600)" },
-		{ "connect-timeout", 0, OPT_DOUBLE, &ctimeout, "SECS", "to connect (default 30)" },
-		{ "idle-timeout", 0, OPT_DOUBLE, &itimeout, "SECS",
+		{ "timeout", 0, OPT_PDOUBLE, &timeout, "SECS", "per attempt, whole transfer (default 600)" },
+		{ "connect-timeout", 0, OPT_PDOUBLE, &ctimeout, "SECS", "to connect (default 30)" },
+		{ "idle-timeout", 0, OPT_UDOUBLE, &itimeout, "SECS",
 		  "streamed responses: give up when nothing arrives for this long (default 120)" },
-		{ "retries", 0, OPT_INT, &retries, "N", "retries after the first attempt (default 4)" },
-		{ "max-retry-wait", 0, OPT_DOUBLE, &maxwait, "SECS",
+		{ "retries", 0, OPT_UINT, &retries, "N", "retries after the first attempt (default 4)" },
+		{ "max-retry-wait", 0, OPT_UDOUBLE, &maxwait, "SECS",
 		  "a server asking to wait longer fails the item (default 120)" },
-		{ "max-response", 0, OPT_DOUBLE, &maxresp, "BYTES",
+		{ "max-response", 0, OPT_PDOUBLE, &maxresp, "BYTES",
 		  "a larger response body fails the item (default 64 MiB)" },
 		{ "max-errors", 0, OPT_STR, &o.max_errors, "N|P%",
 		  "stop with exit 3 as soon as more items than this fail; without it the run "
@@ -138,8 +155,8 @@ int cmd_run(int argc, char **argv)
 		{ "no-stream", 0, OPT_FLAG, &no_stream, NULL, "do not stream (the default)" },
 		{ "key-env", 0, OPT_STR, &o.key_env, "VAR",
 		  "read the API key from $VAR (e.g. for openai@URL servers that need one)" },
-		{ "max-tokens", 0, OPT_INT, &max_tokens, "N", "override the protocol's max_tokens" },
-		{ "temperature", 0, OPT_DOUBLE, &temperature, "T", "override the protocol's temperature" },
+		{ "max-tokens", 0, OPT_PINT, &max_tokens, "N", "override the protocol's max_tokens" },
+		{ "temperature", 0, OPT_UDOUBLE, &temperature, "T", "override the protocol's temperature" },
 		{ "gen", 0, OPT_LIST, &gen, "KEY=VALUE",
 		  "override any generation setting (repeatable; null: do not send it)" },
 		{ "body", 0, OPT_LIST, &body, "KEY=VALUE",
@@ -147,7 +164,7 @@ int cmd_run(int argc, char **argv)
 		{ "cache-dir", 0, OPT_STR, &o.cache_dir, "DIR",
 		  "frame cache (default $STEVAL_CACHE_DIR, ~/.cache/steval)" },
 		{ "no-cache", 0, OPT_FLAG, &o.no_cache, NULL, "neither read nor write the frame cache" },
-		{ "frame-workers", 0, OPT_INT, &o.frame_workers, "N",
+		{ "frame-workers", 0, OPT_UINT, &o.frame_workers, "N",
 		  "videos decoded at once ahead of the requests (default: by cores)" },
 		{ "no-thumbnails", 0, OPT_FLAG, &o.no_thumbnails, NULL,
 		  "write no frame thumbnails (RUN_DIR/frames/) for report.html" },
@@ -179,20 +196,20 @@ int cmd_run(int argc, char **argv)
 		      "baseline:random' (or --resume RUN_DIR)");
 		goto out;
 	}
-	if (o.concurrency < 0 || (limit < 0 && limit != -1) || (retries < 0 && retries != -1)) {
-		error("run: --limit, --concurrency and --retries must be >= 0");
+	/* lower bounds are the option types' (opt.h); -1 still means "not given" */
+	if (at_most("concurrency", (double)o.concurrency, 4096) < 0 ||
+	    at_most("frame-workers", (double)o.frame_workers, 64) < 0 ||
+	    at_most("retries", (double)retries, 100) < 0 ||
+	    at_most("timeout", timeout, 1e6) < 0 || at_most("connect-timeout", ctimeout, 1e6) < 0 ||
+	    at_most("idle-timeout", itimeout, 1e6) < 0 || at_most("max-retry-wait", maxwait, 1e6) < 0 ||
+	    at_most("rpm", rpm, 1e9) < 0 || at_most("tpm", tpm, 1e12) < 0 ||
+	    at_most("max-response", maxresp, 1e12) < 0 ||
+	    at_most("max-tokens", (double)max_tokens, 1e8) < 0 ||
+	    at_most("temperature", temperature, 2) < 0 ||
+	    at_most("repeats", (double)o.repeats, 1000) < 0)
 		goto out;
-	}
-	if (o.repeats < 0 || o.repeats > 1000) {
-		error("run: --repeats must be from 1 to 1000");
-		goto out;
-	}
-	if (o.frame_workers < 0 || o.frame_workers > 64) {
-		error("run: --frame-workers must be between 0 and 64");
-		goto out;
-	}
-	if (o.concurrency > 4096) {
-		error("run: --concurrency %ld is more than 4096", o.concurrency);
+	if (maxresp != -1 && maxresp < 1024) {
+		error("run: --max-response must be between 1024 and 1e+12 bytes, not %g", maxresp);
 		goto out;
 	}
 	if (stream && no_stream) {
@@ -220,7 +237,7 @@ int cmd_run(int argc, char **argv)
 		o.retries = retries;
 	if (maxwait >= 0)
 		o.max_retry_wait = maxwait;
-	if (maxresp >= 1024)
+	if (maxresp != -1)
 		o.max_response = maxresp;
 	if (parse_kv(&gen, "--gen", &o.generation) < 0 || parse_kv(&body, "--body", &o.body) < 0)
 		goto out;

@@ -34,6 +34,8 @@
 #include "suites/suite.h"
 
 #include <curl/curl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct by_source {
 	const char *source_id;
@@ -52,7 +54,7 @@ struct score_ctx {
 	char *file_stem;
 	unsigned char *seen;
 	int *deferring;            /* set by join() when the file's split may decide */
-	size_t matched, unmatched, dups, noverdict, ambiguous;
+	size_t matched, unmatched, dups, noverdict, ambiguous, noanswer;
 	int failed;
 	int strict_join;
 	/* the file being read */
@@ -461,6 +463,10 @@ static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struc
 	resp = response_of(rec, &is_error);
 	if (is_error)
 		resp = NULL;
+	else if (!resp && c->noanswer++ < 20)
+		warnf("'%s': record %zu (item '%s'): no answer (no string \"response\", "
+		      "\"prediction\", \"output\", \"model_out\", \"pred\" or \"resps\"): "
+		      "counted as an error", c->file, where, it->id);
 	if ((seen = !c->strict_join && as_seen(it, rec, &si)))
 		c->fs.own_options++;
 	if (grade_all(c->p, seen ? &si.it : it, resp, resp ? strlen(resp) : 0,
@@ -589,10 +595,53 @@ static int read_predictions(const char *path, struct score_ctx *c)
 	return 0;
 }
 
+/* --out must not silently replace a run: refuse a directory holding one
+ * unless --force, and never truncate a samples.jsonl being read. */
+static int check_out(const char *out, const char **files, size_t n, int force)
+{
+	static const char *const marks[] = { "manifest.json", "samples.jsonl", "results.json" };
+	char *sp = path_join(out, "samples.jsonl");
+	struct stat so, sf;
+	size_t i;
+	int rc = 0;
+
+	if (stat(sp, &so) == 0)
+		for (i = 0; i < n; i++)
+			if (stat(files[i], &sf) == 0 && sf.st_dev == so.st_dev && sf.st_ino == so.st_ino) {
+				rc = error("score: '%s' is the samples.jsonl of --out '%s': scoring would "
+					   "replace what it reads; give another --out", files[i], out);
+				goto out;
+			}
+	for (i = 0; i < ARRAY_SIZE(marks) && !force; i++) {
+		char *p = path_join(out, marks[i]);
+		struct stat sm;
+		int there = stat(p, &sm) == 0 && S_ISREG(sm.st_mode) && sm.st_size > 0;
+		free(p);
+		if (there) {
+			rc = error("score: '%s' already holds a run or scores (%s): scoring into it "
+				   "would replace them; give another --out, or --force to replace them",
+				   out, marks[i]);
+			break;
+		}
+	}
+out:
+	free(sp);
+	return rc;
+}
+
+static void remove_manifest(const char *out)
+{
+	char *p = path_join(out, "manifest.json");
+
+	if (unlink(p) == 0)
+		warnf("score: --force: removed '%s' (it described the run that was replaced)", p);
+	free(p);
+}
+
 int cmd_score(int argc, char **argv)
 {
 	const char *suite = NULL, *data = NULL, *protocol = NULL, *out = NULL, *model = NULL;
-	int verdicts = 0, strict_join = 0, no_report = 0;
+	int verdicts = 0, strict_join = 0, no_report = 0, force = 0;
 	long seed = 0;
 	struct judge_cli jc;
 	const struct opt opts[] = {
@@ -606,7 +655,7 @@ int cmd_score(int argc, char **argv)
 		{ "no-report", 0, OPT_FLAG, &no_report, NULL,
 		  "write results.json and samples.jsonl only (no report.md/.csv/.json/.tex/.html)" },
 		{ "model", 'm', OPT_STR, &model, "NAME", "model name for the results (default: the first file's name)" },
-		{ "seed", 0, OPT_INT, &seed, "N", "seed of deterministic fallbacks (default 0)" },
+		{ "seed", 0, OPT_UINT, &seed, "N", "seed of deterministic fallbacks (default 0)" },
 		{ "out", 'o', OPT_STR, &out, "DIR", "where results.json, samples.jsonl and report.md go" },
 		JUDGE_CLI_OPTS(jc),
 		{ "models", 0, OPT_STR, &jc.o.models_file, "FILE",
@@ -614,6 +663,8 @@ int cmd_score(int argc, char **argv)
 		{ "cache-dir", 0, OPT_STR, &jc.o.cache_dir, "DIR",
 		  "the cache; verdicts live in DIR/judge (default $STEVAL_CACHE_DIR, ~/.cache/steval)" },
 		{ "no-cache", 0, OPT_FLAG, &jc.o.no_cache, NULL, "neither read nor write cached verdicts" },
+		{ "force", 0, OPT_FLAG, &force, NULL,
+		  "replace the run or scores already in --out DIR (its manifest.json is removed)" },
 		OPT_END_MARK,
 	};
 	const struct opt_cmd cmd = {
@@ -672,8 +723,10 @@ int cmd_score(int argc, char **argv)
 	c.seed = (uint64_t)seed;
 	c.seen = xcalloc(s.nitems, 1);
 	build_index(&c);
-	if (store_open_dir(&st, out, 1) < 0)
+	if (check_out(out, pos, npos, force) < 0 || store_open_dir(&st, out, 1) < 0)
 		goto done;
+	if (force)
+		remove_manifest(out);
 	c.st = &st;
 	for (i = 0; i < npos; i++) {
 		if (!file_exists(pos[i])) {
@@ -691,6 +744,8 @@ int cmd_score(int argc, char **argv)
 	if (c.noverdict)
 		warnf("%zu prediction%s had no 'correct' verdict (counted as errors)", c.noverdict,
 		      c.noverdict == 1 ? "" : "s");
+	if (c.noanswer > 20)
+		warnf("%zu predictions had no answer (counted as errors)", c.noanswer);
 	if (!c.matched) {
 		error("score: no prediction matched an item of suite '%s'", s.name);
 		goto done;
@@ -729,6 +784,13 @@ int cmd_score(int argc, char **argv)
 		free(r);
 	}
 	rc = jrc;
+	if (verdicts && (c.unmatched || c.noverdict)) {
+		/* the verdicts' score is the published one only when every verdict counts */
+		error("score --verdicts: %zu prediction%s matched no item and %zu had no verdict: "
+		      "'%s' is not the verdicts' score", c.unmatched, c.unmatched == 1 ? "" : "s",
+		      c.noverdict, out);
+		rc = EXIT_USAGE;
+	}
 done:
 	store_close(&st);
 	free(model_name);

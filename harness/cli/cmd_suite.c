@@ -25,13 +25,13 @@ static int list_suites(int protocols)
 		if (suite_open(&s, names[i]) < 0) {
 			rc = EXIT_USAGE;
 		} else if (!protocols) {
-			printf("%-16s %s (%zu protocol%s)\n", s.name, s.title, s.nprotocols,
+			tprintf("%-16s %s (%zu protocol%s)\n", s.name, s.title, s.nprotocols,
 			       s.nprotocols == 1 ? "" : "s");
 		} else {
 			const struct protocol *d = suite_protocol(&s, NULL);
 			for (j = 0; j < s.nprotocols; j++) {
 				const struct protocol *p = &s.protocols[j];
-				printf("%-16s %-20s %s%s\n", s.name, p->name, p == d ? "(default) " : "",
+				tprintf("%-16s %-20s %s%s\n", s.name, p->name, p == d ? "(default) " : "",
 				       p->description ? p->description : "");
 			}
 		}
@@ -48,13 +48,13 @@ static int list_scorers(void)
 	const struct extract_def *x = extract_list(&n);
 	const struct metric_def *m;
 
-	printf("extractors:\n");
+	tprintf("extractors:\n");
 	for (i = 0; i < n; i++)
-		printf("  %-20s %-9s %s\n", x[i].name, x[i].official ? "official" : "steval", x[i].summary);
+		tprintf("  %-20s %-9s %s\n", x[i].name, x[i].official ? "official" : "steval", x[i].summary);
 	m = metric_list(&n);
-	printf("metrics:\n");
+	tprintf("metrics:\n");
 	for (i = 0; i < n; i++)
-		printf("  %-20s %s\n", m[i].name, m[i].summary);
+		tprintf("  %-20s %s\n", m[i].name, m[i].summary);
 	return EXIT_OK;
 }
 
@@ -103,63 +103,63 @@ static void show_summary(struct suite *s, const char *data, int loaded)
 	const cJSON *src, *f, *notes;
 	size_t i, j;
 
-	printf("%s: %s\n", s->name, s->title);
+	tprintf("%s: %s\n", s->name, s->title);
 	if (json_get_str(s->spec, "description"))
-		printf("\n%s\n", json_get_str(s->spec, "description"));
-	printf("\nspec: %s (sha256 %.12s)\n", s->spec_path, s->spec_sha256);
-	printf("sources (the first file that exists wins):\n");
+		tprintf("\n%s\n", json_get_str(s->spec, "description"));
+	tprintf("\nspec: %s (sha256 %.12s)\n", s->spec_path, s->spec_sha256);
+	tprintf("sources (the first file that exists wins):\n");
 	cJSON_ArrayForEach(src, json_get(json_get(s->spec, "data"), "sources")) {
-		printf("  %s:", json_get_str(src, "split") ? json_get_str(src, "split") : "-");
+		tprintf("  %s:", json_get_str(src, "split") ? json_get_str(src, "split") : "-");
 		cJSON_ArrayForEach(f, json_get(src, "files")) {
 			if (cJSON_IsString(f))
-				printf(" %s", f->valuestring);
+				tprintf(" %s", f->valuestring);
 			else if (json_get_str(f, "path"))
-				printf(" %s", json_get_str(f, "path"));
+				tprintf(" %s", json_get_str(f, "path"));
 		}
-		printf("\n");
+		tprintf("\n");
 	}
 	if (loaded) {
-		printf("data: %s, %zu items\n", s->data_dir, s->nitems);
+		tprintf("data: %s, %zu items\n", s->data_dir, s->nitems);
 		for (i = 0; i < s->nfiles; i++)
-			printf("  %s: %zu items, sha256 %.12s\n", s->files[i].path, s->files[i].items,
+			tprintf("  %s: %zu items, sha256 %.12s\n", s->files[i].path, s->files[i].items,
 			       s->files[i].sha256);
 	} else {
-		printf("data: %s\n", data ? "not loaded" : "not found (give --data DIR or set STEVAL_DATA)");
+		tprintf("data: %s\n", data ? "not loaded" : "not found (give --data DIR or set STEVAL_DATA)");
 	}
-	printf("answer types:\n");
+	tprintf("answer types:\n");
 	for (i = 0; i < s->ntypes; i++)
-		printf("  %-8s truth in '%s' (%s)\n", s->types[i].name, s->types[i].answer_field,
+		tprintf("  %-8s truth in '%s' (%s)\n", s->types[i].name, s->types[i].answer_field,
 		       kind_name(s->types[i].kind));
-	printf("protocols:\n");
+	tprintf("protocols:\n");
 	for (i = 0; i < s->nprotocols; i++) {
 		const struct protocol *p = &s->protocols[i];
-		printf("  %s%s\n", p->name, p == suite_protocol(s, NULL) ? " (default)" : "");
+		tprintf("  %s%s\n", p->name, p == suite_protocol(s, NULL) ? " (default)" : "");
 		if (p->description)
-			printf("      %s\n", p->description);
+			tprintf("      %s\n", p->description);
 		if (p->source)
-			printf("      source: %s\n", p->source);
+			tprintf("      source: %s\n", p->source);
 		{
 			struct judge_proto jp;
 			if (judge_proto_load(&jp, p) > 0) {
-				printf("      official scorer: the LLM judge %s (model %s; --judge SPEC runs it)\n",
+				tprintf("      official scorer: the LLM judge %s (model %s; --judge SPEC runs it)\n",
 				       jp.name, jp.model ? jp.model : "?");
 				judge_proto_release(&jp);
 			}
 		}
 	}
 	if (s->ncats) {
-		printf("categories (%s%s):\n", s->overall,
+		tprintf("categories (%s%s):\n", s->overall,
 		       !strcmp(s->overall, "category-mean") ? (s->over_leaves ? " over leaves" : " over top level") : "");
 		for (i = 0; i < s->ncats; i++) {
 			size_t n = 0;
 			for (j = 0; loaded && j < s->nitems; j++)
 				n += !strcmp(s->items[j].category, s->cats[i].name);
-			printf("  %-34s %-20s", s->cats[i].name, s->cats[i].label);
+			tprintf("  %-34s %-20s", s->cats[i].name, s->cats[i].label);
 			if (loaded && !s->cats[i].nmembers)
-				printf(" %zu items", n);
+				tprintf(" %zu items", n);
 			if (s->cats[i].nmembers)
-				printf(" mean of %zu", s->cats[i].nmembers);
-			printf("\n");
+				tprintf(" mean of %zu", s->cats[i].nmembers);
+			tprintf("\n");
 		}
 	}
 	if (loaded) {
@@ -175,14 +175,14 @@ static void show_summary(struct suite *s, const char *data, int loaded)
 				continue;
 			for (k = j; k < s->nitems; k++)
 				n += !strcmp(s->items[k].category, c);
-			printf("  %-34s %-20s %zu items (not in the spec's list)\n", c, "", n);
+			tprintf("  %-34s %-20s %zu items (not in the spec's list)\n", c, "", n);
 		}
 	}
 	if (s->nsplits) {
-		printf("splits:");
+		tprintf("splits:");
 		for (i = 0; i < s->nsplits; i++)
-			printf(" %s", s->splits[i].name);
-		printf("\n");
+			tprintf(" %s", s->splits[i].name);
+		tprintf("\n");
 	}
 	if (cJSON_IsArray(json_get(s->spec, "reference")) && json_get(s->spec, "reference")->child) {
 		/* published numbers, each with where it was published */
@@ -208,10 +208,10 @@ static void show_summary(struct suite *s, const char *data, int loaded)
 	}
 	notes = json_get(s->spec, "notes");
 	if (cJSON_IsArray(notes) && notes->child) {
-		printf("notes:\n");
+		tprintf("notes:\n");
 		cJSON_ArrayForEach(f, notes)
 			if (cJSON_IsString(f))
-				printf("  - %s\n", f->valuestring);
+				tprintf("  - %s\n", f->valuestring);
 	}
 }
 
@@ -221,33 +221,33 @@ static void show_item(const struct suite *s, const struct protocol *p, const str
 	const cJSON *e;
 	size_t i;
 
-	printf("# item %s (%s, category %s, answer type %s)\n", it->id, it->source_file,
+	tprintf("# item %s (%s, category %s, answer type %s)\n", it->id, it->source_file,
 	       it->category, it->type->name);
-	printf("# protocol %s; truth '%s'", p->name, it->answer);
+	tprintf("# protocol %s; truth '%s'", p->name, it->answer);
 	if (it->type->multiple_choice)
-		printf(" (letter%s %s)", strlen(it->accepted) > 1 ? "s" : "", *it->accepted ? it->accepted : "none!");
-	printf("\n");
+		tprintf(" (letter%s %s)", strlen(it->accepted) > 1 ? "s" : "", *it->accepted ? it->accepted : "none!");
+	tprintf("\n");
 	if (it->video)
-		printf("# video %s\n", it->video);
+		tprintf("# video %s\n", it->video);
 	for (i = 0; i < it->nimages; i++) {
 		const struct blob *b = it->images[i].blob;
 		if (b)
-			printf("# image %zu: embedded, %s, <%zu bytes, sha256 %s>\n", i + 1, b->mime,
+			tprintf("# image %zu: embedded, %s, <%zu bytes, sha256 %s>\n", i + 1, b->mime,
 			       b->size, b->sha256);
 		else
-			printf("# image %zu: %s\n", i + 1, it->images[i].path);
+			tprintf("# image %zu: %s\n", i + 1, it->images[i].path);
 	}
-	printf("# layout:");
+	tprintf("# layout:");
 	if (p->layout) {
 		cJSON_ArrayForEach(e, p->layout)
-			printf(" %s", e->valuestring);
+			tprintf(" %s", e->valuestring);
 	} else {
-		printf(" images frames text");
+		tprintf(" images frames text");
 	}
-	printf("\n");
+	tprintf("\n");
 	if (p->system)
-		printf("----- system -----\n%s\n", p->system);
-	printf("----- user text -----\n%s\n----- end -----\n", prompt);
+		tprintf("----- system -----\n%s\n", p->system);
+	tprintf("----- user text -----\n%s\n----- end -----\n", prompt);
 }
 
 static int dump_prompts(const struct suite *s, const struct protocol *p, const char *dir)

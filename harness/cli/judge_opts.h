@@ -21,9 +21,9 @@ struct judge_cli {
 	  "score with the protocol's LLM judge run by this model (any model spec, e.g. "       \
 	  "openai:o4-mini); the judged score is then the official number" },                  \
 	{ "judge-key-env", 0, OPT_STR, &(jc).o.key_env, "VAR", "read the judge's API key from $VAR" }, \
-	{ "judge-concurrency", 0, OPT_INT, &(jc).conc, "N",                                    \
+	{ "judge-concurrency", 0, OPT_PINT, &(jc).conc, "N",                                    \
 	  "judge requests in flight (default: the judge adapter's)" },                          \
-	{ "judge-rpm", 0, OPT_DOUBLE, &(jc).rpm, "N", "at most N judge requests per minute" }
+	{ "judge-rpm", 0, OPT_PDOUBLE, &(jc).rpm, "N", "at most N judge requests per minute" }
 
 void judge_cli_init(struct judge_cli *jc);
 /* Checks the values and copies them into jc->o; -1 on a bad value. */

@@ -4,6 +4,8 @@
 #include "lib/util.h"
 #include "lib/xalloc.h"
 
+#include <math.h>
+
 void opt_list_release(struct opt_list *l)
 {
 	free(l->v);
@@ -62,14 +64,32 @@ static int store(const struct opt_cmd *cmd, const struct opt *o, const char *val
 		*(const char **)o->dest = val;
 		return 0;
 	case OPT_INT:
-		if (parse_long(val, o->dest) < 0)
-			return error("%s: --%s expects a whole number, not '%s'",
-				     cmd->name, o->name, val);
+	case OPT_UINT:
+	case OPT_PINT: {
+		long v;
+		long lo = o->type == OPT_PINT ? 1 : 0;
+		if (parse_long(val, &v) < 0)
+			return error("%s: --%s expects a whole number%s, not '%s'", cmd->name, o->name,
+				     o->type == OPT_INT ? "" : lo ? " >= 1" : " >= 0", val);
+		if (o->type != OPT_INT && v < lo)
+			return error("%s: --%s must be a whole number >= %ld, not '%s'",
+				     cmd->name, o->name, lo, val);
+		*(long *)o->dest = v;
 		return 0;
+	}
 	case OPT_DOUBLE:
-		if (parse_double(val, o->dest) < 0)
-			return error("%s: --%s expects a number, not '%s'", cmd->name, o->name, val);
+	case OPT_UDOUBLE:
+	case OPT_PDOUBLE: {
+		double v;
+		const char *want = o->type == OPT_DOUBLE ? "a finite number" :
+				   o->type == OPT_UDOUBLE ? "a number >= 0" : "a number > 0";
+		if (parse_double(val, &v) < 0 || !isfinite(v))
+			return error("%s: --%s expects %s, not '%s'", cmd->name, o->name, want, val);
+		if ((o->type == OPT_UDOUBLE && !(v >= 0)) || (o->type == OPT_PDOUBLE && !(v > 0)))
+			return error("%s: --%s must be %s, not '%s'", cmd->name, o->name, want, val);
+		*(double *)o->dest = v;
 		return 0;
+	}
 	case OPT_LIST: {
 		struct opt_list *l = o->dest;
 		ALLOC_GROW(l->v, l->nr + 1, l->alloc);

@@ -7,6 +7,9 @@
  * flags (--name), repeatable options (OPT_LIST), and "--" to end options.
  * Positional arguments are returned in order.
  *
+ * Numbers out of their type's range are a usage error saying the range
+ * (never a silent default); upper bounds are checked by the commands.
+ *
  * opt_parse() reports problems through error() and returns -1 (the caller
  * exits 2); it returns 1 when --help was given (usage already printed).
  */
@@ -18,8 +21,12 @@
 enum opt_type {
 	OPT_FLAG,     /* int *: set to 1 */
 	OPT_STR,      /* const char **: points into argv */
-	OPT_INT,      /* long * */
-	OPT_DOUBLE,   /* double * */
+	OPT_INT,      /* long *: any whole number */
+	OPT_DOUBLE,   /* double *: any finite number (NaN and infinities are refused) */
+	OPT_UINT,     /* long *: a whole number >= 0 */
+	OPT_PINT,     /* long *: a whole number >= 1 */
+	OPT_UDOUBLE,  /* double *: a finite number >= 0 */
+	OPT_PDOUBLE,  /* double *: a finite number > 0 */
 	OPT_LIST,     /* struct opt_list *: every occurrence appended */
 	OPT_COUNT,    /* int *: incremented (-v -v) */
 	OPT_END,

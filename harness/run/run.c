@@ -53,12 +53,12 @@ static int parse_max_errors(struct run_state *r, const char *s)
 		char *t = xstrndup(s, n - 1);
 		int rc = parse_double(t, &d);
 		free(t);
-		if (rc < 0 || d < 0 || d > 100)
+		if (rc < 0 || !(d >= 0 && d <= 100))
 			return error("--max-errors: '%s' is not a percentage", s);
 		r->max_errors_frac = d / 100;
 		return 0;
 	}
-	if (parse_double(s, &d) < 0 || d < 0 || d != (long)d)
+	if (parse_double(s, &d) < 0 || !(d >= 0 && d <= 1e15) || d != (long)d)
 		return error("--max-errors: '%s' is neither a count nor a percentage (N or P%%)", s);
 	r->max_errors = (long)d;
 	return 0;
@@ -718,6 +718,32 @@ static int start_pool(struct run_state *r)
 	return 0;
 }
 
+static double num_or0(const cJSON *v)
+{
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* The run's last words on stderr: one line, whatever the exit status. */
+static void print_summary(const struct run_state *r, const struct buf *results)
+{
+	cJSON *j = json_parse_raw(buf_cstr(results), results->len);
+	const cJSON *ov = json_get(j, "overall"), *sc = json_get(ov, "score");
+	char *md = path_join(r->st.dir, "report.md");
+	struct buf score = BUF_INIT;
+
+	if (cJSON_IsNumber(sc))
+		buf_addf(&score, "overall %.2f", sc->valuedouble);
+	else
+		buf_adds(&score, "no overall score");
+	if (log_get_level() >= LOG_WARN)
+		log_raw("steval: %s: %s over %.0f items (%.0f ok, %.0f unparsed, %.0f errors); report: %s\n",
+			r->s.name, buf_cstr(&score), num_or0(json_get(ov, "n")), num_or0(json_get(ov, "ok")),
+			num_or0(json_get(ov, "unparsed")), num_or0(json_get(ov, "error")), md);
+	buf_release(&score);
+	free(md);
+	cJSON_Delete(j);
+}
+
 int run_execute(const struct run_opts *o)
 {
 	struct run_state r;
@@ -726,6 +752,7 @@ int run_execute(const struct run_opts *o)
 	const char *suite = o->suite, *model = o->model, *protocol = o->protocol, *data = o->data;
 	size_t i, k, n;
 	int rc = EXIT_USAGE, signals_set = 0;
+	char *mspec = NULL;   /* the model spec with any key in it redacted, for paths and files */
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
@@ -748,6 +775,7 @@ int run_execute(const struct run_opts *o)
 		r.blind = 1;
 	if (suite_open(&r.s, suite) < 0 || suite_load(&r.s, data) < 0)
 		goto out;
+	r.s.allow_outside_data = o->allow_outside_data;
 	r.p = suite_protocol(&r.s, protocol);
 	if (!r.p) {
 		error("suite '%s' has no protocol '%s'", r.s.name, protocol);
@@ -773,6 +801,7 @@ int run_execute(const struct run_opts *o)
 	r.mo.timeout_ms = (long)(o->timeout * 1000);
 	if (model_open(&r.m, model, &r.s, &r.mo) < 0)
 		goto out;
+	mspec = secret_scrub_dup(r.m->spec);
 	r.generation = merged_generation(r.p, o->generation);
 	if (r.resume_manifest && o->generation && !cJSON_GetArraySize(o->generation) &&
 	    cJSON_IsObject(json_get(r.resume_manifest, "generation"))) {
@@ -816,7 +845,7 @@ int run_execute(const struct run_opts *o)
 		}
 		free(sp);
 	} else if (store_create(&r.st, o->out_root ? o->out_root : "runs", r.s.name,
-				r.m->spec) < 0) {
+				mspec) < 0) {
 		goto out;
 	}
 	if (start_pool(&r) < 0)
@@ -917,8 +946,16 @@ int run_execute(const struct run_opts *o)
 	run_write_manifest(&r, rc == EXIT_OK ? (r.errors ? "finished-with-errors" : "finished") :
 		       r.stop == 1 ? "interrupted" : rc == EXIT_INCOMPLETE ? "incomplete" : "failed");
 	judge_manifest_merge(r.st.dir);   /* a judged run keeps its judge's record */
-	if (summary_write(r.st.dir, &r.s, r.p, r.m->spec, "official", NULL) < 0 && rc == EXIT_OK)
-		rc = EXIT_USAGE;
+	{
+		struct buf res = BUF_INIT;
+		if (summary_write(r.st.dir, &r.s, r.p, mspec, "official", &res) < 0) {
+			if (rc == EXIT_OK)
+				rc = EXIT_USAGE;
+		} else {
+			print_summary(&r, &res);
+		}
+		buf_release(&res);
+	}
 	if (rc == EXIT_OK || rc == EXIT_INCOMPLETE)
 		printf("%s\n", r.st.dir);
 out:
@@ -959,5 +996,6 @@ out:
 	media_cache_release(&r.mc);
 	suite_release(&r.s);
 	secret_clear();
+	free(mspec);
 	return rc;
 }

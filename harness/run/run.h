@@ -45,6 +45,7 @@ struct run_opts {
 	long repeats;              /* times each item is asked; 0: the protocol's "repeats"
 				      (default 1), on resume the run's */
 	int blind;                 /* send no frames or images */
+	int allow_outside_data;    /* media may resolve outside the data directory */
 	long concurrency;          /* 0: the adapter's default */
 	const char *max_errors;    /* "N" or "P%" */
 	cJSON *generation;         /* overrides of the protocol's settings (owned by caller) */

@@ -54,6 +54,10 @@ static int on_sample(cJSON *rec, size_t line, void *vctx)
 	struct row *r;
 	size_t k;
 
+	if (report_check_sample(rec, c->path, line) < 0) {
+		cJSON_Delete(rec);
+		return -1;
+	}
 	if (!it) {
 		if (c->unknown++ < 5)
 			warnf("'%s': line %zu: item '%s' is not in suite '%s' (skipped)", c->path, line,
@@ -330,7 +334,10 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	if (!tree)
 		goto out;
 	{
-		struct store st = { (char *)dir, -1, 0, 0 };
+		struct store st;
+		memset(&st, 0, sizeof(st));
+		st.dir = (char *)dir;
+		st.fd = -1;
 		if (store_write(&st, "results.json", buf_cstr(&json), json.len) < 0)
 			goto out;
 	}

@@ -9,6 +9,7 @@
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/pystr.h"
+#include "lib/util.h"
 #include "lib/xalloc.h"
 
 #include <fcntl.h>
@@ -141,12 +142,10 @@ struct pq_file *pq_open(const char *path)
 {
 	struct pq_file *f;
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_regular(path);
 
-	if (fd < 0) {
-		error("cannot open '%s': %s", path, strerror(errno));
+	if (fd < 0)
 		return NULL;
-	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		error("'%s': not a regular file", path);
 		close(fd);

@@ -7,6 +7,8 @@
 W="$PY $ROOT/tests/examples/echo_worker.py"
 LOG=$TMP/worker.jsonl
 export ECHO_WORKER_LOG=$LOG
+# the worker sees a minimal environment: these pass by name
+export STEVAL_WORKER_ENV="ECHO_WORKER_*"
 
 srun --model "command:$W" --limit 4
 expect_eq "worker: exit 0" "$RC" 0

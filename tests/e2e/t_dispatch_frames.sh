@@ -89,7 +89,7 @@ srun --model "ollama@$BASE:llava" --protocol frames --limit 1
 expect_eq "ollama: four images, the times listed before the prompt" \
     "$(R '[len(D[0]["body"]["messages"][1]["images"]), D[0]["body"]["messages"][1]["content"].splitlines()[0]]')" \
     '[4, "Frames at t=0.00s, 0.60s, 1.20s, 1.90s"]'
-export ECHO_WORKER_LOG=$TMP/worker.jsonl
+export ECHO_WORKER_LOG=$TMP/worker.jsonl STEVAL_WORKER_ENV="ECHO_WORKER_*"
 srun --model "command:$PY $ROOT/tests/examples/echo_worker.py" --protocol frames --limit 1
 expect_eq "command: frames as base64 with their position, number and time" \
     "$(q "$TMP/worker.jsonl" '[(i["type"], i["index"], i["data"] > 0, i["path"]) for i in D[0]["images"]]')" \

@@ -155,7 +155,7 @@ run_it mmsi-bench "$MM" baseline:random --protocol lmms-eval
 expect_eq "mmsi-bench lmms-eval baseline:random: 7 items" "$(S 'len(D)')" 7
 
 # --- blind and image runs through a command worker ---------------------------------
-export ECHO_WORKER_LOG=$TMP/echo.jsonl
+export ECHO_WORKER_LOG=$TMP/echo.jsonl STEVAL_WORKER_ENV="ECHO_WORKER_*"   # workers get a minimal environment
 : >"$ECHO_WORKER_LOG"
 run_it mmsi-bench "$MM" "command:$PY $ROOT/tests/examples/echo_worker.py" --blind
 expect_eq "blind: exit 0, every item answered" "$RC $(S 'len(D)')" "0 7"

@@ -5,6 +5,8 @@
 #   sh tests/fuzz/run.sh [TARGET...]        (default: every tests/fuzz/fuzz_*.c)
 #   FUZZ_SECONDS=60 (per target; 0: replay the corpus once)  FUZZ_JOBS=1
 #   FUZZ_MAX_LEN=262144  FUZZ_OUT=build/fuzz
+#   FUZZ_BIN=DIR  where the binaries go (default FUZZ_OUT); a binary newer
+#                 than its sources and every project header is not rebuilt
 #
 # A target is one C file defining LLVMFuzzerTestOneInput. Two comment lines
 # in it say what to build and what to start from:
@@ -24,13 +26,16 @@ JOBS=${FUZZ_JOBS:-1}
 MAX_LEN=${FUZZ_MAX_LEN:-262144}
 OUT=${FUZZ_OUT:-build/fuzz}
 CC=${FUZZ_CC:-clang}
-mkdir -p "$OUT"
+BIN=${FUZZ_BIN:-$OUT}
+mkdir -p "$OUT" "$BIN"
+OUT=$(cd "$OUT" && pwd)
+BIN=$(cd "$BIN" && pwd)
 
 if ! command -v "$CC" >/dev/null 2>&1; then
     echo "fuzz: $CC not found (sh tests/deps.sh all installs clang)" >&2
     exit 2
 fi
-PKGS="libcurl libcjson libpcre2-8 libavformat libavcodec libswscale libavutil zlib libzstd liblz4 libbrotlidec"
+PKGS="libcurl libcjson libpcre2-8 libavformat libavcodec libswscale libavutil zlib libzstd liblz4 libbrotlidec libzip"
 CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 CPPFLAGS="-D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I. $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lsnappy -lm -lpthread"
@@ -54,12 +59,21 @@ for t in $targets; do
             [ -f "$f" ] && files="$files $f"
         done
     done
-    echo "fuzz: building $name" >&2
-    # shellcheck disable=SC2086
-    if ! $CC $CFLAGS $CPPFLAGS -o "$OUT/$name" "$t" $files $LIBS; then
-        echo "fuzz: $name does not build" >&2
-        status=2
-        continue
+    stale=1
+    if [ -x "$BIN/$name" ]; then
+        # shellcheck disable=SC2086
+        stale=$(find "$t" $files lib suites scorers adapters harness reports -newer "$BIN/$name" \
+            \( -name '*.c' -o -name '*.h' \) 2>/dev/null | head -n 1)
+    fi
+    if [ -n "$stale" ]; then
+        echo "fuzz: building $name" >&2
+        # shellcheck disable=SC2086
+        if ! $CC $CFLAGS $CPPFLAGS -o "$BIN/$name.tmp" "$t" $files $LIBS; then
+            echo "fuzz: $name does not build" >&2
+            status=2
+            continue
+        fi
+        mv "$BIN/$name.tmp" "$BIN/$name"
     fi
     corpus=$OUT/$name.corpus
     crashes=$OUT/$name.crashes
@@ -86,7 +100,7 @@ for t in $targets; do
     [ "$JOBS" -gt 1 ] && par="-jobs=$JOBS -workers=$JOBS"
     # run inside $OUT: parallel jobs write their fuzz-N.log to the current directory
     # shellcheck disable=SC2086
-    (cd "$OUT" && "./$name" "$name.corpus" $dict "$limit" -max_len="$MAX_LEN" \
+    (cd "$OUT" && "$BIN/$name" "$name.corpus" $dict "$limit" -max_len="$MAX_LEN" \
         -timeout=20 -rss_limit_mb=3072 $par -artifact_prefix="$name.crashes/" \
         -print_final_stats=1 >"$name.log" 2>&1)
     rc=$?

@@ -344,6 +344,40 @@ static void test_json_errors(void **state)
 	buf_release(&log);
 }
 
+/* NUL: a raw one is invalid JSON with its line; "\u0000" never truncates */
+static void test_json_nul(void **state)
+{
+	struct buf log = BUF_INIT, b = BUF_INIT;
+	const char t[] = "{\"a\": \"x\\u0000y\", \"b\": \"\\\\u0000\", \"n\": 1.0}";
+	const char raw[] = "{\n\"a\": \"x\0y\"}";
+	cJSON *j;
+	uint32_t c;
+
+	(void)state;
+	j = json_parse(t, strlen(t), "t", 0);
+	assert_non_null(j);
+	assert_int_equal(strlen(json_get_str(j, "a")), 4);   /* x C0 80 y */
+	assert_memory_equal(json_get_str(j, "a"), "x\xC0\x80y", 4);
+	assert_string_equal(json_get_str(j, "b"), "\\u0000");   /* an escaped backslash */
+	assert_string_equal(json_spelling(json_get(j, "n")), "1.0");
+	json_escape(&b, json_get_str(j, "a"), 4);
+	assert_string_equal(buf_cstr(&b), "x\\u0000y");
+	buf_reset(&b);
+	utf8_sanitize("x\xC0\x80y", 4, &b);
+	assert_string_equal(buf_cstr(&b), "x\xEF\xBF\xBDy");   /* one U+FFFD for extractors */
+	assert_int_equal(utf8_decode("\xC0\x80", 2, 0, &c), 2);
+	assert_int_equal(c, 0xFFFD);
+	assert_int_equal(utf8_decode("\xC0", 1, 0, &c), 1);
+	assert_false(utf8_valid("x\xC0\x80", 3));
+	cJSON_Delete(j);
+	log_capture(&log);
+	assert_null(json_parse(raw, sizeof(raw) - 1, "raw.json", 4));
+	assert_non_null(strstr(buf_cstr(&log), "'raw.json': line 6: a NUL byte (invalid JSON"));
+	log_capture(NULL);
+	buf_release(&log);
+	buf_release(&b);
+}
+
 static void test_json_writer(void **state)
 {
 	struct buf b = BUF_INIT;
@@ -463,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_json_spellings),
 		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_json_writer),
+		cmocka_unit_test(test_json_nul),
 		cmocka_unit_test(test_utf8),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
