@@ -69,7 +69,27 @@ struct score_ctx {
 	struct deferred { cJSON *rec; size_t where; } *later;
 	size_t nlater, alater;
 	struct buf inputs;         /* JSON array: one object per file */
+	struct buf lines;          /* samples.jsonl lines not yet written */
+	size_t nlines;
+	struct summary_rows *rows; /* what samples.jsonl holds, for the summary (no judge) */
 };
+
+/* samples.jsonl is written in large pieces: score makes the whole file anew
+ * each time (nothing resumes from a half-written one). */
+#define SCORE_WRITE_CHUNK ((size_t)1 << 20)
+
+static int flush_lines(struct score_ctx *c)
+{
+	int rc = 0;
+
+	if (c->lines.len && store_append_lines(c->st, c->lines.data, c->lines.len, c->nlines) < 0) {
+		c->failed = 1;
+		rc = -1;
+	}
+	buf_reset(&c->lines);
+	c->nlines = 0;
+	return rc;
+}
 
 static int cmp_src(const void *a, const void *b)
 {
@@ -424,7 +444,6 @@ static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struc
 	const char *resp, *pq = pred_question(rec);
 	struct graded gr;
 	struct sample smp;
-	struct buf line = BUF_INIT;
 	int is_error, rc = 0;
 	const cJSON *rep;
 	long repeat;
@@ -522,12 +541,13 @@ static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struc
 			}
 		}
 	}
-	sample_to_json(&smp, &line);
-	if (store_append(c->st, buf_cstr(&line), line.len) < 0) {
-		c->failed = 1;
-		rc = -1;
-	}
-	buf_release(&line);
+	sample_to_json(&smp, &c->lines);
+	buf_addch(&c->lines, '\n');
+	c->nlines++;
+	if (c->lines.len >= SCORE_WRITE_CHUNK)
+		rc = flush_lines(c);
+	if (c->rows)
+		summary_rows_add(c->rows, it, &smp);
 	graded_release(&gr);
 	if (seen)
 		seen_release(&si);
@@ -728,6 +748,9 @@ int cmd_score(int argc, char **argv)
 	if (force)
 		remove_manifest(out);
 	c.st = &st;
+	buf_init(&c.lines, (size_t)4 << 30);
+	if (!jc.o.spec)   /* a judge rewrites samples.jsonl: the summary reads it back */
+		c.rows = summary_rows_new(&s);
 	for (i = 0; i < npos; i++) {
 		if (!file_exists(pos[i])) {
 			error("score: no such file '%s'", pos[i]);
@@ -736,6 +759,8 @@ int cmd_score(int argc, char **argv)
 		if (read_predictions(pos[i], &c) < 0)
 			goto done;
 	}
+	if (flush_lines(&c) < 0)
+		goto done;
 	store_sync(&st);
 	if (c.unmatched)
 		warnf("%zu prediction%s matched no item of suite '%s'%s", c.unmatched,
@@ -772,6 +797,7 @@ int cmd_score(int argc, char **argv)
 		buf_addbuf(&extra, &c.inputs);
 		buf_addch(&extra, ']');
 		so.extra_json = buf_cstr(&extra);
+		so.rows = c.rows;
 		src = summary_write_opts(out, &s, c.p, model_name, verdicts ? "verdicts" : "official", &so,
 					 NULL);
 		buf_release(&extra);
@@ -802,6 +828,8 @@ done:
 	buf_release(&c.fs.first);
 	buf_release(&c.fs.drops);
 	buf_release(&c.inputs);
+	buf_release(&c.lines);
+	summary_rows_free(c.rows);
 	suite_release(&s);
 	free(pos);
 	return rc;
