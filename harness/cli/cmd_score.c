@@ -819,6 +819,11 @@ int cmd_score(int argc, char **argv)
 	}
 done:
 	store_close(&st);
+	if (rc == EXIT_OK && !CLI_FREE_AT_EXIT) {
+		/* all written and synced: the kernel frees the rest faster */
+		fflush(stdout);
+		exit(rc);
+	}
 	free(model_name);
 	free(c.idx);
 	free(c.seen);
