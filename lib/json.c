@@ -20,6 +20,11 @@ struct numtok {
  * cJSON accepted, the numbers in the tree, walked depth-first in order, are
  * exactly these tokens.
  */
+static int num_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.' || c == 'e' || c == 'E';
+}
+
 static void scan_numbers(const char *s, size_t len, struct numtok **out, size_t *nr)
 {
 	size_t i = 0, alloc = 0;
@@ -29,13 +34,24 @@ static void scan_numbers(const char *s, size_t len, struct numtok **out, size_t 
 	while (i < len) {
 		char c = s[i];
 		if (c == '"') {
-			for (i++; i < len && s[i] != '"'; i++)
-				if (s[i] == '\\')
-					i++;
-			i++;
+			/* to the closing quote: memchr finds the candidates */
+			for (i++; i < len;) {
+				const char *q = memchr(s + i, '"', len - i);
+				size_t k, bs = 0;
+				if (!q) {
+					i = len;
+					break;
+				}
+				/* escaped when an odd run of backslashes precedes it */
+				for (k = (size_t)(q - s); k > i && s[k - 1] == '\\'; k--)
+					bs++;
+				i = (size_t)(q - s) + 1;
+				if (!(bs & 1))
+					break;
+			}
 		} else if (c == '-' || (c >= '0' && c <= '9')) {
 			size_t b = i;
-			while (i < len && s[i] && strchr("0123456789+-.eE", s[i]))
+			while (i < len && num_char(s[i]))
 				i++;
 			ALLOC_GROW(*out, *nr + 1, alloc);
 			(*out)[*nr].p = s + b;

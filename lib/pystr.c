@@ -75,7 +75,22 @@ int utf8_valid(const char *s, size_t len)
 	uint32_t c;
 
 	while (i < len) {
-		size_t n = utf8_decode(s, len, i, &c);
+		size_t n;
+		/* ASCII runs eight bytes at a time */
+		while (i + 8 <= len) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (w & UINT64_C(0x8080808080808080))
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		if (!((unsigned char)s[i] & 0x80)) {
+			i++;
+			continue;
+		}
+		n = utf8_decode(s, len, i, &c);
 		if (c == 0xFFFD && n != 3)
 			return 0;
 		i += n;

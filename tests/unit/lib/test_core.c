@@ -324,6 +324,16 @@ static void test_json_spellings(void **state)
 		"'d': 'x 3', 'e': -0.0, 'f': 1e-07}");
 	buf_release(&b);
 	cJSON_Delete(j);
+	/* numbers after strings with escaped quotes and backslash runs */
+	t = "[\"a\\\"1\", 2.0, \"b\\\\\", 3.0, \"\\\\\\\"4\\\"\", 5.10, \"\", 6e0]";
+	j = json_parse(t, strlen(t), "t", 0);
+	assert_non_null(j);
+	assert_string_equal(cJSON_GetArrayItem(j, 0)->valuestring, "a\"1");
+	assert_string_equal(json_spelling(cJSON_GetArrayItem(j, 1)), "2.0");
+	assert_string_equal(json_spelling(cJSON_GetArrayItem(j, 3)), "3.0");
+	assert_string_equal(json_spelling(cJSON_GetArrayItem(j, 5)), "5.1");
+	assert_string_equal(json_spelling(cJSON_GetArrayItem(j, 7)), "6.0");
+	cJSON_Delete(j);
 }
 
 static void test_json_errors(void **state)
@@ -426,6 +436,10 @@ static void test_utf8(void **state)
 	assert_true(utf8_valid("m/s\xc2\xb2 \xc2\xb0", 8));
 	assert_false(utf8_valid("\xc0\xaf", 2));        /* overlong */
 	assert_false(utf8_valid("\xed\xa0\x80", 3));    /* surrogate */
+	/* past and inside eight-byte ASCII runs */
+	assert_true(utf8_valid("abcdefghijklmnop\xc2\xb2" "q", 19));
+	assert_false(utf8_valid("abcdefghijklmnop\xc2", 17));
+	assert_false(utf8_valid("abcdefgh\x80" "bcdefgh", 17));
 	utf8_sanitize("a\xc0z", 3, &b);
 	assert_string_equal(buf_cstr(&b), "a\xef\xbf\xbdz");
 	buf_release(&b);
