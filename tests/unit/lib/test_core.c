@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <setjmp.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 static void test_buf_cap(void **state)
@@ -50,6 +51,45 @@ static void test_buf_detach(void **state)
 	assert_memory_equal(s, "a\0b", 3);
 	assert_null(b.data);
 	free(s);
+}
+
+/* read_file: straight into a buffer sized from the file, the limit exact */
+static void test_read_file(void **state)
+{
+	char dir[] = "/tmp/steval-test-rf.XXXXXX", path[64];
+	struct buf b = BUF_INIT;
+	struct buf small = BUF_INIT_MAX(9), exact = BUF_INIT_MAX(10);
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	assert_int_equal(write_file_atomic(path, "0123456789", 10), 0);
+	buf_adds(&b, "x");
+	assert_int_equal(read_file(path, &b), 0);
+	assert_string_equal(buf_cstr(&b), "x0123456789");
+	assert_int_equal(read_file(path, &exact), 0);
+	assert_int_equal(exact.len, 10);
+	assert_false(exact.overflow);
+	log_capture(&b);
+	assert_int_equal(read_file(path, &small), -1);
+	log_capture(NULL);
+	assert_true(small.overflow);
+	/* larger than one read */
+	buf_reset(&b);
+	for (i = 0; i < 200000; i++)
+		buf_addch(&b, 'a' + (int)(i % 26));
+	assert_int_equal(write_file_atomic(path, b.data, b.len), 0);
+	buf_reset(&exact);
+	exact.max = BUF_MAX_DEFAULT;
+	assert_int_equal(read_file(path, &exact), 0);
+	assert_int_equal(exact.len, b.len);
+	assert_memory_equal(exact.data, b.data, b.len);
+	unlink(path);
+	rmdir(dir);
+	buf_release(&b);
+	buf_release(&small);
+	buf_release(&exact);
 }
 
 static char *unhex_line(const char *in, uint64_t *bits)
@@ -503,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_buf_detach),
+		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_pyfloat_repr_golden),
 		cmocka_unit_test(test_pyfloat_parse_golden),
 		cmocka_unit_test(test_py_strip_lower),
