@@ -402,11 +402,18 @@ void json_escape(struct buf *out, const char *s, size_t n)
 	uint32_t c;
 
 	while (i < n) {
-		unsigned char ch = (unsigned char)s[i];
+		unsigned char ch;
 		size_t w = 1;
 		const char *esc = NULL;
 		char u[7];
 
+		/* printable ASCII other than '"' and '\\' is copied as it is */
+		while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7F && s[i] != '"' &&
+		       s[i] != '\\')
+			i++;
+		if (i >= n)
+			break;
+		ch = (unsigned char)s[i];
 		if (ch == 0xC0 && i + 1 < n && (unsigned char)s[i + 1] == 0x80) {
 			buf_add(out, s + run, i - run);
 			buf_adds(out, "\\u0000");   /* a NUL held as C0 80 */

@@ -378,6 +378,22 @@ void py_float_repr(double v, struct buf *out)
 		buf_adds(out, v < 0 ? "-inf" : "inf");
 		return;
 	}
+	if (v == floor(v) && fabs(v) < 1e16) {
+		/* an integer below 1e16 (scores: 0.0, 1.0): its digits and ".0",
+		 * as repr() spells it, without the search below */
+		unsigned long long u = (unsigned long long)fabs(v);
+		char t[24];
+		int k = 0;
+		if (signbit(v))
+			buf_addch(out, '-');
+		do
+			t[k++] = (char)('0' + (int)(u % 10));
+		while ((u /= 10));
+		while (k)
+			buf_addch(out, t[--k]);
+		buf_adds(out, ".0");
+		return;
+	}
 	for (prec = 1; prec <= 17; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
 		if (strtod(tmp, NULL) == v)

@@ -129,6 +129,26 @@ static void test_pyfloat_repr_golden(void **state)
 	buf_release(&out);
 }
 
+/* integers below 1e16 take a short path: the same spelling */
+static void test_pyfloat_repr_ints(void **state)
+{
+	static const struct { double v; const char *s; } t[] = {
+		{ 0.0, "0.0" }, { -0.0, "-0.0" }, { 1.0, "1.0" }, { -12345.0, "-12345.0" },
+		{ 9999999999999998.0, "9999999999999998.0" }, { 1e16, "1e+16" }, { 1e15, "1000000000000000.0" },
+		{ 0.5, "0.5" }, { -1e16, "-1e+16" },
+	};
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		buf_reset(&b);
+		py_float_repr(t[i].v, &b);
+		assert_string_equal(buf_cstr(&b), t[i].s);
+	}
+	buf_release(&b);
+}
+
 static void test_pyfloat_parse_golden(void **state)
 {
 	struct buf file = BUF_INIT, out = BUF_INIT;
@@ -545,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_buf_detach),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_pyfloat_repr_golden),
+		cmocka_unit_test(test_pyfloat_repr_ints),
 		cmocka_unit_test(test_pyfloat_parse_golden),
 		cmocka_unit_test(test_py_strip_lower),
 		cmocka_unit_test(test_py_case),
