@@ -8,7 +8,7 @@
 
 #include <math.h>
 
-static cJSON *parse_text(const char *text, size_t len, const char *name, size_t line_base);
+static cJSON *parse_text(const char *text, size_t len, const char *name, size_t line_base, int quiet);
 
 struct numtok {
 	const char *p;
@@ -171,8 +171,8 @@ cJSON *json_parse(const char *text, size_t len, const char *name, size_t line_ba
 	if (nul_pass(text, len, name, line_base, &copy, &copy_len) < 0)
 		return NULL;
 	if (!copy)
-		return parse_text(text, len, name, line_base);
-	root = parse_text(copy, copy_len, name, line_base);
+		return parse_text(text, len, name, line_base, 0);
+	root = parse_text(copy, copy_len, name, line_base, 0);
 	free(copy);
 	return root;
 }
@@ -212,7 +212,7 @@ cJSON *json_parse_raw(const char *text, size_t len)
 	return root;
 }
 
-static cJSON *parse_text(const char *text, size_t len, const char *name, size_t line_base)
+static cJSON *parse_text(const char *text, size_t len, const char *name, size_t line_base, int quiet)
 {
 	const char *end = NULL;
 	cJSON *root;
@@ -220,6 +220,8 @@ static cJSON *parse_text(const char *text, size_t len, const char *name, size_t 
 	size_t nr, at = 0;
 
 	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (!root && quiet)
+		return NULL;
 	if (!root) {
 		size_t off = end ? (size_t)(end - text) : 0, line = 1, col = 1, i;
 		if (off > len)
@@ -240,6 +242,10 @@ static cJSON *parse_text(const char *text, size_t len, const char *name, size_t 
 		const char *p = end, *e = text + len;
 		while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 			p++;
+		if (p < e && quiet) {
+			cJSON_Delete(root);
+			return NULL;
+		}
 		if (p < e) {
 			size_t line = 1, i;
 			for (i = 0; i < (size_t)(p - text); i++)
@@ -253,7 +259,8 @@ static cJSON *parse_text(const char *text, size_t len, const char *name, size_t 
 	scan_numbers(text, end ? (size_t)(end - text) : len, &toks, &nr);
 	if (attach(root, toks, nr, &at) < 0 || at != nr) {
 		free(toks);
-		error("'%s': cannot match the numbers of this JSON text", name);
+		if (!quiet)
+			error("'%s': cannot match the numbers of this JSON text", name);
 		cJSON_Delete(root);
 		return NULL;
 	}
@@ -271,6 +278,25 @@ cJSON *json_parse_file(const char *path, size_t max)
 		return NULL;
 	}
 	root = json_parse(buf_cstr(&b), b.len, path, 0);
+	buf_release(&b);
+	return root;
+}
+
+cJSON *json_parse_file_quiet(const char *path, size_t max)
+{
+	struct buf b = BUF_INIT_MAX(max);
+	cJSON *root = NULL;
+
+	if (read_file_quiet(path, &b) == 0) {
+		char *copy;
+		size_t copy_len;
+		/* a NUL byte: NULL, silently (the name is NULL) */
+		if (nul_pass(buf_cstr(&b), b.len, NULL, 0, &copy, &copy_len) == 0) {
+			root = copy ? parse_text(copy, copy_len, path, 0, 1) :
+				      parse_text(buf_cstr(&b), b.len, path, 0, 1);
+			free(copy);
+		}
+	}
 	buf_release(&b);
 	return root;
 }

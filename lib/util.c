@@ -26,16 +26,38 @@ int open_regular(const char *path)
 	return fd;
 }
 
+static int read_file_q(const char *path, struct buf *out, int quiet);
+
 int read_file(const char *path, struct buf *out)
+{
+	return read_file_q(path, out, 0);
+}
+
+int read_file_quiet(const char *path, struct buf *out)
+{
+	return read_file_q(path, out, 1);
+}
+
+#define QERR(...) (quiet ? -1 : error(__VA_ARGS__))
+
+static int read_file_q(const char *path, struct buf *out, int quiet)
 {
 	struct stat sb;
 	size_t want = 65536;
 	ssize_t n;
 	char probe;
-	int fd = open_regular(path);
+	int fd = quiet ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : open_regular(path);
 
 	if (fd < 0)
 		return -1;
+	if (quiet) {
+		/* what open_regular() refuses, refused without a word */
+		if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+			close(fd);
+			return -1;
+		}
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	}
 	/* a regular file is read straight into the buffer, sized once (one
 	 * byte more, to see the end without growing) */
 	if (fstat(fd, &sb) == 0 && sb.st_size > 0 && (uintmax_t)sb.st_size < SIZE_MAX / 2)
@@ -56,7 +78,7 @@ int read_file(const char *path, struct buf *out)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			error("cannot read '%s': %s", path, strerror(errno));
+			QERR("cannot read '%s': %s", path, strerror(errno));
 			close(fd);
 			return -1;
 		}
@@ -65,7 +87,7 @@ int read_file(const char *path, struct buf *out)
 		if (dst == &probe || out->len + (size_t)n > out->max) {
 			out->overflow = 1;
 			close(fd);
-			return error("'%s' is larger than %zu bytes", path, out->max);
+			return QERR("'%s' is larger than %zu bytes", path, out->max);
 		}
 		out->len += (size_t)n;
 		out->data[out->len] = '\0';
@@ -74,6 +96,7 @@ int read_file(const char *path, struct buf *out)
 	close(fd);
 	return 0;
 }
+#undef QERR
 
 static unsigned long atomic_seq;
 
