@@ -118,5 +118,5 @@ printf '[{"id": 1, "response": "A"' >"$TMP/broken.json"
 out=$("$STEVAL" score --suite vlm4d --protocol cot --data "$V/data" --no-report --out "$TMP/broken" \
       "$TMP/broken.json" 2>&1); rc=$?
 expect_eq "a broken prediction file: exit 2" "$rc" 2
-expect_eq "said once, with line and column" "$(printf '%s\n' "$out" | grep -c 'broken.json.: line 1, column 27: invalid JSON')" 1
+expect_eq "said once, with line and column" "$(printf '%s\n' "$out" | grep -c 'broken.json.: line 1, column 26: invalid JSON')" 1
 finish
