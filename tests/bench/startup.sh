@@ -11,6 +11,8 @@
 # the median CPU time (user + system) of each, which load moves less. The
 # floor is the process start of this binary (`steval list suites`) plus
 # reading and parsing the same JSON in-process (tests/bench/json_floor).
+# `score --no-report` takes the stored verdicts (--verdicts), `(rules)`
+# grades with the protocol's extractor alone (issue 14's 50 ms case).
 set -eu
 cd "$(dirname "$0")/../.."
 STEVAL=${STEVAL:-$PWD/steval}
@@ -48,6 +50,8 @@ cmds = [
     ("list suites", ["list", "suites"]),
     ("score --no-report", ["score", "--suite", "vlm4d", "--data", data, "--protocol", "cot",
                            "--verdicts", "--no-report", "--out", tmp + "/nr"] + inputs),
+    ("score --no-report (rules)", ["score", "--suite", "vlm4d", "--data", data, "--protocol", "cot",
+                                   "--no-report", "--out", tmp + "/nr2"] + inputs),
 ]
 t, cpu = {}, {}
 parse = []
