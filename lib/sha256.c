@@ -53,10 +53,11 @@ static void compress(uint32_t st[8], const unsigned char *p)
 /*
  * The same compression with the SHA extensions (SHA-NI: sha256rnds2 does
  * two rounds, sha256msg1/msg2 the message schedule), when the CPU has them:
- * about 5x faster, which is what hashing a suite's data files on every
+ * about 4.5x faster (730 against 160 MB/s here), which is what hashing a suite's data files on every
  * `steval score` costs. The instructions keep the state as the word pairs
  * ABEF and CDGH, so it is reordered going in and out.
  */
+#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_SHA_NI 1
 
@@ -106,10 +107,12 @@ static int have_sha_ni(void)
 {
 	static int known = -1;   /* a race only computes the same value twice */
 
-	if (known < 0)
-		known = getenv("STEVAL_NO_SHA_NI") ? 0 :
-			__builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") &&
-			__builtin_cpu_supports("ssse3");
+	if (known < 0) {
+		unsigned a, b, c, d;
+		int sse = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1) && (c & bit_SSSE3);
+		int sha = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));   /* CPUID.7.0:EBX.SHA */
+		known = !getenv("STEVAL_NO_SHA_NI") && sse && sha;
+	}
 	return known;
 }
 #endif
