@@ -55,10 +55,15 @@ cmds = [
 ]
 t, cpu = {}, {}
 parse = []
+nrun = 0
 for r in range(reps):
     order = bins if r % 2 == 0 else bins[::-1]
     for name, b in order:
         for cname, args in cmds:
+            if cname.startswith("score"):
+                # a fresh --out each time: score refuses to replace scores without --force
+                nrun += 1
+                args = args[:-len(inputs) - 1] + ["%s.%d" % (args[-len(inputs) - 1], nrun)] + inputs
             s = time.perf_counter()
             pr = subprocess.Popen([b] + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             _, st, ru = os.wait4(pr.pid, 0)
