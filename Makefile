@@ -25,9 +25,10 @@ CPPFLAGS  += -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -I. \
              -DSTEVAL_DATADIR='"$(PREFIX)/share/steval"' -DSTEVAL_LIBDIR='"$(PREFIX)/lib/steval"'
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # unit tests and benchmarks link everything; the binary all but FFmpeg,
-# which only its plugin links (harness/frames/avplugin.h)
+# which only its plugin links (harness/frames/avplugin.h), and libcurl,
+# loaded on first use (lib/curl_lazy.c)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lm -lpthread
-BIN_LIBS   = $(shell pkg-config --libs $(BASEPKGS) 2>/dev/null) -lsnappy -lm -lpthread -ldl
+BIN_LIBS   = $(shell pkg-config --libs $(filter-out libcurl,$(BASEPKGS)) 2>/dev/null) -lsnappy -lm -lpthread -ldl
 AV_LIBS    = $(shell pkg-config --libs $(AVPKGS) 2>/dev/null) -lm -lpthread
 
 # Each configuration builds in its own directory, so a sanitizer build never

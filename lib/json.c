@@ -8,7 +8,7 @@
 
 #include <math.h>
 
-static cJSON *parse_text(const char *text, size_t len, const char *name, size_t line_base);
+static cJSON *parse_text(const char *text, size_t len, const char *name, size_t line_base, int quiet);
 
 struct numtok {
 	const char *p;
@@ -20,6 +20,11 @@ struct numtok {
  * cJSON accepted, the numbers in the tree, walked depth-first in order, are
  * exactly these tokens.
  */
+static int num_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.' || c == 'e' || c == 'E';
+}
+
 static void scan_numbers(const char *s, size_t len, struct numtok **out, size_t *nr)
 {
 	size_t i = 0, alloc = 0;
@@ -29,13 +34,24 @@ static void scan_numbers(const char *s, size_t len, struct numtok **out, size_t 
 	while (i < len) {
 		char c = s[i];
 		if (c == '"') {
-			for (i++; i < len && s[i] != '"'; i++)
-				if (s[i] == '\\')
-					i++;
-			i++;
+			/* to the closing quote: memchr finds the candidates */
+			for (i++; i < len;) {
+				const char *q = memchr(s + i, '"', len - i);
+				size_t k, bs = 0;
+				if (!q) {
+					i = len;
+					break;
+				}
+				/* escaped when an odd run of backslashes precedes it */
+				for (k = (size_t)(q - s); k > i && s[k - 1] == '\\'; k--)
+					bs++;
+				i = (size_t)(q - s) + 1;
+				if (!(bs & 1))
+					break;
+			}
 		} else if (c == '-' || (c >= '0' && c <= '9')) {
 			size_t b = i;
-			while (i < len && s[i] && strchr("0123456789+-.eE", s[i]))
+			while (i < len && num_char(s[i]))
 				i++;
 			ALLOC_GROW(*out, *nr + 1, alloc);
 			(*out)[*nr].p = s + b;
@@ -155,8 +171,8 @@ cJSON *json_parse(const char *text, size_t len, const char *name, size_t line_ba
 	if (nul_pass(text, len, name, line_base, &copy, &copy_len) < 0)
 		return NULL;
 	if (!copy)
-		return parse_text(text, len, name, line_base);
-	root = parse_text(copy, copy_len, name, line_base);
+		return parse_text(text, len, name, line_base, 0);
+	root = parse_text(copy, copy_len, name, line_base, 0);
 	free(copy);
 	return root;
 }
@@ -196,7 +212,7 @@ cJSON *json_parse_raw(const char *text, size_t len)
 	return root;
 }
 
-static cJSON *parse_text(const char *text, size_t len, const char *name, size_t line_base)
+static cJSON *parse_text(const char *text, size_t len, const char *name, size_t line_base, int quiet)
 {
 	const char *end = NULL;
 	cJSON *root;
@@ -204,6 +220,8 @@ static cJSON *parse_text(const char *text, size_t len, const char *name, size_t 
 	size_t nr, at = 0;
 
 	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (!root && quiet)
+		return NULL;
 	if (!root) {
 		size_t off = end ? (size_t)(end - text) : 0, line = 1, col = 1, i;
 		if (off > len)
@@ -224,6 +242,10 @@ static cJSON *parse_text(const char *text, size_t len, const char *name, size_t 
 		const char *p = end, *e = text + len;
 		while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 			p++;
+		if (p < e && quiet) {
+			cJSON_Delete(root);
+			return NULL;
+		}
 		if (p < e) {
 			size_t line = 1, i;
 			for (i = 0; i < (size_t)(p - text); i++)
@@ -237,7 +259,8 @@ static cJSON *parse_text(const char *text, size_t len, const char *name, size_t 
 	scan_numbers(text, end ? (size_t)(end - text) : len, &toks, &nr);
 	if (attach(root, toks, nr, &at) < 0 || at != nr) {
 		free(toks);
-		error("'%s': cannot match the numbers of this JSON text", name);
+		if (!quiet)
+			error("'%s': cannot match the numbers of this JSON text", name);
 		cJSON_Delete(root);
 		return NULL;
 	}
@@ -255,6 +278,25 @@ cJSON *json_parse_file(const char *path, size_t max)
 		return NULL;
 	}
 	root = json_parse(buf_cstr(&b), b.len, path, 0);
+	buf_release(&b);
+	return root;
+}
+
+cJSON *json_parse_file_quiet(const char *path, size_t max)
+{
+	struct buf b = BUF_INIT_MAX(max);
+	cJSON *root = NULL;
+
+	if (read_file_quiet(path, &b) == 0) {
+		char *copy;
+		size_t copy_len;
+		/* a NUL byte: NULL, silently (the name is NULL) */
+		if (nul_pass(buf_cstr(&b), b.len, NULL, 0, &copy, &copy_len) == 0) {
+			root = copy ? parse_text(copy, copy_len, path, 0, 1) :
+				      parse_text(buf_cstr(&b), b.len, path, 0, 1);
+			free(copy);
+		}
+	}
 	buf_release(&b);
 	return root;
 }
@@ -386,11 +428,18 @@ void json_escape(struct buf *out, const char *s, size_t n)
 	uint32_t c;
 
 	while (i < n) {
-		unsigned char ch = (unsigned char)s[i];
+		unsigned char ch;
 		size_t w = 1;
 		const char *esc = NULL;
 		char u[7];
 
+		/* printable ASCII other than '"' and '\\' is copied as it is */
+		while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7F && s[i] != '"' &&
+		       s[i] != '\\')
+			i++;
+		if (i >= n)
+			break;
+		ch = (unsigned char)s[i];
 		if (ch == 0xC0 && i + 1 < n && (unsigned char)s[i + 1] == 0x80) {
 			buf_add(out, s + run, i - run);
 			buf_adds(out, "\\u0000");   /* a NUL held as C0 80 */

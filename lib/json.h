@@ -42,6 +42,9 @@ cJSON *json_parse(const char *text, size_t len, const char *name, size_t line_ba
 cJSON *json_parse_raw(const char *text, size_t len);
 /* Read and parse a whole file (capped at max bytes). */
 cJSON *json_parse_file(const char *path, size_t max);
+/* The same without any message: NULL on every failure (a caller that will
+ * read the file again the usual way when this fails, e.g. from a thread). */
+cJSON *json_parse_file_quiet(const char *path, size_t max);
 
 /* A string node of s[0..n) (s NUL-terminated at n), each NUL byte held as
  * C0 80 so that nothing after it is lost. */

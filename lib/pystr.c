@@ -75,7 +75,22 @@ int utf8_valid(const char *s, size_t len)
 	uint32_t c;
 
 	while (i < len) {
-		size_t n = utf8_decode(s, len, i, &c);
+		size_t n;
+		/* ASCII runs eight bytes at a time */
+		while (i + 8 <= len) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (w & UINT64_C(0x8080808080808080))
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		if (!((unsigned char)s[i] & 0x80)) {
+			i++;
+			continue;
+		}
+		n = utf8_decode(s, len, i, &c);
 		if (c == 0xFFFD && n != 3)
 			return 0;
 		i += n;
@@ -361,6 +376,22 @@ void py_float_repr(double v, struct buf *out)
 	}
 	if (isinf(v)) {
 		buf_adds(out, v < 0 ? "-inf" : "inf");
+		return;
+	}
+	if (v == floor(v) && fabs(v) < 1e16) {
+		/* an integer below 1e16 (scores: 0.0, 1.0): its digits and ".0",
+		 * as repr() spells it, without the search below */
+		unsigned long long u = (unsigned long long)fabs(v);
+		char t[24];
+		int k = 0;
+		if (signbit(v))
+			buf_addch(out, '-');
+		do
+			t[k++] = (char)('0' + (int)(u % 10));
+		while ((u /= 10));
+		while (k)
+			buf_addch(out, t[--k]);
+		buf_adds(out, ".0");
 		return;
 	}
 	for (prec = 1; prec <= 17; prec++) {

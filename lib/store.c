@@ -188,28 +188,40 @@ int store_sync(struct store *st)
 	return 0;
 }
 
-int store_append(struct store *st, const char *line, size_t len)
+static int write_all(struct store *st, const char *p, size_t left)
 {
-	struct buf b = BUF_INIT;
-	const char *p;
-	size_t left;
-
-	buf_add(&b, line, len);
-	buf_addch(&b, '\n');
-	p = buf_cstr(&b);
-	left = b.len;
 	while (left) {
 		ssize_t n = write(st->fd, p, left);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			buf_release(&b);
 			return error("cannot write '%s/samples.jsonl': %s", st->dir, strerror(errno));
 		}
 		p += n;
 		left -= (size_t)n;
 	}
+	return 0;
+}
+
+int store_append_lines(struct store *st, const char *lines, size_t len, size_t nlines)
+{
+	if (write_all(st, lines, len) < 0)
+		return -1;
+	st->appended += nlines;
+	return 0;
+}
+
+int store_append(struct store *st, const char *line, size_t len)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	buf_add(&b, line, len);
+	buf_addch(&b, '\n');
+	rc = write_all(st, buf_cstr(&b), b.len);
 	buf_release(&b);
+	if (rc < 0)
+		return -1;
 	st->appended++;
 	if (mono_now() - st->last_sync >= 1.0)
 		return store_sync(st);

@@ -40,6 +40,11 @@ int store_create(struct store *st, const char *root, const char *suite, const ch
  * creates it if needed; with truncate_torn, a final line without "\n" is cut. */
 int store_open_dir(struct store *st, const char *dir, int fresh);
 int store_append(struct store *st, const char *line, size_t len);   /* adds "\n" */
+/* Several whole lines at once (each ending in "\n"), in one write(2) and
+ * without the per-line sync check: for a writer that makes the whole file in
+ * one go (steval score) and syncs it at the end; a crash leaves whole lines
+ * and at most one torn one, as with store_append(). */
+int store_append_lines(struct store *st, const char *lines, size_t len, size_t nlines);
 int store_sync(struct store *st);
 int store_write(const struct store *st, const char *name, const char *data, size_t len);
 char *store_path(const struct store *st, const char *name);

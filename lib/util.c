@@ -26,33 +26,77 @@ int open_regular(const char *path)
 	return fd;
 }
 
+static int read_file_q(const char *path, struct buf *out, int quiet);
+
 int read_file(const char *path, struct buf *out)
 {
-	char tmp[65536];
+	return read_file_q(path, out, 0);
+}
+
+int read_file_quiet(const char *path, struct buf *out)
+{
+	return read_file_q(path, out, 1);
+}
+
+#define QERR(...) (quiet ? -1 : error(__VA_ARGS__))
+
+static int read_file_q(const char *path, struct buf *out, int quiet)
+{
+	struct stat sb;
+	size_t want = 65536;
 	ssize_t n;
-	int fd = open_regular(path);
+	char probe;
+	int fd = quiet ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : open_regular(path);
 
 	if (fd < 0)
 		return -1;
+	if (quiet) {
+		/* what open_regular() refuses, refused without a word */
+		if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+			close(fd);
+			return -1;
+		}
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	}
+	/* a regular file is read straight into the buffer, sized once (one
+	 * byte more, to see the end without growing) */
+	if (fstat(fd, &sb) == 0 && sb.st_size > 0 && (uintmax_t)sb.st_size < SIZE_MAX / 2)
+		want = (size_t)sb.st_size + 1;
 	for (;;) {
-		n = read(fd, tmp, sizeof(tmp));
+		char *dst = &probe;
+		size_t room = 1;
+		if (out->cap > out->len + 1) {
+			dst = out->data + out->len;
+			room = out->cap - out->len - 1;
+		} else if (out->len < out->max) {
+			/* never more than max, so buf_grow() cannot refuse */
+			buf_grow(out, want < out->max - out->len ? want : out->max - out->len);
+			dst = out->data + out->len;
+			room = out->cap - out->len - 1;
+		}       /* else at max: one byte tells the end from a larger file */
+		n = read(fd, dst, room);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			error("cannot read '%s': %s", path, strerror(errno));
+			QERR("cannot read '%s': %s", path, strerror(errno));
 			close(fd);
 			return -1;
 		}
 		if (!n)
 			break;
-		if (buf_add(out, tmp, (size_t)n) < 0) {
+		if (dst == &probe || out->len + (size_t)n > out->max) {
+			out->overflow = 1;
 			close(fd);
-			return error("'%s' is larger than %zu bytes", path, out->max);
+			return QERR("'%s' is larger than %zu bytes", path, out->max);
 		}
+		out->len += (size_t)n;
+		out->data[out->len] = '\0';
+		want = 65536;
 	}
 	close(fd);
 	return 0;
 }
+#undef QERR
 
 static unsigned long atomic_seq;
 

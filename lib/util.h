@@ -16,6 +16,7 @@ struct buf;
 int open_regular(const char *path);
 /* Append the whole file to out (its cap limits the size); regular files only. */
 int read_file(const char *path, struct buf *out);
+int read_file_quiet(const char *path, struct buf *out);   /* the same, no message */
 /* Write data to path through a temporary file and rename(): readers see
  * the old file or the new one, never a partial one. */
 int write_file_atomic(const char *path, const void *data, size_t len);

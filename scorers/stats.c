@@ -619,10 +619,12 @@ int stats_run(struct stats_boot *b, const struct stats_opts *o, double scale)
 	use_types = !o->per_cluster && build_types(b, &sm, &ty);
 	b->rep = xcalloc(st_mult(width ? width : 1, B), sizeof(double));
 	b->resamples = B;
-	/* threads only pay off for big problems; results never depend on them */
+	/* threads only pay off for problems that take more than a few ms (about
+	 * 2 ms per 1e6 units here; starting a thread costs some 0.1 ms);
+	 * results never depend on them */
 	work_units = (double)B * (double)(b->nclusters + (use_types ? ty.ts.nentries : sm.nentries) * b->nv);
 	nthreads = o->threads > 0 ? (size_t)o->threads : 1;
-	if (o->threads <= 0 && work_units > 4e7) {
+	if (o->threads <= 0 && work_units > 2e6) {
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 		nthreads = ncpu > 1 ? (size_t)ncpu : 1;
 	}

@@ -39,6 +39,9 @@ int reader_read_images(const char *path, const char *format, record_fn cb, image
 
 /* The same for a file's bytes in memory (an entry of a zip archive): json
  * and jsonl only; name is used for the format and in messages. */
+/* The records of an already parsed .json source (root owned, freed here;
+ * NULL: -1), as reader_read() gives them. */
+int reader_json_tree(cJSON *root, const char *path, record_fn cb, void *ctx);
 int reader_read_mem(const char *name, const char *format, const char *data, size_t len,
 		    record_fn cb, void *ctx);
 int reader_json(const char *path, record_fn cb, void *ctx);

@@ -83,6 +83,11 @@ static int json_records(cJSON *root, const char *path, record_fn cb, void *ctx)
 	return rc < 0 ? rc : 0;
 }
 
+int reader_json_tree(cJSON *root, const char *path, record_fn cb, void *ctx)
+{
+	return json_records(root, path, cb, ctx);
+}
+
 int reader_json(const char *path, record_fn cb, void *ctx)
 {
 	return json_records(json_parse_file(path, SOURCE_MAX), path, cb, ctx);

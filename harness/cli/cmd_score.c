@@ -34,6 +34,7 @@
 #include "suites/suite.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,7 +70,27 @@ struct score_ctx {
 	struct deferred { cJSON *rec; size_t where; } *later;
 	size_t nlater, alater;
 	struct buf inputs;         /* JSON array: one object per file */
+	struct buf lines;          /* samples.jsonl lines not yet written */
+	size_t nlines;
+	struct summary_rows *rows; /* what samples.jsonl holds, for the summary (no judge) */
 };
+
+/* samples.jsonl is written in large pieces: score makes the whole file anew
+ * each time (nothing resumes from a half-written one). */
+#define SCORE_WRITE_CHUNK ((size_t)1 << 20)
+
+static int flush_lines(struct score_ctx *c)
+{
+	int rc = 0;
+
+	if (c->lines.len && store_append_lines(c->st, c->lines.data, c->lines.len, c->nlines) < 0) {
+		c->failed = 1;
+		rc = -1;
+	}
+	buf_reset(&c->lines);
+	c->nlines = 0;
+	return rc;
+}
 
 static int cmp_src(const void *a, const void *b)
 {
@@ -424,7 +445,6 @@ static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struc
 	const char *resp, *pq = pred_question(rec);
 	struct graded gr;
 	struct sample smp;
-	struct buf line = BUF_INIT;
 	int is_error, rc = 0;
 	const cJSON *rep;
 	long repeat;
@@ -522,12 +542,13 @@ static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struc
 			}
 		}
 	}
-	sample_to_json(&smp, &line);
-	if (store_append(c->st, buf_cstr(&line), line.len) < 0) {
-		c->failed = 1;
-		rc = -1;
-	}
-	buf_release(&line);
+	sample_to_json(&smp, &c->lines);
+	buf_addch(&c->lines, '\n');
+	c->nlines++;
+	if (c->lines.len >= SCORE_WRITE_CHUNK)
+		rc = flush_lines(c);
+	if (c->rows)
+		summary_rows_add(c->rows, it, &smp);
 	graded_release(&gr);
 	if (seen)
 		seen_release(&si);
@@ -535,7 +556,69 @@ static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struc
 	return rc;
 }
 
-static int read_predictions(const char *path, struct score_ctx *c)
+/*
+ * The prediction files (.json) are parsed on a second thread while the
+ * suite loads: the two are independent, and parsing is most of either. A
+ * file that fails there (unreadable, not JSON) is read again the usual way,
+ * which says why; nothing is printed from the thread. Files are taken up to
+ * PREFETCH_MAX bytes in all, so memory stays what one file at a time needs
+ * for big sets.
+ */
+#define PREFETCH_MAX ((size_t)256 << 20)
+
+struct prefetch {
+	const char **paths;
+	size_t n;
+	cJSON **roots;             /* per path: the parsed tree, or NULL */
+	pthread_t tid;
+	int running;
+};
+
+static void *prefetch_main(void *arg)
+{
+	struct prefetch *pf = arg;
+	size_t i, total = 0;
+
+	for (i = 0; i < pf->n; i++) {
+		const char *fmt = reader_format(pf->paths[i]);
+		struct stat sb;
+		if (!fmt || strcmp(fmt, "json") || stat(pf->paths[i], &sb) < 0 || !S_ISREG(sb.st_mode))
+			continue;
+		total += (size_t)sb.st_size;
+		if (total > PREFETCH_MAX)
+			break;
+		pf->roots[i] = json_parse_file_quiet(pf->paths[i], (size_t)2 << 30);
+	}
+	return NULL;
+}
+
+static void prefetch_start(struct prefetch *pf, const char **paths, size_t n)
+{
+	memset(pf, 0, sizeof(*pf));
+	pf->paths = paths;
+	pf->n = n;
+	pf->roots = xcalloc(n ? n : 1, sizeof(*pf->roots));
+	pf->running = pthread_create(&pf->tid, NULL, prefetch_main, pf) == 0;
+}
+
+static void prefetch_wait(struct prefetch *pf)
+{
+	if (pf->running)
+		pthread_join(pf->tid, NULL);
+	pf->running = 0;
+}
+
+static void prefetch_release(struct prefetch *pf)
+{
+	size_t i;
+
+	prefetch_wait(pf);
+	for (i = 0; i < pf->n; i++)
+		cJSON_Delete(pf->roots[i]);
+	free(pf->roots);
+}
+
+static int read_predictions(const char *path, struct score_ctx *c, cJSON *tree)
 {
 	const char *fmt = reader_format(path);
 
@@ -550,7 +633,16 @@ static int read_predictions(const char *path, struct score_ctx *c)
 	buf_init(&c->fs.first, BUF_MAX_DEFAULT);
 	buf_init(&c->fs.drops, BUF_MAX_DEFAULT);
 	c->njoined = 0;
-	if (reader_read(path, fmt, on_pred, c) < 0 || resolve_later(c) < 0)
+	if (tree && !strcmp(fmt, "json")) {
+		if (reader_json_tree(tree, path, on_pred, c) < 0)
+			return -1;
+	} else if (reader_read(path, fmt, on_pred, c) < 0) {
+		cJSON_Delete(tree);
+		return -1;
+	} else {
+		cJSON_Delete(tree);
+	}
+	if (resolve_later(c) < 0)
 		return -1;
 	{
 		/* results.json "inputs": what became of each file's records */
@@ -686,6 +778,7 @@ int cmd_score(int argc, char **argv)
 	struct suite s;
 	struct score_ctx c;
 	struct store st;
+	struct prefetch pf;
 	char *model_name = NULL;
 	int rc, jrc = EXIT_OK;
 
@@ -697,6 +790,7 @@ int cmd_score(int argc, char **argv)
 	memset(&st, 0, sizeof(st));
 	st.fd = -1;
 	memset(&s, 0, sizeof(s));
+	memset(&pf, 0, sizeof(pf));
 	rc = EXIT_USAGE;
 	if (!suite || !out) {
 		error("score: --suite and --out are required");
@@ -709,6 +803,7 @@ int cmd_score(int argc, char **argv)
 		goto done;
 	}
 	jc.o.seed = (uint64_t)seed;
+	prefetch_start(&pf, pos, npos);
 	if (suite_open(&s, suite) < 0 || suite_load(&s, data) < 0)
 		goto done;
 	c.p = suite_protocol(&s, protocol);
@@ -728,14 +823,24 @@ int cmd_score(int argc, char **argv)
 	if (force)
 		remove_manifest(out);
 	c.st = &st;
+	buf_init(&c.lines, (size_t)4 << 30);
+	if (!jc.o.spec)   /* a judge rewrites samples.jsonl: the summary reads it back */
+		c.rows = summary_rows_new(&s);
 	for (i = 0; i < npos; i++) {
+		cJSON *tree;
 		if (!file_exists(pos[i])) {
 			error("score: no such file '%s'", pos[i]);
 			goto done;
 		}
-		if (read_predictions(pos[i], &c) < 0)
+		if (i == 0)
+			prefetch_wait(&pf);
+		tree = pf.roots[i];
+		pf.roots[i] = NULL;
+		if (read_predictions(pos[i], &c, tree) < 0)
 			goto done;
 	}
+	if (flush_lines(&c) < 0)
+		goto done;
 	store_sync(&st);
 	if (c.unmatched)
 		warnf("%zu prediction%s matched no item of suite '%s'%s", c.unmatched,
@@ -772,6 +877,7 @@ int cmd_score(int argc, char **argv)
 		buf_addbuf(&extra, &c.inputs);
 		buf_addch(&extra, ']');
 		so.extra_json = buf_cstr(&extra);
+		so.rows = c.rows;
 		src = summary_write_opts(out, &s, c.p, model_name, verdicts ? "verdicts" : "official", &so,
 					 NULL);
 		buf_release(&extra);
@@ -793,6 +899,11 @@ int cmd_score(int argc, char **argv)
 	}
 done:
 	store_close(&st);
+	if (rc == EXIT_OK && !CLI_FREE_AT_EXIT) {
+		/* all written and synced: the kernel frees the rest faster */
+		fflush(stdout);
+		exit(rc);
+	}
 	free(model_name);
 	free(c.idx);
 	free(c.seen);
@@ -802,6 +913,9 @@ done:
 	buf_release(&c.fs.first);
 	buf_release(&c.fs.drops);
 	buf_release(&c.inputs);
+	buf_release(&c.lines);
+	summary_rows_free(c.rows);
+	prefetch_release(&pf);
 	suite_release(&s);
 	free(pos);
 	return rc;

@@ -1,5 +1,6 @@
 #include "lib/common.h"
 #include "harness/run/summary.h"
+#include "harness/run/sample.h"
 #include "lib/buf.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -16,7 +17,7 @@
 
 #include <math.h>
 
-struct collect {
+struct summary_rows {
 	const struct suite *s;
 	const char *path;
 	struct row {
@@ -32,6 +33,7 @@ struct collect {
 	size_t unknown;
 	long repeats;           /* 1 + the largest repeat seen */
 };
+#define collect summary_rows
 
 static void read_grade(const cJSON *obj, int *status, double *score)
 {
@@ -103,6 +105,79 @@ static int on_sample(cJSON *rec, size_t line, void *vctx)
 	c->nrows++;
 	cJSON_Delete(rec);
 	return 0;
+}
+
+/* The variant slot of NAME (added when new), or SIZE_MAX when full. */
+static size_t variant_slot(struct collect *c, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < c->nv; k++)
+		if (!strcmp(c->vnames[k], name))
+			return k;
+	if (c->nv >= RESULTS_MAX_VARIANTS)
+		return SIZE_MAX;
+	c->vnames[c->nv++] = xstrdup(name);
+	return k;
+}
+
+/* What read_grade() reads back from grade_fields()' JSON: a number that
+ * JSON cannot hold (NaN, inf) is written as null and read as 0. */
+static void mem_grade(const struct grade *g, int *status, double *score)
+{
+	*status = (int)g->status;
+	*score = g->status == GRADE_ERROR || isnan(g->score) || isinf(g->score) ? 0 : g->score;
+}
+
+struct summary_rows *summary_rows_new(const struct suite *s)
+{
+	struct collect *c = xcalloc(1, sizeof(*c));
+
+	c->s = s;
+	c->repeats = 1;
+	return c;
+}
+
+void summary_rows_add(struct summary_rows *c, const struct item *it, const struct sample *smp)
+{
+	struct row *r;
+	size_t k, j;
+
+	ALLOC_GROW(c->rows, c->nrows + 1, c->alloc);
+	r = &c->rows[c->nrows++];
+	memset(r, 0, sizeof(*r));
+	r->it = it;
+	r->repeat = smp->repeat >= 0 && smp->repeat < 1000 ? smp->repeat : 0;
+	if (r->repeat + 1 > c->repeats)
+		c->repeats = r->repeat + 1;
+	mem_grade(smp->g, &r->status[0], &r->score[0]);
+	for (k = 0; k < c->nv; k++)
+		r->status[k + 1] = GRADE_ERROR;
+	for (j = 0; j < smp->nv; j++) {
+		k = variant_slot(c, smp->vnames[j]);
+		if (k == SIZE_MAX)
+			continue;
+		mem_grade(smp->vg[j], &r->status[k + 1], &r->score[k + 1]);
+	}
+}
+
+static void rows_release(struct collect *c)
+{
+	size_t i, k;
+
+	for (k = 0; k < c->nv; k++)
+		free((char *)c->vnames[k]);
+	for (i = 0; i < c->nrows; i++)
+		cJSON_Delete(c->rows[i].judged);
+	free(c->rows);
+}
+
+void summary_rows_free(struct summary_rows *c)
+{
+	if (!c)
+		return;
+	rows_release(c);
+	free(c);
 }
 
 void summary_opts_default(struct summary_opts *o)
@@ -226,7 +301,9 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	c.s = s;
 	c.path = path;
 	c.repeats = 1;
-	if (store_read_jsonl(path, on_sample, &c, &torn) < 0)
+	if (o->rows)
+		c = *o->rows;   /* borrowed: what samples.jsonl holds, graded in memory */
+	else if (store_read_jsonl(path, on_sample, &c, &torn) < 0)
 		goto out;
 	/* the last line of each (item, repeat) counts: an errored answer retried on
 	 * resume is replaced */
@@ -358,14 +435,11 @@ out:
 	results_release(&res);
 	for (k = 0; k <= RESULTS_MAX_VARIANTS; k++)
 		free(v[k]);
-	for (k = 0; k < c.nv; k++)
-		free((char *)c.vnames[k]);
-	for (i = 0; i < c.nrows; i++)
-		cJSON_Delete(c.rows[i].judged);
+	if (!o->rows)
+		rows_release(&c);
 	judge_stats_release(&js);
 	if (has_judge)
 		judge_proto_release(&jp);
-	free(c.rows);
 	free(last);
 	free(path);
 	buf_release(&json);

@@ -21,7 +21,25 @@ struct summary_opts {
 	int html;                 /* also write report.html */
 	int reports;              /* write the reports at all (default 1) */
 	const char *extra_json;   /* members added to results.json ("\"k\":v,..."), or NULL */
+	const struct summary_rows *rows;   /* borrowed: the samples as graded in memory, used
+					      instead of reading samples.jsonl back; NULL: read it */
 };
+
+/*
+ * The rows of samples.jsonl kept in memory while they are written (steval
+ * score), so the summary need not read and parse the file again. Each
+ * summary_rows_add() takes what sample_to_json() writes of a sample (its
+ * grade, its variants, its repeat), for the suite item IT (the suite's own
+ * item, whose id the line carries), and keeps exactly what the summary would
+ * read back from that line. Only for samples without a judge object.
+ * summary_rows_free() frees the rows; item pointers are borrowed.
+ */
+struct summary_rows;
+struct sample;
+struct item;
+struct summary_rows *summary_rows_new(const struct suite *s);
+void summary_rows_add(struct summary_rows *r, const struct item *it, const struct sample *smp);
+void summary_rows_free(struct summary_rows *r);
 
 void summary_opts_default(struct summary_opts *o);   /* 10,000 resamples, seed 0, 95%, html */
 

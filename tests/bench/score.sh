@@ -65,9 +65,9 @@ start=$(best "$STEVAL" list suites)
 # shellcheck disable=SC2086
 parse=$(floor $IN "$DATA/real_mc.json" "$DATA/synthetic_mc.json")
 # shellcheck disable=SC2086
-noreport=$(best "$STEVAL" score $A --no-report --out "$T/nr" $IN)
+noreport=$(best "$STEVAL" score $A --force --no-report --out "$T/nr" $IN)
 # shellcheck disable=SC2086
-reports=$(best "$STEVAL" score $A --out "$T/r" $IN)
+reports=$(best "$STEVAL" score $A --force --out "$T/r" $IN)
 in_floor=$(python3 -c "print('%.4f' % ($start + $parse))")
 
 echo "== scoring benchmark ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)): $what"

@@ -11,6 +11,8 @@
 # the median CPU time (user + system) of each, which load moves less. The
 # floor is the process start of this binary (`steval list suites`) plus
 # reading and parsing the same JSON in-process (tests/bench/json_floor).
+# `score --no-report` takes the stored verdicts (--verdicts), `(rules)`
+# grades with the protocol's extractor alone (issue 14's 50 ms case).
 set -eu
 cd "$(dirname "$0")/../.."
 STEVAL=${STEVAL:-$PWD/steval}
@@ -48,13 +50,20 @@ cmds = [
     ("list suites", ["list", "suites"]),
     ("score --no-report", ["score", "--suite", "vlm4d", "--data", data, "--protocol", "cot",
                            "--verdicts", "--no-report", "--out", tmp + "/nr"] + inputs),
+    ("score --no-report (rules)", ["score", "--suite", "vlm4d", "--data", data, "--protocol", "cot",
+                                   "--no-report", "--out", tmp + "/nr2"] + inputs),
 ]
 t, cpu = {}, {}
 parse = []
+nrun = 0
 for r in range(reps):
     order = bins if r % 2 == 0 else bins[::-1]
     for name, b in order:
         for cname, args in cmds:
+            if cname.startswith("score"):
+                # a fresh --out each time: score refuses to replace scores without --force
+                nrun += 1
+                args = args[:-len(inputs) - 1] + ["%s.%d" % (args[-len(inputs) - 1], nrun)] + inputs
             s = time.perf_counter()
             pr = subprocess.Popen([b] + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             _, st, ru = os.wait4(pr.pid, 0)

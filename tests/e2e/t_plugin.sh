@@ -113,4 +113,24 @@ fi
 printf 'not an ELF file\n' >"$TMP/junk.so"
 out=$(STEVAL_AV_PLUGIN="$TMP/junk.so" "$STEVAL" frames "$CLIP" -n 4 --no-cache --out "$TMP/o6" 2>&1)
 expect_match "a file dlopen cannot load: its reason" "$out" "$TMP/junk\.so \(.*(invalid ELF|too short|file too short).*\)"
+
+# libcurl too is loaded on first use (lib/curl_lazy.c): not linked, not
+# needed by commands that send nothing, loaded by those that do
+if command -v readelf >/dev/null 2>&1; then
+    if printf '%s\n' "$needed" | grep -q 'libcurl'; then
+        _report 1 "the binary is not linked against libcurl" "$needed"
+    else
+        _report 0 "the binary is not linked against libcurl"
+    fi
+fi
+export STEVAL_LIBCURL="$TMP/nowhere/libcurl.so.4"
+ok_if "list suites needs no libcurl" "$STEVAL" list suites
+rm -rf "$TMP/nc"
+ok_if "score needs no libcurl" "$STEVAL" score --suite vlm4d --protocol cot --data "$V/data" \
+    --no-report --out "$TMP/nc" "$V/predictions/real_mc_cot/Qwen2.5-VL-7B-Instruct_1fps.json"
+out=$("$STEVAL" --version 2>&1); rc=$?
+expect_eq "--version without libcurl fails" "$rc" 1
+expect_match "naming the file and the reason" "$out" "cannot load libcurl \($TMP/nowhere/libcurl\.so\.4\): .*No such file"
+unset STEVAL_LIBCURL
+expect_match "--version loads libcurl when it needs it" "$("$STEVAL" --version 2>&1)" "^libcurl [0-9.]+"
 finish

@@ -111,4 +111,12 @@ PY
 )
 expect_eq "R4D fallback: 7 unparsed; letter among the options; counted by the official score, not by strict; same seed same letters; another seed others; strict reported" \
     "$chk" "y y y y y y y"
+
+# prediction files are parsed beside the suite's loading (cmd_score.c
+# prefetch): a broken one is still reported once, with its place
+printf '[{"id": 1, "response": "A"' >"$TMP/broken.json"
+out=$("$STEVAL" score --suite vlm4d --protocol cot --data "$V/data" --no-report --out "$TMP/broken" \
+      "$TMP/broken.json" 2>&1); rc=$?
+expect_eq "a broken prediction file: exit 2" "$rc" 2
+expect_eq "said once, with line and column" "$(printf '%s\n' "$out" | grep -c 'broken.json.: line 1, column 26: invalid JSON')" 1
 finish

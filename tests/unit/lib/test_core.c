@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <setjmp.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 static void test_buf_cap(void **state)
@@ -52,6 +53,45 @@ static void test_buf_detach(void **state)
 	free(s);
 }
 
+/* read_file: straight into a buffer sized from the file, the limit exact */
+static void test_read_file(void **state)
+{
+	char dir[] = "/tmp/steval-test-rf.XXXXXX", path[64];
+	struct buf b = BUF_INIT;
+	struct buf small = BUF_INIT_MAX(9), exact = BUF_INIT_MAX(10);
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	assert_int_equal(write_file_atomic(path, "0123456789", 10), 0);
+	buf_adds(&b, "x");
+	assert_int_equal(read_file(path, &b), 0);
+	assert_string_equal(buf_cstr(&b), "x0123456789");
+	assert_int_equal(read_file(path, &exact), 0);
+	assert_int_equal(exact.len, 10);
+	assert_false(exact.overflow);
+	log_capture(&b);
+	assert_int_equal(read_file(path, &small), -1);
+	log_capture(NULL);
+	assert_true(small.overflow);
+	/* larger than one read */
+	buf_reset(&b);
+	for (i = 0; i < 200000; i++)
+		buf_addch(&b, 'a' + (int)(i % 26));
+	assert_int_equal(write_file_atomic(path, b.data, b.len), 0);
+	buf_reset(&exact);
+	exact.max = BUF_MAX_DEFAULT;
+	assert_int_equal(read_file(path, &exact), 0);
+	assert_int_equal(exact.len, b.len);
+	assert_memory_equal(exact.data, b.data, b.len);
+	unlink(path);
+	rmdir(dir);
+	buf_release(&b);
+	buf_release(&small);
+	buf_release(&exact);
+}
+
 static char *unhex_line(const char *in, uint64_t *bits)
 {
 	char *end;
@@ -87,6 +127,26 @@ static void test_pyfloat_repr_golden(void **state)
 	assert_true(n > 1000);
 	buf_release(&file);
 	buf_release(&out);
+}
+
+/* integers below 1e16 take a short path: the same spelling */
+static void test_pyfloat_repr_ints(void **state)
+{
+	static const struct { double v; const char *s; } t[] = {
+		{ 0.0, "0.0" }, { -0.0, "-0.0" }, { 1.0, "1.0" }, { -12345.0, "-12345.0" },
+		{ 9999999999999998.0, "9999999999999998.0" }, { 1e16, "1e+16" }, { 1e15, "1000000000000000.0" },
+		{ 0.5, "0.5" }, { -1e16, "-1e+16" },
+	};
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		buf_reset(&b);
+		py_float_repr(t[i].v, &b);
+		assert_string_equal(buf_cstr(&b), t[i].s);
+	}
+	buf_release(&b);
 }
 
 static void test_pyfloat_parse_golden(void **state)
@@ -324,6 +384,16 @@ static void test_json_spellings(void **state)
 		"'d': 'x 3', 'e': -0.0, 'f': 1e-07}");
 	buf_release(&b);
 	cJSON_Delete(j);
+	/* numbers after strings with escaped quotes and backslash runs */
+	t = "[\"a\\\"1\", 2.0, \"b\\\\\", 3.0, \"\\\\\\\"4\\\"\", 5.10, \"\", 6e0]";
+	j = json_parse(t, strlen(t), "t", 0);
+	assert_non_null(j);
+	assert_string_equal(cJSON_GetArrayItem(j, 0)->valuestring, "a\"1");
+	assert_string_equal(json_spelling(cJSON_GetArrayItem(j, 1)), "2.0");
+	assert_string_equal(json_spelling(cJSON_GetArrayItem(j, 3)), "3.0");
+	assert_string_equal(json_spelling(cJSON_GetArrayItem(j, 5)), "5.1");
+	assert_string_equal(json_spelling(cJSON_GetArrayItem(j, 7)), "6.0");
+	cJSON_Delete(j);
 }
 
 static void test_json_errors(void **state)
@@ -426,6 +496,10 @@ static void test_utf8(void **state)
 	assert_true(utf8_valid("m/s\xc2\xb2 \xc2\xb0", 8));
 	assert_false(utf8_valid("\xc0\xaf", 2));        /* overlong */
 	assert_false(utf8_valid("\xed\xa0\x80", 3));    /* surrogate */
+	/* past and inside eight-byte ASCII runs */
+	assert_true(utf8_valid("abcdefghijklmnop\xc2\xb2" "q", 19));
+	assert_false(utf8_valid("abcdefghijklmnop\xc2", 17));
+	assert_false(utf8_valid("abcdefgh\x80" "bcdefgh", 17));
 	utf8_sanitize("a\xc0z", 3, &b);
 	assert_string_equal(buf_cstr(&b), "a\xef\xbf\xbdz");
 	buf_release(&b);
@@ -489,7 +563,9 @@ int main(void)
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_buf_detach),
+		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_pyfloat_repr_golden),
+		cmocka_unit_test(test_pyfloat_repr_ints),
 		cmocka_unit_test(test_pyfloat_parse_golden),
 		cmocka_unit_test(test_py_strip_lower),
 		cmocka_unit_test(test_py_case),

@@ -71,6 +71,29 @@ static void test_splits(void **state)
 		}
 }
 
+/* Many lengths, each block path (SHA-NI where the CPU has it, plain C with
+ * STEVAL_NO_SHA_NI set): the digest of the digests, from Python's hashlib. */
+static void test_lengths(void **state)
+{
+	struct sha256 all, h;
+	unsigned char d[32], msg[1100];
+	char hex[65];
+	size_t n, i;
+
+	(void)state;
+	sha256_init(&all);
+	for (n = 0; n < 1100; n += 7) {
+		for (i = 0; i < n; i++)
+			msg[i] = (unsigned char)((i * 31 + n) & 255);
+		sha256_init(&h);
+		sha256_update(&h, msg, n);
+		sha256_digest(&h, d);
+		sha256_update(&all, d, sizeof(d));
+	}
+	sha256_final(&all, hex);
+	assert_string_equal(hex, "f5c9b15fc1fe22e3cbef655d97576b72f5956c29778f0ef391c615edb9c9b4a3");
+}
+
 static void test_same_as_libavutil(void **state)
 {
 	static unsigned char msg[1000];
@@ -110,6 +133,7 @@ int main(void)
 		cmocka_unit_test(test_nist_vectors),
 		cmocka_unit_test(test_million_a),
 		cmocka_unit_test(test_splits),
+		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_same_as_libavutil),
 	};
 
