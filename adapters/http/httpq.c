@@ -49,6 +49,84 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* ---- the request body, with borrowed spans, read by libcurl as it sends ---- */
+
+size_t httpq_body_len(const struct httpq_xfer *x)
+{
+	size_t n = x->body_len, i;
+
+	for (i = 0; i < x->nrefs; i++)
+		n += x->refs[i].len;
+	return n;
+}
+
+int httpq_body_seek(struct httpq_xfer *x, size_t pos)
+{
+	size_t left = pos, in = 0, i;
+
+	if (pos > httpq_body_len(x))
+		return -1;
+	x->up_skip = 0;
+	for (i = 0; i < x->nrefs; i++) {
+		size_t lead = x->refs[i].at - in;
+		if (left < lead)
+			break;
+		left -= lead;
+		in = x->refs[i].at;
+		if (left < x->refs[i].len) {
+			x->up_skip = left;
+			left = 0;
+			break;
+		}
+		left -= x->refs[i].len;
+	}
+	x->up_ref = i;
+	x->up_in = in + left;
+	return 0;
+}
+
+/* The inline text and the spans in order: up to n bytes. */
+size_t httpq_body_read(struct httpq_xfer *x, char *dst, size_t room)
+{
+	size_t got = 0, n;
+
+	while (got < room) {
+		size_t end = x->up_ref < x->nrefs ? x->refs[x->up_ref].at : x->body_len;
+		const struct bufref *r;
+		if (x->up_in < end) {
+			n = end - x->up_in < room - got ? end - x->up_in : room - got;
+			memcpy(dst + got, x->body + x->up_in, n);
+			x->up_in += n;
+			got += n;
+			continue;
+		}
+		if (x->up_ref >= x->nrefs)
+			break;
+		r = &x->refs[x->up_ref];
+		n = r->len - x->up_skip < room - got ? r->len - x->up_skip : room - got;
+		memcpy(dst + got, r->data + x->up_skip, n);
+		x->up_skip += n;
+		got += n;
+		if (x->up_skip == r->len) {
+			x->up_skip = 0;
+			x->up_ref++;
+		}
+	}
+	return got;
+}
+
+static size_t on_read(char *dst, size_t size, size_t nitems, void *ud)
+{
+	return httpq_body_read(ud, dst, size * nitems);
+}
+
+static int on_seek(void *ud, curl_off_t off, int origin)
+{
+	if (origin != SEEK_SET || off < 0 || httpq_body_seek(ud, (size_t)off) < 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	return CURL_SEEKFUNC_OK;
+}
+
 static void unlink_from(struct httpq_xfer **head, struct httpq_xfer **tail, struct httpq_xfer *x)
 {
 	struct httpq_xfer *p = NULL, *c;
@@ -85,8 +163,18 @@ static int start(struct httpq *q, struct httpq_xfer *x)
 	curl_easy_setopt(e, CURLOPT_URL, x->url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->slist);
 	curl_easy_setopt(e, CURLOPT_POST, 1L);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body ? x->body : "");
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
+	if (x->nrefs) {
+		/* borrowed spans: libcurl reads the body piece by piece, no copy of it is made */
+		httpq_body_seek(x, 0);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(e, CURLOPT_READDATA, x);
+		curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
+		curl_easy_setopt(e, CURLOPT_SEEKDATA, x);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)httpq_body_len(x));
+	} else {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body ? x->body : "");
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
+	}
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);

@@ -10,6 +10,12 @@
  * the frame pool's completion fd, a worker's pipes), then finished
  * transfers come out of httpq_done() with status, body and headers.
  *
+ * Bodies: contiguous (body, body_len), or with borrowed spans (refs, from
+ * a struct bufrefs, lib/buf.h): large base64 payloads that stay in the
+ * frame set or the media cache and are read by libcurl straight from there
+ * (CURLOPT_READFUNCTION, seekable for libcurl's rewinds), so no request
+ * holds a copy of its images.
+ *
  * Every transfer: an empty "Expect:" header (no 100-continue stall on large
  * bodies), any Content-Encoding libcurl knows (gzip, br, zstd), HTTP/1.1
  * for plain http (h2c prior knowledge is broken in libcurl 7.88), HTTP/2
@@ -19,7 +25,7 @@
  * (max_response): a larger one ends the transfer with too_large set.
  *
  * Ownership: the caller owns every struct httpq_xfer and what it points to
- * (URL, header strings, body) until the transfer comes out of httpq_done()
+ * (URL, header strings, body, the spans and the bytes they borrow) until the transfer comes out of httpq_done()
  * or is cancelled; httpq owns the response buffers inside it until
  * httpq_xfer_release().
  */
@@ -47,6 +53,8 @@ struct httpq_xfer {
 	size_t nheaders;
 	const char *body;
 	size_t body_len;
+	const struct bufref *refs; /* spans inserted into body (lib/buf.h), or none */
+	size_t nrefs;
 	int stream;                /* a streamed response: the idle timeout applies */
 	void *ctx;                 /* the caller's */
 
@@ -63,6 +71,8 @@ struct httpq_xfer {
 	long http_version;         /* CURL_HTTP_VERSION_* used */
 
 	/* private */
+	size_t up_ref, up_skip;    /* reading the body: the next span, bytes of it read */
+	size_t up_in;              /* reading the body: offset in body reached */
 	CURL *easy;
 	struct curl_slist *slist;
 	struct httpq_xfer *next;
@@ -99,5 +109,11 @@ long httpq_inflight(const struct httpq *q);   /* pending + running */
  * copy in out (NUL-terminated, trimmed) or NULL. */
 const char *httpq_header(const struct buf *hdrs, const char *name, char *out, size_t outsz);
 void httpq_xfer_release(struct httpq_xfer *x);
+
+/* The body's reader as libcurl calls it (tests): up to n bytes from the
+ * current position; and a seek to pos (0 .. the whole length). */
+size_t httpq_body_read(struct httpq_xfer *x, char *dst, size_t n);
+int httpq_body_seek(struct httpq_xfer *x, size_t pos);
+size_t httpq_body_len(const struct httpq_xfer *x);
 
 #endif
