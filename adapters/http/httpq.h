@@ -10,6 +10,16 @@
  * the frame pool's completion fd, a worker's pipes), then finished
  * transfers come out of httpq_done() with status, body and headers.
  *
+ * Scheduling (docs/dispatch.md, docs/PERFORMANCE.md): libcurl's socket
+ * interface over two epoll sets, one for the sockets libcurl reads, one for
+ * those it writes. A submitted transfer starts at once (its headers leave
+ * in httpq_submit(), not at the next poll); a poll serves replies first and
+ * hands finished transfers back before it pushes more of the other bodies,
+ * which it sends a few sockets at a time, looking for replies in between,
+ * for at most HTTPQ_SEND_SLICE per call. So a reply's slot is refilled
+ * within about a millisecond even while a wave of large bodies is going
+ * out on the one thread.
+ *
  * Bodies: contiguous (body, body_len), or with borrowed spans (refs, from
  * a struct bufrefs, lib/buf.h): large base64 payloads that stay in the
  * frame set or the media cache and are read by libcurl straight from there
@@ -79,8 +89,23 @@ struct httpq_xfer {
 	int state;
 };
 
+/* Sending: sockets served between two looks for replies, and for how long
+ * at most one poll sends before it hands back to the caller (seconds). */
+#define HTTPQ_SEND_BATCH 8
+#define HTTPQ_SEND_SLICE 0.002
+/* libcurl's upload buffer for bodies of 1 MiB and more (its default: 64
+ * KiB): fewer, larger sends cost less CPU per byte. */
+#define HTTPQ_UPLOAD_BUFFER ((size_t)256 << 10)
+
+struct pollfd;
+
 struct httpq {
 	CURLM *multi;
+	int ep_in, ep_out;         /* epoll sets: the sockets libcurl reads, writes */
+	double timer_due;          /* libcurl's timeout (monotonic seconds); < 0: none */
+	int owed;                  /* the last poll sent nothing: this one must */
+	struct pollfd *pf;         /* httpq_poll()'s descriptors */
+	size_t apf;
 	struct httpq_opts o;
 	struct httpq_xfer *pend_head, *pend_tail;
 	struct httpq_xfer *run_head, *run_tail;
