@@ -438,7 +438,7 @@ static int serve_all(struct httpq *q)
 
 	for (;;) {
 		int n;
-		if (serve(q, q->ep_in, CURL_CSELECT_IN, 64) < 0 || run_timer(q) < 0)
+		if (serve(q, q->ep_in, CURL_CSELECT_IN, HTTPQ_READ_BATCH) < 0 || run_timer(q) < 0)
 			return -1;
 		if (q->done_head && !q->owed) {
 			q->owed = 1;

@@ -89,8 +89,11 @@ struct httpq_xfer {
 	int state;
 };
 
-/* Sending: sockets served between two looks for replies, and for how long
- * at most one poll sends before it hands back to the caller (seconds). */
+/* Reading: sockets served before finished transfers go back to the caller
+ * (the rest: at its next poll). Sending: sockets served between two looks
+ * for replies, and for how long at most one poll sends before it hands
+ * back to the caller (seconds). */
+#define HTTPQ_READ_BATCH 8
 #define HTTPQ_SEND_BATCH 8
 #define HTTPQ_SEND_SLICE 0.002
 /* libcurl's upload buffer for bodies of 1 MiB and more (its default: 64

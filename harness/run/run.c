@@ -643,9 +643,19 @@ static int loop(struct run_state *r)
 		}
 		drain_signals();
 		take_frames(r);
-		while ((x = httpq_done(&r->q)))
-			if (!r->judge || !judge_stage_take(r->judge, x))
-				on_http_done(r, x);
+		/*
+		 * Each reply's slot is refilled as soon as it is handled, not after
+		 * the whole batch: a wave of replies arriving together would
+		 * otherwise keep the first freed slots idle while the rest are
+		 * parsed, graded and written.
+		 */
+		while ((x = httpq_done(&r->q))) {
+			if (r->judge && judge_stage_take(r->judge, x))
+				continue;
+			on_http_done(r, x);
+			if (!interrupted)
+				dispatch(r);
+		}
 		if (r->m->ops->service)
 			r->m->ops->service(r->m, mono_now(), on_worker_done, r);
 		if (r->judge)
