@@ -164,9 +164,23 @@ size_t httpq_body_read(struct httpq_xfer *x, char *dst, size_t room)
 	return got;
 }
 
+/*
+ * libcurl's reads. The first one of a transfer gives at most
+ * HTTPQ_FIRST_READ bytes: the transfer starts inside httpq_submit(), and
+ * there only its headers should go out, not a whole upload buffer of body
+ * (the bulk follows in httpq_poll()'s send slices, behind the replies).
+ */
 static size_t on_read(char *dst, size_t size, size_t nitems, void *ud)
 {
-	return httpq_body_read(ud, dst, size * nitems);
+	struct httpq_xfer *x = ud;
+	size_t room = size * nitems;
+
+	if (x->up_first) {
+		x->up_first = 0;
+		if (room > HTTPQ_FIRST_READ)
+			room = HTTPQ_FIRST_READ;
+	}
+	return httpq_body_read(x, dst, room);
 }
 
 static int on_seek(void *ud, curl_off_t off, int origin)
@@ -215,6 +229,7 @@ static int start(struct httpq *q, struct httpq_xfer *x)
 	if (x->nrefs) {
 		/* borrowed spans: libcurl reads the body piece by piece, no copy of it is made */
 		httpq_body_seek(x, 0);
+		x->up_first = 1;
 		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
 		curl_easy_setopt(e, CURLOPT_READDATA, x);
 		curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
@@ -445,7 +460,9 @@ static int serve_all(struct httpq *q)
 			return 0;
 		}
 		q->owed = 0;
-		n = serve(q, q->ep_out, CURL_CSELECT_OUT, HTTPQ_SEND_BATCH);
+		/* IN too: a reply (say, a proxy's 413 before the body) that came
+		 * in since is read before the next send meets a reset */
+		n = serve(q, q->ep_out, CURL_CSELECT_OUT | CURL_CSELECT_IN, HTTPQ_SEND_BATCH);
 		if (n <= 0 || mono_now() >= until)
 			return n < 0 ? -1 : 0;
 	}

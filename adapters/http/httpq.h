@@ -83,6 +83,7 @@ struct httpq_xfer {
 	/* private */
 	size_t up_ref, up_skip;    /* reading the body: the next span, bytes of it read */
 	size_t up_in;              /* reading the body: offset in body reached */
+	int up_first;              /* the next read is the transfer's first */
 	CURL *easy;
 	struct curl_slist *slist;
 	struct httpq_xfer *next;
@@ -99,6 +100,9 @@ struct httpq_xfer {
 /* libcurl's upload buffer for bodies of 1 MiB and more (its default: 64
  * KiB): fewer, larger sends cost less CPU per byte. */
 #define HTTPQ_UPLOAD_BUFFER ((size_t)256 << 10)
+/* The first read of a body gives at most this much: submitting a transfer
+ * sends its headers, not a whole upload buffer (see on_read). */
+#define HTTPQ_FIRST_READ ((size_t)4 << 10)
 
 struct pollfd;
 
