@@ -101,7 +101,10 @@ struct http_call {
 	char *url;
 	char **headers;            /* "Name: value" (may hold the key: never print) */
 	size_t nheaders;
-	struct buf body;
+	struct buf body;           /* the JSON, but for the spans below */
+	struct bufrefs refs;       /* spans of body borrowed from the request's parts:
+				    * payloads of WIRE_REF_MIN bytes and more, which stay
+				    * valid while the job holds its media */
 	int stream;                /* asks for a streamed response */
 };
 

@@ -607,6 +607,7 @@ void http_call_release(struct http_call *c)
 	}
 	free(c->headers);
 	buf_release(&c->body);
+	bufrefs_release(&c->refs);
 	memset(c, 0, sizeof(*c));
 }
 

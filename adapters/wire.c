@@ -546,7 +546,10 @@ void wire_b64_value(struct jw *w, const char *prefix, const struct part *pt)
 	jw_raw(w, "\"");
 	if (prefix)
 		json_escape(w->out, prefix, strlen(prefix));
-	buf_add(w->out, pt->b64, pt->b64_len);
+	if (pt->b64_len >= WIRE_REF_MIN)
+		jw_ref(w, pt->b64, pt->b64_len);
+	else
+		buf_add(w->out, pt->b64, pt->b64_len);
 	buf_addch(w->out, '"');
 }
 
@@ -641,7 +644,7 @@ void wire_body_init(struct http_call *c, const struct request *rq)
 
 	for (i = 0; i < rq->nparts; i++)
 		need += rq->parts[i].kind == PART_TEXT ? rq->parts[i].len * 2 + 64 :
-			rq->parts[i].b64_len + 256;
+			rq->parts[i].b64_len >= WIRE_REF_MIN ? 256 : rq->parts[i].b64_len + 256;
 	buf_init(&c->body, (size_t)1 << 30);
 	buf_grow(&c->body, need);
 }
@@ -655,6 +658,7 @@ void wire_request_begin(const struct model *m, struct http_call *c, const struct
 		http_call_header(c, "%s", m->ep.headers[i]);
 	wire_body_init(c, rq);
 	jw_init(w, &c->body, 0);
+	w->refs = &c->refs;
 	jw_obj(w);
 }
 

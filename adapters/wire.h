@@ -84,7 +84,11 @@ void wire_frame_label(const struct part *pt, struct buf *out);
 int wire_extra_has(const struct model *m, const char *key);
 /* Write every extra body field. */
 void wire_extra_write(const struct model *m, struct jw *w);
-/* Write a base64 payload as a JSON string value with an optional prefix. */
+/* Payloads from this size on are borrowed by a request body, not copied
+ * (when the writer collects spans: wire_request_begin()). */
+#define WIRE_REF_MIN 4096
+/* Write a base64 payload as a JSON string value with an optional prefix:
+ * by reference (jw_ref) from WIRE_REF_MIN bytes on. */
 void wire_b64_value(struct jw *w, const char *prefix, const struct part *pt);
 
 /* Append text, keeping reasoning as a <think> block before the answer. */
@@ -111,10 +115,12 @@ void gen_read(const cJSON *g, struct gen *out);
  * send (num_beams, do_sample, ...). `sent` lists the ones it does. */
 void gen_note_unsent(const struct model *m, const cJSON *g, const char *const *sent, int *noted);
 
-/* Size the request body once for its payloads (no regrowth while building). */
+/* Size the request body once for its payloads (no regrowth while building;
+ * borrowed payloads take no room). */
 void wire_body_init(struct http_call *c, const struct request *rq);
 /* The common start of a request: the endpoint's extra headers, the body
- * sized (wire_body_init), w writing into it with the top object opened. */
+ * sized (wire_body_init), w writing into it with the top object opened and
+ * borrowing large payloads into c->refs. */
 void wire_request_begin(const struct model *m, struct http_call *c, const struct request *rq,
 			struct jw *w);
 /* key: s (key: v) unless the extra body fields define key; nothing when

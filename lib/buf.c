@@ -135,3 +135,31 @@ int buf_equals(const struct buf *b, const char *s)
 	size_t n = strlen(s);
 	return b->len == n && !memcmp(buf_cstr(b), s, n);
 }
+
+void bufrefs_add(struct bufrefs *r, size_t at, const char *data, size_t len)
+{
+	ALLOC_GROW(r->v, r->n + 1, r->alloc);
+	r->v[r->n].at = at;
+	r->v[r->n].data = data;
+	r->v[r->n].len = len;
+	r->n++;
+	r->bytes += len;
+}
+
+void bufrefs_release(struct bufrefs *r)
+{
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+void bufrefs_flatten(const struct buf *b, const struct bufrefs *r, struct buf *out)
+{
+	size_t i, at = 0;
+
+	for (i = 0; r && i < r->n; i++) {
+		buf_add(out, b->data + at, r->v[i].at - at);
+		buf_add(out, r->v[i].data, r->v[i].len);
+		at = r->v[i].at;
+	}
+	buf_add(out, b->data ? b->data + at : "", b->len - at);
+}

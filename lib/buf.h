@@ -43,4 +43,26 @@ const char *buf_cstr(const struct buf *b);     /* never NULL */
 char *buf_detach(struct buf *b, size_t *len);  /* caller frees; b is reset */
 int buf_equals(const struct buf *b, const char *s);
 
+/*
+ * Borrowed spans of a buffer: bytes that belong at offset `at` of a struct
+ * buf's contents but stay where they are (a large base64 payload shared by
+ * many requests). The logical bytes are the buffer's with each span
+ * inserted at its offset, spans in order of `at`. The spans point into
+ * memory their owner keeps alive; struct bufrefs owns only its array.
+ */
+struct bufref {
+	size_t at;
+	const char *data;
+	size_t len;
+};
+struct bufrefs {
+	struct bufref *v;
+	size_t n, alloc;
+	size_t bytes;     /* sum of the spans' lengths */
+};
+void bufrefs_add(struct bufrefs *r, size_t at, const char *data, size_t len);
+void bufrefs_release(struct bufrefs *r);
+/* The logical bytes of b with the spans of r (may be NULL) appended to out. */
+void bufrefs_flatten(const struct buf *b, const struct bufrefs *r, struct buf *out);
+
 #endif

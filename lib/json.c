@@ -601,6 +601,19 @@ void jw_null(struct jw *w)
 	buf_adds(w->out, "null");
 }
 
+void jw_ref(struct jw *w, const char *s, size_t n)
+{
+	if (!w->refs) {
+		buf_add(w->out, s, n);
+		return;
+	}
+	if (w->out->len + w->refs->bytes + n > w->out->max) {
+		w->out->overflow = 1;
+		return;
+	}
+	bufrefs_add(w->refs, w->out->len, s, n);
+}
+
 void jw_raw(struct jw *w, const char *json)
 {
 	before_value(w);

@@ -27,6 +27,7 @@
 #include <cjson/cJSON.h>
 
 struct buf;
+struct bufrefs;
 
 /*
  * Parse text[0..len). On error returns NULL and reports
@@ -75,6 +76,7 @@ struct jw {
 	unsigned char first[64];    /* per depth: no element written yet */
 	unsigned char is_arr[64];   /* per depth: an array (else an object) */
 	int after_key;
+	struct bufrefs *refs;       /* set: jw_ref() borrows instead of copying */
 };
 
 void jw_init(struct jw *w, struct buf *out, int pretty);
@@ -90,6 +92,11 @@ void jw_bool(struct jw *w, int v);
 void jw_null(struct jw *w);
 void jw_raw(struct jw *w, const char *json);       /* pre-encoded JSON value */
 void jw_value(struct jw *w, const cJSON *v);       /* a cJSON tree, spellings kept */
+/* Append n raw bytes (already JSON, no escaping) inside a value being
+ * written: recorded as a borrowed span of the output when w->refs is set
+ * (the caller keeps s alive while the output is used), else copied. A span
+ * that would take the whole past the output's cap sets its overflow flag. */
+void jw_ref(struct jw *w, const char *s, size_t n);
 /* Escape s[0..n) as the inside of a JSON string (no quotes). */
 void json_escape(struct buf *out, const char *s, size_t n);
 

@@ -592,6 +592,8 @@ static void start(struct jstate *s, struct jjob *j)
 		j->x.nheaders = j->call.nheaders;
 		j->x.body = buf_cstr(&j->call.body);
 		j->x.body_len = j->call.body.len;
+		j->x.refs = j->call.refs.v;
+		j->x.nrefs = j->call.refs.n;
 		j->x.stream = j->call.stream;
 		j->x.ctx = j;
 		httpq_submit(s->q, &j->x);

@@ -316,6 +316,8 @@ static void start(struct run_state *r, struct job *j)
 		j->x.nheaders = j->call.nheaders;
 		j->x.body = buf_cstr(&j->call.body);
 		j->x.body_len = j->call.body.len;
+		j->x.refs = j->call.refs.v;
+		j->x.nrefs = j->call.refs.n;
 		j->x.stream = j->call.stream;
 		j->x.ctx = j;
 		httpq_submit(&r->q, &j->x);
@@ -461,11 +463,25 @@ static double dispatch(struct run_state *r)
 	return next < 0 ? 0 : next;
 }
 
-static void admit(struct run_state *r)
+/*
+ * Fill the window. While requests are in flight, at most ADMIT_BATCH items
+ * a turn, so that the poll runs in between (connections complete, replies
+ * are read, bodies go on) rather than after the whole window is prepared;
+ * returns 1 when items were left for the next turn (which then does not
+ * wait).
+ */
+#define ADMIT_BATCH 16
+
+static int admit(struct run_state *r)
 {
+	size_t n = 0;
+
 	while (!r->stop && r->next_todo < r->ntodo && r->active < r->njobs) {
-		struct job *j = free_slot(r);
+		struct job *j;
 		int rc;
+		if (r->inflight && n++ >= ADMIT_BATCH)
+			return 1;
+		j = free_slot(r);
 		if (!j || interrupted)
 			break;
 		run_progress(r, 0);
@@ -483,10 +499,11 @@ static void admit(struct run_state *r)
 		j->t_ready = mono_now();
 		rc = after_prepare(r, j, rc);
 		if (rc < 0)
-			return;
+			return 0;
 		if (rc == 0 && (long)r->inflight < r->conc)
 			dispatch(r);   /* a free slot: send it now, before preparing the rest of the window */
 	}
+	return 0;
 }
 
 static struct job *job_by_seq(struct run_state *r, size_t seq)
@@ -574,14 +591,14 @@ static int loop(struct run_state *r)
 	for (;;) {
 		unsigned nfds = 0;
 		double wait;
-		int timeout_ms;
+		int timeout_ms, more;
 		struct httpq_xfer *x;
 
 		if (interrupted)
 			set_stop(r, 1, "interrupted");
 		if (r->stop)
 			break;
-		admit(r);
+		more = admit(r);
 		if (r->stop)
 			break;
 		if (!r->active && r->next_todo >= r->ntodo)
@@ -602,6 +619,8 @@ static int loop(struct run_state *r)
 			timeout_ms = 1000;
 		if (r->progress && timeout_ms > 250)
 			timeout_ms = 250;
+		if (more)
+			timeout_ms = 0;
 		if (sigpipe_fd[0] >= 0) {
 			fds[nfds].fd = sigpipe_fd[0];
 			fds[nfds].events = CURL_WAIT_POLLIN;
@@ -624,9 +643,19 @@ static int loop(struct run_state *r)
 		}
 		drain_signals();
 		take_frames(r);
-		while ((x = httpq_done(&r->q)))
-			if (!r->judge || !judge_stage_take(r->judge, x))
-				on_http_done(r, x);
+		/*
+		 * Each reply's slot is refilled as soon as it is handled, not after
+		 * the whole batch: a wave of replies arriving together would
+		 * otherwise keep the first freed slots idle while the rest are
+		 * parsed, graded and written.
+		 */
+		while ((x = httpq_done(&r->q))) {
+			if (r->judge && judge_stage_take(r->judge, x))
+				continue;
+			on_http_done(r, x);
+			if (!interrupted)
+				dispatch(r);
+		}
 		if (r->m->ops->service)
 			r->m->ops->service(r->m, mono_now(), on_worker_done, r);
 		if (r->judge)

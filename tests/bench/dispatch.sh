@@ -6,7 +6,9 @@
 # ratio to it, the CPU time per request and steval's peak memory. It asserts
 # no time. Options: DISPATCH_BENCH_N (requests), _C (concurrency), _L (latency),
 # _SERVER (python: tests/servers/fake_llm.py instead of the C latency_server,
-# whose own cost is smaller on a 2-core machine).
+# whose own cost is smaller on a 2-core machine), _REPS (runs of each row:
+# medians, and every run's ratio), _VS (another steval binary, run
+# alternately with this one: ratios side by side on a noisy machine).
 cd "$(dirname "$0")/../.." || exit 2
 BIN=${STEVAL_BENCH_BIN:-$PWD/build/default/bench}
 if [ "${DISPATCH_BENCH_SERVER:-}" != python ]; then

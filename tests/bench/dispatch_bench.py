@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The dispatch benchmark behind tests/bench/dispatch.sh (see there)."""
 import json
+import statistics
 import os
 import resource
 import shutil
@@ -60,6 +61,7 @@ def run(steval, n, conc, lat, frames, frame_bytes, tmp):
             "cpu_ms": (ru.ru_utime + ru.ru_stime) / n * 1000, "maxrss_mb": ru.ru_maxrss / 1024,
             "body_mb": body / 1e6, "connections": m["dispatch"]["connections"],
             "occupancy": m["dispatch"]["occupancy"],
+            "loop": (n / m["dispatch"]["seconds"]) / ideal,
             "net_p50": sorted(s["latency"]["network"] for s in samples)[len(samples) // 2],
         }
     finally:
@@ -72,21 +74,42 @@ def main():
     n = int(os.environ.get("DISPATCH_BENCH_N", "320"))
     conc = int(os.environ.get("DISPATCH_BENCH_C", "16"))
     lat = float(os.environ.get("DISPATCH_BENCH_L", "0.5"))
+    reps = int(os.environ.get("DISPATCH_BENCH_REPS", "1"))
+    # DISPATCH_BENCH_VS: another steval binary (say, a build of the previous
+    # commit) run alternately with this one, each row of each repetition.
+    binaries = [("", steval)]
+    if os.environ.get("DISPATCH_BENCH_VS"):
+        binaries = [("this ", steval), ("vs ", os.environ["DISPATCH_BENCH_VS"])]
     tmp = tempfile.mkdtemp(prefix="steval-bench-")
     try:
-        print("dispatch: loopback server (%s), latency L=%.2f s, C=%d in flight, %d requests"
-              % ("fake_llm.py" if SERVER == "python" else "latency_server", lat, conc, n))
-        print("%-22s %8s %8s %8s %7s %7s %9s %8s %6s %8s" % ("payload", "wall s", "ideal s", "req/s", "ratio",
-                                                                "slots", "cpu ms/rq", "peak MiB", "conns", "net p50"))
+        print("dispatch: loopback server (%s), latency L=%.2f s, C=%d in flight, %d requests%s"
+              % ("fake_llm.py" if SERVER == "python" else "latency_server", lat, conc, n,
+                 ", medians of %d runs" % reps if reps > 1 else ""))
+        if len(binaries) > 1:
+            print("this = %s, vs = %s (run alternately)" % (steval, binaries[1][1]))
+        print("%-27s %8s %8s %8s %7s %7s %7s %9s %8s %6s %8s" % ("payload", "wall s", "ideal s", "req/s", "ratio",
+                                                                    "loop", "slots", "cpu ms/rq", "peak MiB", "conns",
+                                                                    "net p50"))
         for frames, size in ((0, 75000), (32, 75000)):
-            r = run(steval, n, conc, lat, frames, size, tmp)
             label = "text only" if frames == 0 else "%d frames x %d KB b64" % (frames, (size + 2) // 3 * 4 // 1000)
-            if r["ok"] != n:
-                sys.exit("bench: %d of %d requests failed" % (n - r["ok"], n))
-            print("%-22s %8.2f %8.2f %8.2f %6.1f%% %6.1f%% %9.2f %8.1f %6d %8.3f" % (
-                label, r["wall"], r["ideal_wall"], r["rate"], 100 * r["ratio"], 100 * r["occupancy"], r["cpu_ms"],
-                r["maxrss_mb"], r["connections"], r["net_p50"]))
-        print("ratio: measured throughput / (C/L). slots: the share of the run the C slots held a request")
+            runs = {b: [] for _, b in binaries}
+            for _ in range(reps):
+                for _, b in binaries:
+                    r = run(b, n, conc, lat, frames, size, tmp)
+                    if r["ok"] != n:
+                        sys.exit("bench: %d of %d requests failed" % (n - r["ok"], n))
+                    runs[b].append(r)
+            for tag, b in binaries:
+                rs = runs[b]
+                med = {k: statistics.median(x[k] for x in rs) for k in
+                       ("wall", "rate", "ratio", "loop", "occupancy", "cpu_ms", "maxrss_mb", "net_p50")}
+                print("%-27s %8.2f %8.2f %8.2f %6.1f%% %6.1f%% %6.1f%% %9.2f %8.1f %6d %8.3f" % (
+                    tag + label, med["wall"], rs[0]["ideal_wall"], med["rate"], 100 * med["ratio"],
+                    100 * med["loop"], 100 * med["occupancy"], med["cpu_ms"], med["maxrss_mb"], rs[0]["connections"], med["net_p50"]))
+                if reps > 1:
+                    print("%-27s %s" % ("", " ".join("%.1f%%" % (100 * x["ratio"]) for x in rs)))
+        print("ratio: measured throughput / (C/L), the whole process; loop: the same over the dispatch loop's")
+        print("time (manifest dispatch.seconds: no start-up, no reports). slots: the share of it the C slots held a request")
         print("(steval's own gaps; the rest of the ratio's shortfall is the server taking longer than L).")
         try:
             print("load average during the run: %s" % open("/proc/loadavg").read().split()[0])

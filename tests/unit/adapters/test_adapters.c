@@ -338,9 +338,22 @@ static void make_request(struct fixture *f, int labels)
 	f->rq.attempt = 1;
 }
 
+/* The request body as sent: the JSON with its borrowed spans in place. */
+static cJSON *sent_body(const struct http_call *c, struct buf *flat)
+{
+	cJSON *body;
+
+	buf_reset(flat);
+	bufrefs_flatten(&c->body, &c->refs, flat);
+	body = json_parse(buf_cstr(flat), flat->len, "body", 0);
+	assert_non_null(body);
+	return body;
+}
+
 static cJSON *build(const char *spec, struct fixture *f, int labels, struct http_call *c)
 {
 	struct model_opts mo;
+	struct buf flat = BUF_INIT;
 	cJSON *body;
 
 	memset(&mo, 0, sizeof(mo));
@@ -350,8 +363,8 @@ static cJSON *build(const char *spec, struct fixture *f, int labels, struct http
 	make_request(f, labels);
 	memset(c, 0, sizeof(*c));
 	assert_int_equal(f->m->ops->build(f->m, &f->rq, c), 0);
-	body = json_parse(buf_cstr(&c->body), c->body.len, "body", 0);
-	assert_non_null(body);
+	body = sent_body(c, &flat);
+	buf_release(&flat);
 	return body;
 }
 
@@ -562,6 +575,69 @@ static enum outcome parse_with(const char *spec, long status, const char *body, 
 	model_close(m);
 	buf_release(&h);
 	return o;
+}
+
+/* Payloads of WIRE_REF_MIN bytes and more stay where they are: the body
+ * borrows them (one span each), holds only the JSON around them, and the
+ * bytes sent are the same JSON a copy would make. */
+static void test_build_borrowed(void **state)
+{
+	static const char *const specs[] = {
+		"openai@http://127.0.0.1:9/v1:qwen", "anthropic:claude-x", "gemini:gemini-2.5-flash",
+		"ollama:qwen2.5vl:7b",
+	};
+	size_t big_len = WIRE_REF_MIN * 3 + 1, i;
+	char *big = xmalloc(big_len + 1);
+	struct buf flat = BUF_INIT, log = BUF_INIT;
+
+	(void)state;
+	log_capture(&log);
+	setenv("ANTHROPIC_API_KEY", "sk-ant-unit-1234", 1);
+	setenv("GEMINI_API_KEY", "AIza-unit-1234", 1);
+	for (i = 0; i < big_len; i++)
+		big[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[i % 64];
+	big[big_len] = 0;
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct fixture f;
+		struct http_call c;
+		struct model_opts mo;
+		const char *p;
+		cJSON *b;
+		int seen = 0;
+
+		memset(&mo, 0, sizeof(mo));
+		mo.stream = -1;
+		mo.rpm = mo.tpm = -1;
+		assert_int_equal(model_open(&f.m, specs[i], NULL, &mo), 0);
+		make_request(&f, 1);
+		f.parts[0].b64 = f.parts[1].b64 = big;
+		f.parts[0].b64_len = f.parts[1].b64_len = big_len;
+		memset(&c, 0, sizeof(c));
+		assert_int_equal(f.m->ops->build(f.m, &f.rq, &c), 0);
+		/* the two large frames are spans, the small PNG is copied */
+		assert_int_equal(c.refs.n, 2);
+		assert_int_equal(c.refs.bytes, 2 * big_len);
+		assert_ptr_equal(c.refs.v[0].data, big);
+		assert_true(c.body.len < 1024);
+		assert_non_null(strstr(buf_cstr(&c.body), "iVBO"));
+		b = sent_body(&c, &flat);
+		for (p = buf_cstr(&flat); (p = strstr(p, big)); p += big_len)
+			seen++;
+		assert_int_equal(seen, 2);
+		/* each span sits inside a JSON string, right after its prefix */
+		assert_true(c.refs.v[0].at > 0 && strchr("\",", buf_cstr(&c.body)[c.refs.v[0].at - 1]));
+		assert_int_equal(flat.len, c.body.len + c.refs.bytes);
+		cJSON_Delete(b);
+		cJSON_Delete(f.gen);
+		http_call_release(&c);
+		model_close(f.m);
+	}
+	unsetenv("ANTHROPIC_API_KEY");
+	unsetenv("GEMINI_API_KEY");
+	free(big);
+	buf_release(&flat);
+	log_capture(NULL);
+	buf_release(&log);
 }
 
 static void test_parse_openai(void **state)
@@ -807,6 +883,7 @@ int main(void)
 		cmocka_unit_test(test_build_openai),
 		cmocka_unit_test(test_build_openai_judge),
 		cmocka_unit_test(test_build_others),
+		cmocka_unit_test(test_build_borrowed),
 		cmocka_unit_test(test_parse_openai),
 		cmocka_unit_test(test_parse_others),
 		cmocka_unit_test(test_secrets),
