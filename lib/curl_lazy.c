@@ -49,6 +49,7 @@
 	X(CURLMcode, curl_multi_remove_handle, (CURLM *, CURL *)) \
 	X(CURLMcode, curl_multi_perform, (CURLM *, int *)) \
 	X(CURLMcode, curl_multi_poll, (CURLM *, struct curl_waitfd *, unsigned int, int, int *)) \
+	X(CURLMcode, curl_multi_socket_action, (CURLM *, curl_socket_t, int, int *)) \
 	X(CURLMsg *, curl_multi_info_read, (CURLM *, int *)) \
 	X(const char *, curl_multi_strerror, (CURLMcode))
 
@@ -247,6 +248,12 @@ CURLMcode curl_multi_poll(CURLM *m, struct curl_waitfd *extra, unsigned int next
 {
 	NEED();
 	return real.curl_multi_poll(m, extra, nextra, timeout_ms, ret);
+}
+
+CURLMcode curl_multi_socket_action(CURLM *m, curl_socket_t s, int ev_bitmask, int *running)
+{
+	NEED();
+	return real.curl_multi_socket_action(m, s, ev_bitmask, running);
 }
 
 CURLMsg *curl_multi_info_read(CURLM *m, int *left)
