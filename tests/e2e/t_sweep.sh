@@ -13,7 +13,9 @@ $PY "$ROOT/tests/e2e/dispatch_data.py" "$DATA" --items 18 --videos 5 >/dev/null
 
 fake_start
 PA=$PORT
-PB=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# the per-task ports PB, PB+1, ... must all be free: a base below the
+# ephemeral range, where no other test's connection lands
+PB=$($PY "$ROOT/tests/e2e/free_ports.py" 16)
 
 # --- errors name the file and the field
 printf '{"models": ["openai:x"], "suites": ["%s"], "slurm": {"shards": "3"}}\n' "$SPEC" >"$TMP/bad1.json"
