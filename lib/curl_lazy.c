@@ -116,9 +116,9 @@ void curl_easy_cleanup(CURL *h)
  * multi options number theirs the same way). */
 enum argtype { ARG_LONG, ARG_PTR, ARG_OFF };
 
-static enum argtype opt_type(long opt)
+static enum argtype curl_arg_type(long option)
 {
-	switch (opt / 10000 * 10000) {
+	switch (option / 10000 * 10000) {
 	case CURLOPTTYPE_LONG:
 		return ARG_LONG;
 	case CURLOPTTYPE_OFF_T:
@@ -128,22 +128,22 @@ static enum argtype opt_type(long opt)
 	}
 }
 
-CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...)
+CURLcode curl_easy_setopt(CURL *h, CURLoption option, ...)
 {
 	va_list ap;
 	CURLcode rc;
 
 	NEED();
-	va_start(ap, opt);
-	switch (opt_type((long)opt)) {
+	va_start(ap, option);
+	switch (curl_arg_type((long)option)) {
 	case ARG_LONG:
-		rc = real.curl_easy_setopt(h, opt, va_arg(ap, long));
+		rc = real.curl_easy_setopt(h, option, va_arg(ap, long));
 		break;
 	case ARG_OFF:
-		rc = real.curl_easy_setopt(h, opt, va_arg(ap, curl_off_t));
+		rc = real.curl_easy_setopt(h, option, va_arg(ap, curl_off_t));
 		break;
 	default:
-		rc = real.curl_easy_setopt(h, opt, va_arg(ap, void *));
+		rc = real.curl_easy_setopt(h, option, va_arg(ap, void *));
 		break;
 	}
 	va_end(ap);
@@ -204,22 +204,22 @@ CURLMcode curl_multi_cleanup(CURLM *m)
 	return real.curl_multi_cleanup(m);
 }
 
-CURLMcode curl_multi_setopt(CURLM *m, CURLMoption opt, ...)
+CURLMcode curl_multi_setopt(CURLM *m, CURLMoption option, ...)
 {
 	va_list ap;
 	CURLMcode rc;
 
 	NEED();
-	va_start(ap, opt);
-	switch (opt_type((long)opt)) {
+	va_start(ap, option);
+	switch (curl_arg_type((long)option)) {
 	case ARG_LONG:
-		rc = real.curl_multi_setopt(m, opt, va_arg(ap, long));
+		rc = real.curl_multi_setopt(m, option, va_arg(ap, long));
 		break;
 	case ARG_OFF:
-		rc = real.curl_multi_setopt(m, opt, va_arg(ap, curl_off_t));
+		rc = real.curl_multi_setopt(m, option, va_arg(ap, curl_off_t));
 		break;
 	default:
-		rc = real.curl_multi_setopt(m, opt, va_arg(ap, void *));
+		rc = real.curl_multi_setopt(m, option, va_arg(ap, void *));
 		break;
 	}
 	va_end(ap);

@@ -7,7 +7,7 @@
 #   layer (longest prefix wins)  may include
 #   harness/cli/                 everything
 #   harness/run/                 harness/run harness/frames reports scorers adapters suites lib
-#   harness/frames/              harness/frames suites lib
+#   harness/frames/              harness/frames adapters suites lib
 #   reports/                     reports scorers suites lib
 #   scorers/                     scorers suites lib
 #   adapters/                    adapters suites lib         (adapters/http: only itself and lib)
@@ -22,7 +22,7 @@ allowed() {
     case "$1" in
     harness/cli/)    echo "harness/ reports/ scorers/ adapters/ suites/ lib/" ;;
     harness/run/)    echo "harness/run/ harness/frames/ reports/ scorers/ adapters/ suites/ lib/" ;;
-    harness/frames/) echo "harness/frames/ suites/ lib/" ;;
+    harness/frames/) echo "harness/frames/ adapters/ suites/ lib/" ;;
     reports/)        echo "reports/ scorers/ suites/ lib/" ;;
     scorers/)        echo "scorers/ suites/ lib/" ;;
     adapters/http/)  echo "adapters/http/ lib/" ;;

@@ -19,7 +19,7 @@
 #include "harness/frames/av.h"
 #include "harness/frames/decode.h"
 #include "harness/frames/encode.h"
-#include "harness/frames/media.h"
+#include "adapters/media.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "suites/render.h"

@@ -16,7 +16,7 @@
 #define STEVAL_FRAMES_DECODE_H
 
 #include "lib/common.h"
-#include "harness/frames/plan.h"
+#include "suites/frameplan.h"
 #include "harness/frames/frameset.h"
 
 struct buf;

@@ -9,7 +9,7 @@
 #define STEVAL_FRAMES_ENCODE_H
 
 #include "lib/common.h"
-#include "harness/frames/plan.h"
+#include "suites/frameplan.h"
 #include "harness/frames/frameset.h"
 
 struct buf;

@@ -4,7 +4,8 @@
  *
  * The stages, one file each, include one way only:
  *
- *   plan.h      frame plans and selection: stream facts -> frame numbers (pure)
+ *   frameplan.h frame plans and selection: stream facts -> frame numbers
+ *               (suites/: pure, part of a protocol, so it lives with them)
  *   frameset.h  encoded images and shared, reference-counted frame sets
  *   decode.h    open, index and decode a video; consumes a plan
  *   encode.h    scale, orient and encode one picture; thumbnails
@@ -12,12 +13,12 @@
  *
  * decode -> encode -> frameset -> plan; nothing calls back up.
  * The disk cache is in cache.h, the worker pool in pool.h, request media in
- * media.h.
+ * adapters/media.h.
  */
 #ifndef STEVAL_FRAMES_H
 #define STEVAL_FRAMES_H
 
-#include "harness/frames/plan.h"
+#include "suites/frameplan.h"
 #include "harness/frames/frameset.h"
 #include "harness/frames/decode.h"
 #include "harness/frames/encode.h"

@@ -11,7 +11,7 @@
 #define STEVAL_FRAMES_FRAMESET_H
 
 #include "lib/common.h"
-#include "harness/frames/plan.h"
+#include "suites/frameplan.h"
 
 struct buf;
 struct jw;

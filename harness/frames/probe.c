@@ -4,7 +4,7 @@
  * built into the FFmpeg plugin (avplugin.h).
  */
 #include "lib/common.h"
-#include "harness/frames/media.h"
+#include "adapters/media.h"
 #include "lib/log.h"
 #include "suites/render.h"
 

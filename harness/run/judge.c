@@ -2,7 +2,7 @@
  * judge.c: the judge stage (harness/run/judge.h). One thread, one poll
  * loop, as the run loop: jobs wait for a slot and the rate limiter, go
  * through the HTTP queue (or a command worker), and come back as a reply,
- * a retry (the run loop's rules, harness/run/retry.h: the server's delay,
+ * a retry (the run loop's rules, adapters/retry.h: the server's delay,
  * else the SDKs' backoff; a 429 pauses the whole judge endpoint), a failed
  * item (judge_error) or a stop. A reply
  * is cached and read with the protocol's judge parser; the sample is
@@ -10,7 +10,7 @@
  */
 #include "lib/common.h"
 #include "harness/run/judge.h"
-#include "harness/run/retry.h"
+#include "adapters/retry.h"
 #include "adapters/adapter.h"
 #include "adapters/http/httpq.h"
 #include "adapters/http/ratelimit.h"
@@ -540,7 +540,7 @@ static void outcome(struct jstate *s, struct jjob *j, enum outcome o, struct ans
 	msg = v && v->message ? v->message : "failed";
 	free(j->error);
 	j->error = xstrdup(msg);
-	/* the run loop's rules (harness/run/retry.h) */
+	/* the run loop's rules (adapters/retry.h) */
 	retry_decide(o, v, j->attempts, s->o->retries, s->o->max_retry_wait, &s->rng, &pl);
 	if (pl.action == RETRY_STOP) {
 		/* not written: the next call retries it */

@@ -1,6 +1,6 @@
 #include "lib/common.h"
 #include "harness/run/merge.h"
-#include "harness/run/shard.h"
+#include "suites/shard.h"
 #include "harness/run/summary.h"
 #include "lib/buf.h"
 #include "lib/json.h"

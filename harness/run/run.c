@@ -5,7 +5,7 @@
 #include "lib/common.h"
 #include "harness/run/run_int.h"
 #include "harness/run/judge.h"
-#include "harness/run/retry.h"
+#include "adapters/retry.h"
 
 /* ---- signals: a self-pipe wakes the poll ---- */
 

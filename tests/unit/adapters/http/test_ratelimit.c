@@ -1,6 +1,6 @@
 /* Unit tests: token buckets and the limiter on a fake clock, backoff,
  * duration / HTTP-date / RFC 3339 / Retry-After parsing, header lookup
- * (base64 is in lib/test_core.c, MIME sniffing in harness/frames/test_media.c). */
+ * (base64 is in lib/test_core.c, MIME sniffing in adapters/test_media.c). */
 #include "lib/common.h"
 #include "lib/buf.h"
 #include "adapters/http/httpq.h"

@@ -1,5 +1,5 @@
 #include "lib/common.h"
-#include "harness/frames/media.h"
+#include "adapters/media.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/util.h"

@@ -1,9 +1,9 @@
 /*
- * plan.c: frame plans and frame selection: which frames of a video a plan
- * picks, from the stream facts alone (plan.h). No FFmpeg.
+ * frameplan.c: frame plans and frame selection: which frames of a video a plan
+ * picks, from the stream facts alone (frameplan.h). No FFmpeg.
  */
 #include "lib/common.h"
-#include "harness/frames/plan.h"
+#include "suites/frameplan.h"
 #include "lib/buf.h"
 #include "lib/json.h"
 #include "lib/log.h"

@@ -1,5 +1,5 @@
 #include "lib/common.h"
-#include "harness/run/shard.h"
+#include "suites/shard.h"
 #include "lib/buf.h"
 #include "lib/json.h"
 #include "lib/log.h"

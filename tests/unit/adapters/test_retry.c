@@ -1,7 +1,7 @@
-/* Unit tests: harness/run/retry.c, the retry decision the run loop and the
+/* Unit tests: adapters/retry.c, the retry decision the run loop and the
  * judge stage share (docs/dispatch.md "Retries"). */
 #include "lib/common.h"
-#include "harness/run/retry.h"
+#include "adapters/retry.h"
 #include "lib/rng.h"
 
 #include <setjmp.h>

@@ -1,9 +1,9 @@
 /*
- * test_media.c: request media (harness/frames/media.c): the MIME type of a
+ * test_media.c: request media (adapters/media.c): the MIME type of a
  * file from its first bytes, then its name.
  */
 #include "lib/common.h"
-#include "harness/frames/media.h"
+#include "adapters/media.h"
 
 #include <setjmp.h>
 #include <cmocka.h>

@@ -2,7 +2,7 @@
  * kept together, balance), the list fingerprint, --shard I/N and
  * --shard auto from a table of environment variables. */
 #include "lib/common.h"
-#include "harness/run/shard.h"
+#include "suites/shard.h"
 #include "lib/buf.h"
 #include "lib/json.h"
 #include "lib/log.h"

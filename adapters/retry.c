@@ -1,5 +1,5 @@
 #include "lib/common.h"
-#include "harness/run/retry.h"
+#include "adapters/retry.h"
 #include "adapters/http/ratelimit.h"
 #include "lib/xalloc.h"
 

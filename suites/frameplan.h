@@ -1,5 +1,5 @@
 /*
- * plan.h: frame plans and selection (plan.c): pure, no FFmpeg.
+ * frameplan.h: frame plans and selection (frameplan.c): pure, no FFmpeg.
  *
  * A frame plan (struct frame_plan) is the protocol's "frames" object of a
  * suite spec, parsed and validated; a canonical text and hash of it key
