@@ -141,12 +141,27 @@ static struct media_entry *lookup(struct media_cache *c, const char *key)
 	return NULL;
 }
 
+/* Hold a new entry (one reference) in the cache, then trim what is unheld. */
+static struct media_entry *insert(struct media_cache *c, struct media_entry *e)
+{
+	size_t h = hash(e->path) & (c->cap - 1);
+
+	e->refs = 1;
+	e->next = c->tab[h];
+	c->tab[h] = e;
+	c->n++;
+	c->bytes += e->b64_len;
+	if (c->n > c->cap)
+		grow(c);
+	trim(c);
+	return e;
+}
+
 int media_get_bytes(struct media_cache *c, const char *key, const void *data, size_t n,
 		    const char *mime, const char *sha256, struct media_entry **out)
 {
 	struct buf enc = BUF_INIT_MAX((size_t)3 << 30);
 	struct media_entry *e;
-	size_t h;
 
 	if ((*out = lookup(c, key)))
 		return 0;
@@ -162,34 +177,18 @@ int media_get_bytes(struct media_cache *c, const char *key, const void *data, si
 	memcpy(e->sha256, sha256, 64);
 	e->sha256[64] = '\0';
 	e->b64 = buf_detach(&enc, &e->b64_len);
-	e->refs = 1;
-	h = hash(key) & (c->cap - 1);
-	e->next = c->tab[h];
-	c->tab[h] = e;
-	c->n++;
-	c->bytes += e->b64_len;
-	if (c->n > c->cap)
-		grow(c);
-	trim(c);
-	*out = e;
+	*out = insert(c, e);
 	return 0;
 }
 
 int media_get(struct media_cache *c, const char *path, struct media_entry **out)
 {
-	size_t h = hash(path) & (c->cap - 1);
 	struct media_entry *e;
 	struct buf raw = BUF_INIT_MAX((size_t)2 << 30), enc = BUF_INIT_MAX((size_t)3 << 30);
 	const char *mime;
 
-	*out = NULL;
-	for (e = c->tab[h]; e; e = e->next)
-		if (!strcmp(e->path, path)) {
-			e->refs++;
-			c->hits++;
-			*out = e;
-			return 0;
-		}
+	if ((*out = lookup(c, path)))
+		return 0;
 	c->misses++;
 	if (read_file(path, &raw) < 0) {
 		buf_release(&raw);
@@ -212,16 +211,8 @@ int media_get(struct media_cache *c, const char *path, struct media_entry **out)
 	e->mime = mime;
 	sha256_hex(raw.data ? raw.data : "", raw.len, e->sha256);
 	e->b64 = buf_detach(&enc, &e->b64_len);
-	e->refs = 1;
 	buf_release(&raw);
-	e->next = c->tab[h];
-	c->tab[h] = e;
-	c->n++;
-	c->bytes += e->b64_len;
-	if (c->n > c->cap)
-		grow(c);
-	trim(c);
-	*out = e;
+	*out = insert(c, e);
 	return 0;
 }
 
