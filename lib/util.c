@@ -298,6 +298,17 @@ void utc_dirname(char out[32], double t)
 	strftime(out, 32, "%Y%m%dT%H%M%SZ", &tm);
 }
 
+size_t cpu_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN), cap;
+
+	if (n < 1)
+		n = 1;
+	if (parse_long(getenv("STEVAL_THREADS"), &cap) == 0 && cap >= 1 && cap < n)
+		n = cap;
+	return (size_t)n;
+}
+
 int parse_long(const char *s, long *out)
 {
 	char *end;

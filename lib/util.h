@@ -52,6 +52,11 @@ double wall_now(void);                       /* seconds since the epoch */
 void utc_stamp(char out[32], double t);      /* 2026-11-22T10:04:05Z */
 void utc_dirname(char out[32], double t);    /* 20261122T100405Z */
 
+/* Threads for CPU-bound work (grading, the bootstrap): the online CPUs, or
+ * fewer when $STEVAL_THREADS is a number from 1; at least 1. Results never
+ * depend on it. */
+size_t cpu_threads(void);
+
 /* Integers and doubles from text, whole string or fail. */
 int parse_long(const char *s, long *out);
 int parse_double(const char *s, double *out);

@@ -35,6 +35,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,6 +74,7 @@ struct score_ctx {
 	struct buf lines;          /* samples.jsonl lines not yet written */
 	size_t nlines;
 	struct summary_rows *rows; /* what samples.jsonl holds, for the summary (no judge) */
+	struct batch *batch;       /* predictions waiting to be graded */
 };
 
 /* samples.jsonl is written in large pieces: score makes the whole file anew
@@ -438,17 +440,214 @@ static void seen_release(struct seen_item *si)
 	buf_release(&si->answer);
 }
 
+/*
+ * Grading runs in batches over the cores. What the join decided and what it
+ * counts (seen, duplicates, text differences) is settled in file order as
+ * each prediction arrives (grade_pred); the extractors, the metric and the
+ * samples.jsonl line of each prediction (grade_one) run on any thread; the
+ * lines and the summary rows are then taken in file order (batch_run), so
+ * samples.jsonl is the same byte for byte whatever the number of threads.
+ */
+#define BATCH_MAX 4096         /* predictions graded together, at most */
+#define BATCH_THREADS_MAX 8
+#define BATCH_MIN_PER_THREAD 16
+
+struct gjob {
+	cJSON *rec;
+	size_t where;
+	const struct item *it;
+	const char *pq, *resp;
+	long repeat;
+	int seen, failed, noverdict;
+	size_t thread, line_off, line_len;   /* the line, in that thread's buffer */
+	struct seen_item si;
+	struct graded gr;
+	struct grade vg;       /* the stored verdict as a grade (--verdicts) */
+	struct sample smp;
+};
+
+struct batch {
+	struct gjob *jobs;     /* moved only while the batch fills */
+	size_t n, alloc;
+	atomic_size_t next;    /* the next job to take */
+	struct buf line[BATCH_THREADS_MAX];
+	size_t nthreads;       /* 0: not yet decided */
+	const struct score_ctx *c;
+};
+
+struct gworker {
+	struct batch *b;
+	size_t t;
+};
+
+/* Grades job J and writes its line to buffer T. Reads the context, writes
+ * only the job and the buffer. */
+static void grade_one(const struct score_ctx *c, struct gjob *j, struct buf *line, size_t t)
+{
+	struct sample *smp = &j->smp;
+	size_t k;
+
+	j->seen = !c->strict_join && as_seen(j->it, j->rec, &j->si);
+	if (grade_all(c->p, j->seen ? &j->si.it : j->it, j->resp, j->resp ? strlen(j->resp) : 0,
+		      c->seed + (uint64_t)(j->repeat > 0 ? j->repeat : 0), 0, &j->gr) < 0) {
+		j->failed = 1;
+		return;
+	}
+	sample_init(smp, j->seen ? &j->si.it : j->it);
+	smp->repeat = j->repeat;
+	smp->question = j->pq;   /* the prediction's own question, when it differs */
+	smp->response = j->resp;
+	smp->response_len = j->resp ? strlen(j->resp) : 0;
+	if (!j->resp)
+		smp->error = json_get_str(j->rec, "error") ? json_get_str(j->rec, "error") :
+			     "no answer in the prediction file";
+	smp->g = &j->gr.main;
+	for (k = 0; k < j->gr.nv && k < SAMPLE_MAX_VARIANTS; k++) {
+		smp->vnames[k] = j->gr.vnames[k];
+		smp->vg[k] = &j->gr.var[k];
+	}
+	smp->nv = k;
+	if (c->verdicts) {
+		const cJSON *cor = json_get(j->rec, "correct");
+		const char *ext = json_get_str(j->rec, "extracted_answer");
+		struct grade *m = &j->gr.main;
+		if (!cJSON_IsBool(cor) && !cJSON_IsNumber(cor)) {
+			j->noverdict = 1;
+			m->status = GRADE_ERROR;
+			m->score = 0;
+			smp->error = "no 'correct' verdict in the prediction file";
+		} else {
+			int ok = cJSON_IsBool(cor) ? cJSON_IsTrue(cor) : cor->valuedouble != 0;
+			/* the rule-based grading stays beside the verdict as a variant */
+			if (smp->nv < SAMPLE_MAX_VARIANTS) {
+				memmove(&smp->vnames[1], &smp->vnames[0], smp->nv * sizeof(smp->vnames[0]));
+				memmove(&smp->vg[1], &smp->vg[0], smp->nv * sizeof(smp->vg[0]));
+				smp->vnames[0] = "rules";
+				smp->vg[0] = &j->gr.main;
+				smp->nv++;
+			}
+			smp->verdict = ok;
+			smp->verdict_extracted = ext;
+			memset(&j->vg, 0, sizeof(j->vg));
+			j->vg.status = ext && (!strcmp(ext, "No Valid Answer") || !*ext) ? GRADE_UNPARSED : GRADE_OK;
+			j->vg.extracted = (char *)(ext ? ext : "");
+			j->vg.rule = -1;
+			j->vg.score = ok;
+			smp->g = &j->vg;
+		}
+	}
+	j->thread = t;
+	j->line_off = line->len;
+	sample_to_json(smp, line);
+	j->line_len = line->len - j->line_off;
+}
+
+static void batch_work(struct batch *b, size_t t)
+{
+	size_t k;
+
+	while ((k = atomic_fetch_add(&b->next, 1)) < b->n)
+		grade_one(b->c, &b->jobs[k], &b->line[t], t);
+}
+
+static void *batch_thread(void *arg)
+{
+	struct gworker *w = arg;
+
+	batch_work(w->b, w->t);
+	return NULL;
+}
+
+static void job_release(struct gjob *j)
+{
+	if (!j->failed)
+		graded_release(&j->gr);
+	if (j->seen)
+		seen_release(&j->si);
+	cJSON_Delete(j->rec);
+}
+
+/* Grades the batch's predictions and takes their lines and rows in order;
+ * after a failure, the lines before it are kept and the rest dropped. */
+static int batch_run(struct score_ctx *c, struct batch *b)
+{
+	pthread_t tid[BATCH_THREADS_MAX];
+	struct gworker w[BATCH_THREADS_MAX];
+	size_t t, k, started = 0, want;
+	int rc = 0;
+
+	if (!b->n)
+		return 0;
+	if (!b->nthreads) {
+		b->nthreads = cpu_threads();
+		if (b->nthreads > BATCH_THREADS_MAX)
+			b->nthreads = BATCH_THREADS_MAX;
+		for (t = 0; t < b->nthreads; t++)
+			buf_init(&b->line[t], (size_t)4 << 30);
+	}
+	for (t = 0; t < b->nthreads; t++)
+		buf_reset(&b->line[t]);
+	b->c = c;
+	atomic_store(&b->next, 0);
+	want = b->n / BATCH_MIN_PER_THREAD;
+	if (want > b->nthreads)
+		want = b->nthreads;
+	for (t = 1; t < want; t++) {
+		w[t].b = b;
+		w[t].t = t;
+		if (pthread_create(&tid[t], NULL, batch_thread, &w[t]) != 0)
+			break;   /* the threads already started and this one do it all */
+		started = t;
+	}
+	batch_work(b, 0);
+	for (t = 1; t <= started; t++)
+		pthread_join(tid[t], NULL);
+	for (k = 0; k < b->n; k++) {
+		struct gjob *j = &b->jobs[k];
+		if (rc == 0 && j->failed) {
+			c->failed = 1;
+			rc = -1;
+		}
+		if (rc == 0) {
+			if (j->seen)
+				c->fs.own_options++;
+			if (j->noverdict)
+				c->noverdict++;
+			buf_add(&c->lines, b->line[j->thread].data + j->line_off, j->line_len);
+			buf_addch(&c->lines, '\n');
+			c->nlines++;
+			if (c->rows)
+				summary_rows_add(c->rows, j->it, &j->smp);
+			if (c->lines.len >= SCORE_WRITE_CHUNK && flush_lines(c) < 0)
+				rc = -1;
+		}
+		job_release(j);
+	}
+	b->n = 0;
+	return rc;
+}
+
+static void batch_free(struct batch *b)
+{
+	size_t t;
+
+	if (!b)
+		return;
+	for (t = 0; t < b->nthreads; t++)
+		buf_release(&b->line[t]);
+	free(b->jobs);
+	free(b);
+}
+
+/* Settles in file order what joining REC to IT counts, then queues it for
+ * grading (the batch runs when full, and at the end of each file). */
 static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struct item *it)
 {
-	struct seen_item si;
-	int seen = 0;
-	const char *resp, *pq = pred_question(rec);
-	struct graded gr;
-	struct sample smp;
-	int is_error, rc = 0;
+	const char *pq = pred_question(rec);
 	const cJSON *rep;
+	struct gjob *j;
+	int is_error;
 	long repeat;
-	size_t k;
 
 	c->fs.joined++;
 	ALLOC_GROW(c->joined_items, c->njoined + 1, c->ajoined);
@@ -480,80 +679,24 @@ static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struc
 			      c->file, where, it->id);
 	}
 	c->matched++;
-	resp = response_of(rec, &is_error);
+	if (!c->batch)
+		c->batch = xcalloc(1, sizeof(*c->batch));
+	ALLOC_GROW(c->batch->jobs, c->batch->n + 1, c->batch->alloc);
+	j = &c->batch->jobs[c->batch->n++];
+	memset(j, 0, sizeof(*j));
+	j->rec = rec;
+	j->where = where;
+	j->it = it;
+	j->pq = pq;
+	j->repeat = repeat;
+	j->resp = response_of(rec, &is_error);
 	if (is_error)
-		resp = NULL;
-	else if (!resp && c->noanswer++ < 20)
+		j->resp = NULL;
+	else if (!j->resp && c->noanswer++ < 20)
 		warnf("'%s': record %zu (item '%s'): no answer (no string \"response\", "
 		      "\"prediction\", \"output\", \"model_out\", \"pred\" or \"resps\"): "
 		      "counted as an error", c->file, where, it->id);
-	if ((seen = !c->strict_join && as_seen(it, rec, &si)))
-		c->fs.own_options++;
-	if (grade_all(c->p, seen ? &si.it : it, resp, resp ? strlen(resp) : 0,
-		      c->seed + (uint64_t)(repeat > 0 ? repeat : 0), 0, &gr) < 0) {
-		c->failed = 1;
-		if (seen)
-			seen_release(&si);
-		cJSON_Delete(rec);
-		return -1;
-	}
-	sample_init(&smp, seen ? &si.it : it);
-	smp.repeat = repeat;
-	smp.question = pq;   /* the prediction's own question, when it differs */
-	smp.response = resp;
-	smp.response_len = resp ? strlen(resp) : 0;
-	if (!resp)
-		smp.error = json_get_str(rec, "error") ? json_get_str(rec, "error") : "no answer in the prediction file";
-	smp.g = &gr.main;
-	for (k = 0; k < gr.nv && k < SAMPLE_MAX_VARIANTS; k++) {
-		smp.vnames[k] = gr.vnames[k];
-		smp.vg[k] = &gr.var[k];
-	}
-	smp.nv = k;
-	if (c->verdicts) {
-		const cJSON *cor = json_get(rec, "correct");
-		const char *ext = json_get_str(rec, "extracted_answer");
-		struct grade *m = &gr.main;
-		if (!cJSON_IsBool(cor) && !cJSON_IsNumber(cor)) {
-			c->noverdict++;
-			m->status = GRADE_ERROR;
-			m->score = 0;
-			smp.error = "no 'correct' verdict in the prediction file";
-		} else {
-			int ok = cJSON_IsBool(cor) ? cJSON_IsTrue(cor) : cor->valuedouble != 0;
-			/* the rule-based grading stays beside the verdict as a variant */
-			if (smp.nv < SAMPLE_MAX_VARIANTS) {
-				memmove(&smp.vnames[1], &smp.vnames[0], smp.nv * sizeof(smp.vnames[0]));
-				memmove(&smp.vg[1], &smp.vg[0], smp.nv * sizeof(smp.vg[0]));
-				smp.vnames[0] = "rules";
-				smp.vg[0] = &gr.main;
-				smp.nv++;
-			}
-			smp.verdict = ok;
-			smp.verdict_extracted = ext;
-			{
-				static struct grade vg;
-				memset(&vg, 0, sizeof(vg));
-				vg.status = ext && (!strcmp(ext, "No Valid Answer") || !*ext) ? GRADE_UNPARSED : GRADE_OK;
-				vg.extracted = (char *)(ext ? ext : "");
-				vg.rule = -1;
-				vg.score = ok;
-				smp.g = &vg;
-			}
-		}
-	}
-	sample_to_json(&smp, &c->lines);
-	buf_addch(&c->lines, '\n');
-	c->nlines++;
-	if (c->lines.len >= SCORE_WRITE_CHUNK)
-		rc = flush_lines(c);
-	if (c->rows)
-		summary_rows_add(c->rows, it, &smp);
-	graded_release(&gr);
-	if (seen)
-		seen_release(&si);
-	cJSON_Delete(rec);
-	return rc;
+	return c->batch->n == BATCH_MAX ? batch_run(c, c->batch) : 0;
 }
 
 /*
@@ -621,6 +764,7 @@ static void prefetch_release(struct prefetch *pf)
 static int read_predictions(const char *path, struct score_ctx *c, cJSON *tree)
 {
 	const char *fmt = reader_format(path);
+	int rc;
 
 	c->file = path;
 	free(c->file_stem);
@@ -634,15 +778,17 @@ static int read_predictions(const char *path, struct score_ctx *c, cJSON *tree)
 	buf_init(&c->fs.drops, BUF_MAX_DEFAULT);
 	c->njoined = 0;
 	if (tree && !strcmp(fmt, "json")) {
-		if (reader_json_tree(tree, path, on_pred, c) < 0)
-			return -1;
-	} else if (reader_read(path, fmt, on_pred, c) < 0) {
-		cJSON_Delete(tree);
-		return -1;
+		rc = reader_json_tree(tree, path, on_pred, c);
 	} else {
+		rc = reader_read(path, fmt, on_pred, c);
 		cJSON_Delete(tree);
 	}
-	if (resolve_later(c) < 0)
+	if (rc == 0)
+		rc = resolve_later(c);
+	/* the predictions before a failure are graded and kept */
+	if (c->batch && batch_run(c, c->batch) < 0)
+		rc = -1;
+	if (rc < 0)
 		return -1;
 	{
 		/* results.json "inputs": what became of each file's records */
@@ -915,6 +1061,7 @@ done:
 	buf_release(&c.inputs);
 	buf_release(&c.lines);
 	summary_rows_free(c.rows);
+	batch_free(c.batch);
 	prefetch_release(&pf);
 	suite_release(&s);
 	free(pos);
