@@ -32,6 +32,8 @@ struct rx *rx_compile(const char *pattern, int flags, const char *where)
 		opts |= PCRE2_MULTILINE;
 	if (flags & RX_S)
 		opts |= PCRE2_DOTALL;
+	if (flags & RX_A)
+		opts |= PCRE2_ANCHORED;
 	r = xcalloc(1, sizeof(*r));
 	r->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts,
 				&errcode, &erroff, cc);

@@ -11,7 +11,9 @@
  * A compiled struct rx is read-only and may be shared between threads;
  * rx_search allocates its match data per call (cheap) so it is thread-safe.
  *
- * Flags mirror Python's: RX_I (IGNORECASE), RX_M (MULTILINE), RX_S (DOTALL).
+ * Flags mirror Python's: RX_I (IGNORECASE), RX_M (MULTILINE), RX_S (DOTALL);
+ * RX_A anchors the pattern at the search's start offset (Python's
+ * pattern.match(s, pos)), which the JIT compiles as it does the others.
  */
 #ifndef STEVAL_RX_H
 #define STEVAL_RX_H
@@ -22,6 +24,7 @@ enum {
 	RX_I = 1,
 	RX_M = 2,
 	RX_S = 4,
+	RX_A = 8,
 };
 
 struct rx;

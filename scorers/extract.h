@@ -91,4 +91,11 @@ void extraction_release(struct extraction *e);
  * nothing. */
 void extract_strip_think(const char *text, size_t len, struct buf *out);
 
+/* robust-letter's search for a declaration ("the final answer is:") in valid
+ * UTF-8 s[0..len) from byte `from`: fast = 1 is the search the extractor
+ * makes, fast = 0 PCRE2's own search of the same pattern, which must find
+ * the same matches (tests/unit/scorers/test_robust_decl.c). Returns like
+ * rx_search(): 1 with *start, *end set, 0 none, -1 error. */
+int extract_robust_decl(const char *s, size_t len, size_t from, int fast, size_t *start, size_t *end);
+
 #endif
