@@ -119,4 +119,19 @@ out=$("$STEVAL" score --suite vlm4d --protocol cot --data "$V/data" --no-report 
       "$TMP/broken.json" 2>&1); rc=$?
 expect_eq "a broken prediction file: exit 2" "$rc" 2
 expect_eq "said once, with line and column" "$(printf '%s\n' "$out" | grep -c 'broken.json.: line 1, column 26: invalid JSON')" 1
+
+# grading runs on every core (cmd_score.c batch_run): one thread or several,
+# samples.jsonl and results.json are the same bytes
+for th in 1 2 5; do
+    STEVAL_THREADS=$th "$STEVAL" score --suite vlm4d --protocol cot --data "$V/data" --verdicts --no-report \
+        --out "$TMP/th$th" "$COT" >/dev/null 2>&1
+done
+same=y
+for th in 2 5; do
+    cmp -s "$TMP/th1/samples.jsonl" "$TMP/th$th/samples.jsonl" || same=n
+    cmp -s "$TMP/th1/results.json" "$TMP/th$th/results.json" || same=n
+done
+expect_eq "STEVAL_THREADS=1, 2, 5: the same samples.jsonl and results.json" "$same" y
+n=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$COT")
+expect_eq "every one of the $n predictions written" "$(wc -l <"$TMP/th5/samples.jsonl" | tr -d ' ')" "$n"
 finish
