@@ -304,8 +304,8 @@ size_t cpu_threads(void)
 
 	if (n < 1)
 		n = 1;
-	if (parse_long(getenv("STEVAL_THREADS"), &cap) == 0 && cap >= 1 && cap < n)
-		n = cap;
+	if (parse_long(getenv("STEVAL_THREADS"), &cap) == 0 && cap >= 1)
+		n = cap < 64 ? cap : 64;
 	return (size_t)n;
 }
 

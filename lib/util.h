@@ -53,7 +53,7 @@ void utc_stamp(char out[32], double t);      /* 2026-11-22T10:04:05Z */
 void utc_dirname(char out[32], double t);    /* 20261122T100405Z */
 
 /* Threads for CPU-bound work (grading, the bootstrap): the online CPUs, or
- * fewer when $STEVAL_THREADS is a number from 1; at least 1. Results never
+ * $STEVAL_THREADS when it is a number from 1 (at most 64). Results never
  * depend on it. */
 size_t cpu_threads(void);
 
