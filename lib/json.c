@@ -117,6 +117,15 @@ static int nul_pass(const char *text, size_t len, const char *name, size_t line_
 	int in_str = 0;
 
 	*copy = NULL;
+	if (!memchr(text, 0, len)) {
+		/* the usual text: no NUL byte and no backslash before "u0000"
+		 * (memchr is many times faster than the walk below) */
+		const char *p = text, *e = text + len;
+		while ((p = memchr(p, '\\', (size_t)(e - p))) && !(e - p > 5 && !memcmp(p + 1, "u0000", 5)))
+			p++;
+		if (!p)
+			return 0;
+	}
 	for (i = 0; i < len; i++) {
 		char c = text[i];
 		if (c == '\n') {
