@@ -235,7 +235,7 @@ int agg_compute(const struct suite *s, const struct agg_sample *v, size_t n, str
 		g->name = s->splits[j].name;
 		g->label = s->splits[j].label ? s->splits[j].label : s->splits[j].name;
 		for (i = 0; i < n; i++)
-			if (cond_eval(s->splits[j].where, v[i].it))
+			if (v[i].in_split ? v[i].in_split[j] : cond_eval(s->splits[j].where, v[i].it))
 				add(g, &v[i]);
 		finish(g, s->scale, s->round_digits);
 	}

@@ -43,6 +43,8 @@ struct agg_sample {
 	const struct item *it;
 	int status;           /* enum grade_status */
 	double score;         /* in [0, 1] */
+	const unsigned char *in_split;   /* the suite's nsplits answers of
+				   cond_eval(split.where, it), borrowed; NULL: evaluated */
 };
 
 struct agg_group {

@@ -204,7 +204,7 @@ static int bootstrap(const struct suite *s, struct results *res, struct agg_samp
 		const struct item *it = v[0][i].it;
 		int c = agg_find_cat(&res->main, it->category);
 		for (j = 0; j < s->nsplits; j++)
-			in[j] = cond_eval(s->splits[j].where, it) != 0;
+			in[j] = v[0][i].in_split ? v[0][i].in_split[j] : cond_eval(s->splits[j].where, it) != 0;
 		for (k = 0; k < nv; k++)
 			vals[k] = v[k][i].status == GRADE_ERROR ? NAN : v[k][i].score;
 		/* one cluster per video; an item asked several times is one cluster */
@@ -286,6 +286,7 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	int has_judge;
 	char *path = path_join(dir, "samples.jsonl");
 	long *last = NULL;      /* per (item, repeat): index into c.rows, or -1 */
+	unsigned char *in_split = NULL;
 	size_t i, k, n = 0, torn, nitems = 0, R;
 	cJSON *tree = NULL, *manifest = NULL;
 	char *mpath = NULL;
@@ -328,6 +329,16 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 			v[k][n].score = r->score[k];
 		}
 		n++;
+	}
+	/* which splits each answer's item is in, decided once for the official
+	 * score, its variants and the bootstrap (a split's rule is a condition on
+	 * the item's fields: cond_eval) */
+	in_split = xcalloc(n * s->nsplits + 1, 1);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < s->nsplits; k++)
+			in_split[i * s->nsplits + k] = cond_eval(s->splits[k].where, v[0][i].it) != 0;
+		for (k = 0; k <= c.nv; k++)
+			v[k][i].in_split = in_split + i * s->nsplits;
 	}
 	for (i = 0; i < s->nitems; i++) {
 		int any = 0, scored = 0;
@@ -398,6 +409,8 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 			buf_adds(&json, "\n}\n");
 		}
 	}
+	if (o->before_results && o->before_results(o->before_results_arg) < 0)
+		goto out;
 	if (!o->reports) {
 		struct store st = { (char *)dir, -1, 0, 0 };
 		if (store_write(&st, "results.json", buf_cstr(&json), json.len) < 0)
@@ -435,6 +448,7 @@ out:
 	results_release(&res);
 	for (k = 0; k <= RESULTS_MAX_VARIANTS; k++)
 		free(v[k]);
+	free(in_split);
 	if (!o->rows)
 		rows_release(&c);
 	judge_stats_release(&js);
