@@ -761,6 +761,42 @@ static void prefetch_release(struct prefetch *pf)
 	free(pf->roots);
 }
 
+/* samples.jsonl is synced while the summary is computed; results.json is
+ * written only once the sync is done (a results.json never describes
+ * samples that are not on disk). */
+struct syncer {
+	struct store *st;
+	pthread_t tid;
+	int running, rc;
+};
+
+static void *sync_main(void *arg)
+{
+	struct syncer *y = arg;
+
+	y->rc = store_sync(y->st);
+	return NULL;
+}
+
+static void sync_start(struct syncer *y, struct store *st)
+{
+	y->st = st;
+	y->rc = 0;
+	y->running = pthread_create(&y->tid, NULL, sync_main, y) == 0;
+	if (!y->running)
+		y->rc = store_sync(st);
+}
+
+static int sync_wait(void *arg)
+{
+	struct syncer *y = arg;
+
+	if (y->running)
+		pthread_join(y->tid, NULL);
+	y->running = 0;
+	return y->rc;
+}
+
 static int read_predictions(const char *path, struct score_ctx *c, cJSON *tree)
 {
 	const char *fmt = reader_format(path);
@@ -925,6 +961,7 @@ int cmd_score(int argc, char **argv)
 	struct score_ctx c;
 	struct store st;
 	struct prefetch pf;
+	struct syncer sy;
 	char *model_name = NULL;
 	int rc, jrc = EXIT_OK;
 
@@ -937,6 +974,7 @@ int cmd_score(int argc, char **argv)
 	st.fd = -1;
 	memset(&s, 0, sizeof(s));
 	memset(&pf, 0, sizeof(pf));
+	memset(&sy, 0, sizeof(sy));
 	rc = EXIT_USAGE;
 	if (!suite || !out) {
 		error("score: --suite and --out are required");
@@ -987,7 +1025,12 @@ int cmd_score(int argc, char **argv)
 	}
 	if (flush_lines(&c) < 0)
 		goto done;
-	store_sync(&st);
+	if (jc.o.spec) {
+		if (store_sync(&st) < 0)
+			goto done;
+	} else {
+		sync_start(&sy, &st);
+	}
 	if (c.unmatched)
 		warnf("%zu prediction%s matched no item of suite '%s'%s", c.unmatched,
 		      c.unmatched == 1 ? "" : "s", s.name,
@@ -1024,6 +1067,10 @@ int cmd_score(int argc, char **argv)
 		buf_addch(&extra, ']');
 		so.extra_json = buf_cstr(&extra);
 		so.rows = c.rows;
+		if (!jc.o.spec) {
+			so.before_results = sync_wait;
+			so.before_results_arg = &sy;
+		}
 		src = summary_write_opts(out, &s, c.p, model_name, verdicts ? "verdicts" : "official", &so,
 					 NULL);
 		buf_release(&extra);
@@ -1044,6 +1091,7 @@ int cmd_score(int argc, char **argv)
 		rc = EXIT_USAGE;
 	}
 done:
+	sync_wait(&sy);   /* before the store closes */
 	store_close(&st);
 	if (rc == EXIT_OK && !CLI_FREE_AT_EXIT) {
 		/* all written and synced: the kernel frees the rest faster */

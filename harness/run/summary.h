@@ -23,6 +23,10 @@ struct summary_opts {
 	const char *extra_json;   /* members added to results.json ("\"k\":v,..."), or NULL */
 	const struct summary_rows *rows;   /* borrowed: the samples as graded in memory, used
 					      instead of reading samples.jsonl back; NULL: read it */
+	/* called just before results.json is written (steval score: samples.jsonl
+	 * synced meanwhile on another thread); < 0 writes nothing and fails */
+	int (*before_results)(void *arg);
+	void *before_results_arg;
 };
 
 /*
