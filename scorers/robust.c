@@ -1373,12 +1373,31 @@ static int robust_begin(const char *text, size_t tlen, struct extraction *out, c
 struct lctx {
 	const struct item *it;
 	struct optinfo *oi;
-	struct canon_opt *co;
+	struct canon_opt *co;    /* the options' canonical texts: lctx_co() */
 	size_t noi;
 	struct buf t;            /* scratch canonical text */
 	unsigned char *mask;
 	size_t maskn;
 };
+
+/* The options' canonical texts, made on first use (most answers name their
+ * letter and never need them; canon_text() tries every phrase of
+ * canon_phrases on each). */
+static struct canon_opt *lctx_co(struct lctx *x)
+{
+	size_t i;
+
+	if (x->co || !x->noi)
+		return x->co;
+	x->co = xcalloc(x->noi, sizeof(*x->co));
+	for (i = 0; i < x->noi; i++) {
+		const char *ot = x->it->opts[i].text ? x->it->opts[i].text : "";
+		buf_init(&x->co[i].cn, BUF_MAX_DEFAULT);
+		canon_text(ot, strlen(ot), &x->co[i].cn);
+		absent_object(x->co[i].cn.data, x->co[i].cn.len, x->co[i].obj, sizeof(x->co[i].obj));
+	}
+	return x->co;
+}
 
 static unsigned lctx_mentions(struct lctx *x, const char *s, size_t len)
 {
@@ -1388,7 +1407,7 @@ static unsigned lctx_mentions(struct lctx *x, const char *s, size_t len)
 		x->maskn = x->t.len + 64;
 		x->mask = xmalloc(x->maskn);
 	}
-	return mentions(x->t.data, 0, x->t.len, x->co, x->oi, x->noi, x->mask);
+	return mentions(x->t.data, 0, x->t.len, lctx_co(x), x->oi, x->noi, x->mask);
 }
 
 static size_t opt_index(const struct lctx *x, char letter)
@@ -1402,20 +1421,20 @@ static size_t opt_index(const struct lctx *x, char letter)
 }
 
 /* The bit set of the options with the same canonical text as option i. */
-static unsigned same_text(const struct lctx *x, size_t i)
+static unsigned same_text(struct lctx *x, size_t i)
 {
+	const struct canon_opt *co = lctx_co(x);
 	unsigned set = 0;
 	size_t k;
 
 	for (k = 0; k < x->noi && k < 16; k++)
-		if (x->co[k].cn.len == x->co[i].cn.len &&
-		    !memcmp(x->co[k].cn.data, x->co[i].cn.data, x->co[i].cn.len))
+		if (co[k].cn.len == co[i].cn.len && !memcmp(co[k].cn.data, co[i].cn.data, co[i].cn.len))
 			set |= 1u << k;
 	return set;
 }
 
 /* The options in set all have one text (validation_633's C and D): 1. */
-static int one_option(const struct lctx *x, unsigned set)
+static int one_option(struct lctx *x, unsigned set)
 {
 	size_t i;
 
@@ -1576,7 +1595,7 @@ static char conclusion_choice(struct lctx *x, const char *s, size_t len, int *ru
 			b--;
 		while (e < tn && !(t[e] == '|' && t[e - 1] == ' '))
 			e++;
-		set = mentions(t, b, e, x->co, x->oi, x->noi, x->mask);
+		set = mentions(t, b, e, lctx_co(x), x->oi, x->noi, x->mask);
 		if (one_option(x, set)) {
 			*rule = 6;
 			return first_letter(set, x->oi, x->noi);
@@ -1592,14 +1611,14 @@ static char conclusion_choice(struct lctx *x, const char *s, size_t len, int *ru
 		lb--;
 	while (lb > 0 && !(t[lb] == '|' && t[lb - 1] == ' '))
 		lb--;
-	set = mentions(t, lb, tn, x->co, x->oi, x->noi, x->mask);
+	set = mentions(t, lb, tn, lctx_co(x), x->oi, x->noi, x->mask);
 	if (one_option(x, set)) {
 		*rule = 6;
 		return first_letter(set, x->oi, x->noi);
 	}
 	/* a short answer as a whole */
 	if (clauses <= 4 || words <= 80) {
-		set = mentions(t, 0, tn, x->co, x->oi, x->noi, x->mask);
+		set = mentions(t, 0, tn, lctx_co(x), x->oi, x->noi, x->mask);
 		if (one_option(x, set)) {
 			*rule = 7;
 			return first_letter(set, x->oi, x->noi);
@@ -1624,15 +1643,6 @@ int extract_robust_letter(const char *text, size_t tlen, const struct item *it, 
 	x.it = it;
 	x.noi = opts_prepare(it, &x.oi);
 	buf_init(&x.t, BUF_MAX_DEFAULT);
-	if (x.noi) {
-		x.co = xcalloc(x.noi, sizeof(*x.co));
-		for (i = 0; i < x.noi; i++) {
-			const char *ot = it->opts[i].text ? it->opts[i].text : "";
-			buf_init(&x.co[i].cn, BUF_MAX_DEFAULT);
-			canon_text(ot, strlen(ot), &x.co[i].cn);
-			absent_object(x.co[i].cn.data, x.co[i].cn.len, x.co[i].obj, sizeof(x.co[i].obj));
-		}
-	}
 
 	/* 0: the last <answer> tag */
 	if ((rc = xpat_last(rb_pats[RP_TAG].rx, s, len, &m)) > 0) {
@@ -1702,7 +1712,7 @@ int extract_robust_letter(const char *text, size_t tlen, const struct item *it, 
 	if (!c && !abstain && rc >= 0 && x.noi)
 		c = conclusion_choice(&x, s, len, &rule);
 	opts_release(x.oi, x.noi);
-	for (i = 0; i < x.noi; i++)
+	for (i = 0; x.co && i < x.noi; i++)
 		buf_release(&x.co[i].cn);
 	free(x.co);
 	free(x.mask);
