@@ -430,6 +430,18 @@ static void pyrepr(const cJSON *v, struct buf *out, int top)
 
 /* ---- writer ---- */
 
+/* The bytes json_escape() copies as they are: printable ASCII but '"', '\\'. */
+static const unsigned char plain_ascii[256] = {
+#define P4(c) [c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1
+#define P16(c) P4(c), P4(c + 4), P4(c + 8), P4(c + 12)
+	[0x20] = 1, [0x21] = 1, [0x23] = 1, P4(0x24), P4(0x28), P4(0x2C),   /* not '"' */
+	P16(0x30), P16(0x40), P4(0x50), P4(0x54), P4(0x58),
+	[0x5D] = 1, [0x5E] = 1, [0x5F] = 1, P16(0x60), P4(0x70), P4(0x74),   /* not '\\' */
+	P4(0x78), [0x7C] = 1, [0x7D] = 1, [0x7E] = 1,
+#undef P16
+#undef P4
+};
+
 void json_escape(struct buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -443,8 +455,7 @@ void json_escape(struct buf *out, const char *s, size_t n)
 		char u[7];
 
 		/* printable ASCII other than '"' and '\\' is copied as it is */
-		while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7F && s[i] != '"' &&
-		       s[i] != '\\')
+		while (i < n && plain_ascii[(unsigned char)s[i]])
 			i++;
 		if (i >= n)
 			break;
