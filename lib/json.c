@@ -7,6 +7,8 @@
 #include "lib/xalloc.h"
 
 #include <math.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 
 static cJSON *parse_text(const char *text, size_t len, const char *name, size_t line_base, int quiet);
 
@@ -184,6 +186,81 @@ cJSON *json_parse(const char *text, size_t len, const char *name, size_t line_ba
 	root = parse_text(copy, copy_len, name, line_base, 0);
 	free(copy);
 	return root;
+}
+
+/* ---- the arena ------------------------------------------------------------ */
+
+#define ARENA_RESERVE ((size_t)64 << 30)   /* address space, not memory */
+#define ARENA_SLAB ((size_t)2 << 20)
+#define ARENA_BIG (ARENA_SLAB / 8)          /* larger blocks come from malloc */
+
+static char *arena_base;                    /* set once, before threads */
+static atomic_size_t arena_next;            /* offset of the next free slab */
+static _Thread_local int arena_on;
+static _Thread_local char *slab_cur, *slab_end;
+
+static void *arena_alloc(size_t n)
+{
+	void *p;
+
+	if (!arena_on || n > ARENA_BIG)
+		return malloc(n);
+	n = (n + 15) & ~(size_t)15;
+	if ((size_t)(slab_end - slab_cur) < n) {
+		size_t off = atomic_fetch_add(&arena_next, ARENA_SLAB);
+		char *slab = arena_base + off;
+		if (off + ARENA_SLAB > ARENA_RESERVE ||
+		    mprotect(slab, ARENA_SLAB, PROT_READ | PROT_WRITE) < 0) {
+			arena_on = 0;   /* full, or no memory to commit: malloc */
+			return malloc(n);
+		}
+#ifdef MADV_HUGEPAGE
+		madvise(slab, ARENA_SLAB, MADV_HUGEPAGE);
+#endif
+		slab_cur = slab;
+		slab_end = slab + ARENA_SLAB;
+	}
+	p = slab_cur;
+	slab_cur += n;
+	return p;
+}
+
+static void arena_free(void *p)
+{
+	if ((char *)p >= arena_base && (char *)p < arena_base + ARENA_RESERVE)
+		return;
+	free(p);
+}
+
+int json_arena_owns(const void *p);
+
+int json_arena_enable(void)
+{
+	cJSON_Hooks h = { arena_alloc, arena_free };
+	char *m;
+	uintptr_t a;
+
+	if (arena_base)
+		return 0;
+	/* reserved, not committed: slabs are made writable as they are taken */
+	m = mmap(NULL, ARENA_RESERVE + ARENA_SLAB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	a = ((uintptr_t)m + ARENA_SLAB - 1) & ~(uintptr_t)(ARENA_SLAB - 1);   /* huge-page aligned */
+	arena_base = (char *)a;
+	cJSON_InitHooks(&h);
+	return 0;
+}
+
+int json_arena_owns(const void *p)
+{
+	return arena_base && (const char *)p >= arena_base && (const char *)p < arena_base + ARENA_RESERVE;
+}
+
+void json_arena_use(int on)
+{
+	arena_on = on && arena_base;
 }
 
 cJSON *json_str_new(const char *s, size_t n)

@@ -47,6 +47,26 @@ cJSON *json_parse_file(const char *path, size_t max);
  * read the file again the usual way when this fails, e.g. from a thread). */
 cJSON *json_parse_file_quiet(const char *path, size_t max);
 
+/*
+ * An arena for trees that live as long as the process (steval score: the
+ * prediction files and the suite's question files, a few MB parsed into
+ * some 100,000 nodes and strings). json_arena_enable() installs cJSON hooks,
+ * once, before any other thread uses cJSON; returns 0, or -1 (nothing
+ * installed) when the address space cannot be reserved. Then what a thread
+ * allocates through cJSON between json_arena_use(1) and json_arena_use(0)
+ * comes from the arena: 2 MiB slabs taken in turn, each a transparent huge
+ * page where the kernel allows, a bump of a pointer per node. Freeing such
+ * memory frees nothing; everything else is malloc()'s as before. Costs: with
+ * hooks cJSON's printer copies instead of realloc(), so only a command that
+ * prints little JSON and leaves its memory to the kernel at exit enables it
+ * (score; never under a sanitizer, whose checks see allocations through
+ * malloc: CLI_FREE_AT_EXIT). json_arena_owns(p): p is arena memory (a tree
+ * whose root it is need not be deleted: its nodes free nothing).
+ */
+int json_arena_enable(void);
+void json_arena_use(int on);
+int json_arena_owns(const void *p);
+
 /* A string node of s[0..n) (s NUL-terminated at n), each NUL byte held as
  * C0 80 so that nothing after it is lost. */
 cJSON *json_str_new(const char *s, size_t n);

@@ -81,6 +81,13 @@ struct score_ctx {
  * each time (nothing resumes from a half-written one). */
 #define SCORE_WRITE_CHUNK ((size_t)1 << 20)
 
+/* A tree of the arena frees nothing: it is left to the end of the process. */
+static void tree_free(cJSON *t)
+{
+	if (t && !json_arena_owns(t))
+		cJSON_Delete(t);
+}
+
 static int flush_lines(struct score_ctx *c)
 {
 	int rc = 0;
@@ -309,7 +316,7 @@ static int on_pred(cJSON *rec, size_t where, void *vctx)
 			c->fs.unknown++;
 			note_drop(c, rec, where, "no item has this id");
 		}
-		cJSON_Delete(rec);
+		tree_free(rec);
 		return 0;
 	}
 	return grade_pred(c, rec, where, it);
@@ -352,13 +359,13 @@ static int resolve_later(struct score_ctx *c)
 			note_drop(c, rec, c->later[k].where,
 				  "its id is in several source files and neither the question, the file's path "
 				  "nor the file's other predictions tell which");
-			cJSON_Delete(rec);
+			tree_free(rec);
 			continue;
 		}
 		if (rc == 0 && grade_pred(c, rec, c->later[k].where, it) < 0)
 			rc = -1;
 		else if (rc)
-			cJSON_Delete(rec);
+			tree_free(rec);
 	}
 	c->nlater = 0;
 	return rc;
@@ -564,7 +571,7 @@ static void job_release(struct gjob *j)
 		graded_release(&j->gr);
 	if (j->seen)
 		seen_release(&j->si);
-	cJSON_Delete(j->rec);
+	tree_free(j->rec);
 }
 
 /* Grades the batch's predictions and takes their lines and rows in order;
@@ -722,6 +729,7 @@ static void *prefetch_main(void *arg)
 	struct prefetch *pf = arg;
 	size_t i, total = 0;
 
+	json_arena_use(1);
 	for (i = 0; i < pf->n; i++) {
 		const char *fmt = reader_format(pf->paths[i]);
 		struct stat sb;
@@ -732,6 +740,7 @@ static void *prefetch_main(void *arg)
 			break;
 		pf->roots[i] = json_parse_file_quiet(pf->paths[i], (size_t)2 << 30);
 	}
+	json_arena_use(0);
 	return NULL;
 }
 
@@ -757,7 +766,7 @@ static void prefetch_release(struct prefetch *pf)
 
 	prefetch_wait(pf);
 	for (i = 0; i < pf->n; i++)
-		cJSON_Delete(pf->roots[i]);
+		tree_free(pf->roots[i]);
 	free(pf->roots);
 }
 
@@ -817,7 +826,7 @@ static int read_predictions(const char *path, struct score_ctx *c, cJSON *tree)
 		rc = reader_json_tree(tree, path, on_pred, c);
 	} else {
 		rc = reader_read(path, fmt, on_pred, c);
-		cJSON_Delete(tree);
+		tree_free(tree);
 	}
 	if (rc == 0)
 		rc = resolve_later(c);
@@ -963,7 +972,7 @@ int cmd_score(int argc, char **argv)
 	struct prefetch pf;
 	struct syncer sy;
 	char *model_name = NULL;
-	int rc, jrc = EXIT_OK;
+	int rc, jrc = EXIT_OK, loaded;
 
 	judge_cli_init(&jc);
 	rc = opt_parse(&cmd, argc, argv, &pos, &npos);
@@ -987,8 +996,15 @@ int cmd_score(int argc, char **argv)
 		goto done;
 	}
 	jc.o.seed = (uint64_t)seed;
+	/* the prediction and question files' trees live until the process
+	 * ends, which frees them (lib/json.h) */
+	if (!CLI_FREE_AT_EXIT)
+		json_arena_enable();
 	prefetch_start(&pf, pos, npos);
-	if (suite_open(&s, suite) < 0 || suite_load(&s, data) < 0)
+	json_arena_use(1);
+	loaded = suite_open(&s, suite) == 0 && suite_load(&s, data) == 0;
+	json_arena_use(0);
+	if (!loaded)
 		goto done;
 	c.p = suite_protocol(&s, protocol);
 	if (!c.p) {
