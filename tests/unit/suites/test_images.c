@@ -169,6 +169,7 @@ static void test_sat_aggregate(void **state)
 
 	(void)state;
 	load(&s, "suites/sat.json", "fixtures/sat");
+	memset(v, 0, sizeof(v));   /* in_split NULL: the splits' rules are evaluated */
 	/* right in the stored order, wrong reversed: each question scores 0.5,
 	 * Avg = the mean of the two orders = the mean over the 12 prompts */
 	for (i = 0; i < s.nitems; i++) {
