@@ -1199,6 +1199,20 @@ static struct xpat rb_pats[] = {
 static struct xpatset rb_set = XPATSET(rb_pats, "robust extractors");
 static void rb_init(void) { xpat_compile(&rb_set); }
 
+/* Bytes that are word characters for \b in ASCII: letters, digits, '_'. */
+static const unsigned char ascii_word[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+	['8'] = 1, ['9'] = 1, ['_'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+	['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+	['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+	['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+	['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
+
 /*
  * Where a declaration can begin: an ASCII letter that starts one of its
  * words (f-i, c-o, r-i, b-e, m-y, a-n, or i before white space) and is not
@@ -1211,19 +1225,14 @@ static void rb_init(void) { xpat_compile(&rb_set); }
  */
 static int decl_start(const unsigned char *s, size_t len, size_t p)
 {
-	unsigned char c = s[p], n, b;
+	unsigned char c = s[p], n;
 
 	if (c >= 0xE6) {
 		return p + 3 <= len && (!memcmp(s + p, "最", 3) || !memcmp(s + p, "正", 3) ||
 					!memcmp(s + p, "答", 3));
 	}
-	if (p + 1 >= len)
+	if (p + 1 >= len || (p > 0 && ascii_word[s[p - 1]]))
 		return 0;
-	if (p > 0) {
-		b = s[p - 1];
-		if ((b >= '0' && b <= '9') || ((b | 32) >= 'a' && (b | 32) <= 'z') || b == '_')
-			return 0;
-	}
 	n = s[p + 1] | 32;
 	switch (c | 32) {
 	case 'f': return n == 'i';
@@ -1256,7 +1265,11 @@ static int decl_search(const char *s, size_t len, size_t from, struct rx_match *
 	int rc;
 
 	for (p = from; p < len; p++) {
-		if (!first[u[p]] || !decl_start(u, len, p))
+		while (p < len && !first[u[p]])
+			p++;
+		if (p >= len)
+			break;
+		if (!decl_start(u, len, p))
 			continue;
 		if ((rc = rx_search(rb_pats[RP_DECL_AT].rx, s, len, p, m)) != 0)
 			return rc;
