@@ -1282,6 +1282,8 @@ static int last_boxed(const char *s, size_t len, size_t *b, size_t *e)
 {
 	size_t i, start = SIZE_MAX, depth = 1;
 
+	if (!memchr(s, '\\', len))   /* most answers: found at once */
+		return 0;
 	for (i = len; i-- > 0;)
 		if (s[i] == '\\' && has_ci(s, len, i, "\\boxed{")) {
 			start = i + 7;
