@@ -1215,7 +1215,7 @@ static const unsigned char ascii_word[256] = {
 
 /*
  * Where a declaration can begin: an ASCII letter that starts one of its
- * words (f-i, c-o, r-i, b-e, m-y, a-n, or i before white space) and is not
+ * words (fin, cor, rig, bes, my, ans, or i before white space) and is not
  * preceded by an ASCII letter, digit or '_' (no \b there), or the first
  * byte of 最, 正 or 答. Under PCRE2's caseless matching none of these
  * letters has a non-ASCII case partner, and \s's ASCII members are 9-13 and
@@ -1225,7 +1225,7 @@ static const unsigned char ascii_word[256] = {
  */
 static int decl_start(const unsigned char *s, size_t len, size_t p)
 {
-	unsigned char c = s[p], n;
+	unsigned char c = s[p], n, t;
 
 	if (c >= 0xE6) {
 		return p + 3 <= len && (!memcmp(s + p, "最", 3) || !memcmp(s + p, "正", 3) ||
@@ -1234,13 +1234,16 @@ static int decl_start(const unsigned char *s, size_t len, size_t p)
 	if (p + 1 >= len || (p > 0 && ascii_word[s[p - 1]]))
 		return 0;
 	n = s[p + 1] | 32;
+	/* the third letter too where there is one; an 's' may be written ſ
+	 * (U+017F, C5 BF), which folds to it */
+	t = p + 2 < len ? s[p + 2] : 0;
 	switch (c | 32) {
-	case 'f': return n == 'i';
-	case 'c': return n == 'o';
-	case 'r': return n == 'i';
-	case 'b': return n == 'e';
+	case 'f': return n == 'i' && (t | 32) == 'n';
+	case 'c': return n == 'o' && (t | 32) == 'r';
+	case 'r': return n == 'i' && (t | 32) == 'g';
+	case 'b': return n == 'e' && ((t | 32) == 's' || t == 0xC5);
 	case 'm': return n == 'y';
-	case 'a': return n == 'n';
+	case 'a': return n == 'n' && ((t | 32) == 's' || t == 0xC5);
 	case 'i': return (s[p + 1] >= 9 && s[p + 1] <= 13) || s[p + 1] == ' ' || s[p + 1] >= 0x80;
 	}
 	return 0;
