@@ -215,7 +215,13 @@ static void add_option(struct item *it, size_t *alloc, const char *letter, const
 	ALLOC_GROW(it->opts, it->nopt + 1, *alloc);
 	o = &it->opts[it->nopt++];
 	memset(o, 0, sizeof(*o));
-	snprintf(o->letter, sizeof(o->letter), "%s", letter);
+	{
+		/* snprintf("%s") without printf's machinery (called per option) */
+		size_t n = strlen(letter);
+		if (n >= sizeof(o->letter))
+			n = sizeof(o->letter) - 1;
+		memcpy(o->letter, letter, n);
+	}
 	if (null_empty && (!value || cJSON_IsNull(value)))
 		buf_adds(&b, "");
 	else
