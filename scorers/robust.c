@@ -513,6 +513,8 @@ static void norm_text(const char *s, size_t len, struct buf *out)
 
 struct optinfo {
 	char letter;
+	const char *text;    /* the option's text (the item's) */
+	int ready;           /* norm, numeric and num are made: oi_full() */
 	struct buf norm;
 	int numeric;
 	struct num num;
@@ -568,14 +570,28 @@ static size_t opts_prepare(const struct item *it, struct optinfo **out)
 		return 0;
 	oi = xcalloc(n, sizeof(*oi));
 	for (i = 0; i < n; i++) {
-		const char *t = it->opts[i].text ? it->opts[i].text : "";
 		oi[i].letter = it->opts[i].letter[0];
+		oi[i].text = it->opts[i].text ? it->opts[i].text : "";
 		buf_init(&oi[i].norm, BUF_MAX_DEFAULT);
-		norm_text(t, strlen(t), &oi[i].norm);
-		oi[i].numeric = whole_number(t, strlen(t), &oi[i].num, 0);
 	}
 	*out = oi;
 	return n;
+}
+
+/* Option i with its normalised text and number, made the first time they
+ * are needed: most answers name a letter and never compare option texts.
+ * (The array is opts_prepare()'s, never const itself: filling it in behind a
+ * const pointer changes nothing a reader could see.) */
+static const struct optinfo *oi_full(const struct optinfo *oi, size_t i)
+{
+	struct optinfo *o = (struct optinfo *)&oi[i];
+
+	if (!o->ready) {
+		norm_text(o->text, strlen(o->text), &o->norm);
+		o->numeric = whole_number(o->text, strlen(o->text), &o->num, 0);
+		o->ready = 1;
+	}
+	return o;
 }
 
 static void opts_release(struct optinfo *oi, size_t n)
@@ -598,15 +614,18 @@ static char match_option(const char *s, size_t len, const struct optinfo *oi, si
 	if (!n || !len)
 		return 0;
 	if (whole_number(s, len, &v, 1))
-		for (i = 0; i < n && !r; i++)
-			if (oi[i].numeric && units_compatible(v.unit, oi[i].num.unit) &&
-			    close_enough(v.v, oi[i].num.v))
-				r = oi[i].letter;
+		for (i = 0; i < n && !r; i++) {
+			const struct optinfo *o = oi_full(oi, i);
+			if (o->numeric && units_compatible(v.unit, o->num.unit) && close_enough(v.v, o->num.v))
+				r = o->letter;
+		}
 	if (!r) {
 		norm_text(s, len, &nt);
-		for (i = 0; i < n && !r && nt.len; i++)
-			if (oi[i].norm.len == nt.len && !memcmp(oi[i].norm.data, nt.data, nt.len))
-				r = oi[i].letter;
+		for (i = 0; i < n && !r && nt.len; i++) {
+			const struct optinfo *o = oi_full(oi, i);
+			if (o->norm.len == nt.len && !memcmp(o->norm.data, nt.data, nt.len))
+				r = o->letter;
+		}
 	}
 	buf_release(&nt);
 	return r;
@@ -1089,8 +1108,11 @@ static int option_text_at(const char *s, size_t len, size_t j, char letter,
 	int r = 0;
 
 	for (i = 0; i < n && !r; i++) {
-		size_t m = oi[i].norm.len;
-		if (oi[i].letter != letter || !m)
+		size_t m;
+		if (oi[i].letter != letter)
+			continue;
+		m = oi_full(oi, i)->norm.len;
+		if (!m)
 			continue;
 		norm_text(s + j, len - j < m + 8 ? len - j : m + 8, &nt);
 		r = nt.len >= m && !memcmp(nt.data, oi[i].norm.data, m) &&
