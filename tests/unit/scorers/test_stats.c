@@ -303,6 +303,94 @@ static int cmp_dbl(const void *p, const void *q)
 	return x < y ? -1 : x > y;
 }
 
+/* Lemire's bounded draw written out here from rng_next(), counting
+ * rejections: the reference for both draw paths. */
+static uint32_t ref_below(struct rng *r, uint32_t n, size_t *rejected)
+{
+	uint32_t thr = (uint32_t)(-n) % n;
+	uint64_t m;
+
+	for (;;) {
+		m = (rng_next(r) >> 32) * (uint64_t)n;
+		if ((uint32_t)m >= thr)
+			return (uint32_t)(m >> 32);
+		(*rejected)++;
+	}
+}
+
+/* The AVX2 path's draws equal below32()'s lane by lane, also where
+ * rejections are frequent (n = 3 * 2^30 rejects a quarter of the draws,
+ * 2^31 + 1 almost half; a lane often rejects several times in a row
+ * while the others do not), next to none (2^32 - 1) and for small n. */
+static void test_draws_vector(void **state)
+{
+	static const uint32_t ns[] = { 3221225472u, 2147483649u, 4294967295u, 1000, 7, 1 };
+	enum { COUNT = 3000 };
+	uint32_t *a = malloc(8 * COUNT * sizeof(*a)), *v = malloc(8 * COUNT * sizeof(*v));
+	size_t i, lane, k, rejected;
+	int have;
+
+	(void)state;
+	assert_int_equal(stats_test_draws(1, 0, COUNT, 0, a), -1);
+	for (i = 0; i < ARRAY_SIZE(ns); i++) {
+		uint64_t seed = 11 + i;
+		assert_int_equal(stats_test_draws(seed, ns[i], COUNT, 0, a), 0);
+		rejected = 0;
+		for (lane = 0; lane < 8; lane++) {
+			struct rng r;
+			rng_seed(&r, seed + lane * 0x9E3779B97F4A7C15ull);
+			for (k = 0; k < COUNT; k++)
+				assert_int_equal(a[lane * COUNT + k], ref_below(&r, ns[i], &rejected));
+		}
+		if (i < 2)
+			assert_true(rejected > 1000);
+		have = stats_test_draws(seed, ns[i], COUNT, 1, v) == 0;
+		if (!have) {
+			printf("# no AVX2 here (or STEVAL_NO_AVX2 set): the vector draws are not checked\n");
+			break;
+		}
+		assert_memory_equal(a, v, 8 * COUNT * sizeof(*a));
+	}
+	free(a);
+	free(v);
+}
+
+/* The whole bootstrap gives the same replicates with and without the
+ * vector path (STEVAL_NO_AVX2), for resample counts that leave a tail of
+ * fewer than eight, on one thread and on three. */
+static void test_no_avx2_identical(void **state)
+{
+	static const size_t counts[] = { 2001, 8, 5 };
+	const char *was = getenv("STEVAL_NO_AVX2");
+	size_t g[4], i, c, width;
+
+	(void)state;
+	for (c = 0; c < ARRAY_SIZE(counts); c++) {
+		struct stats_boot a, b;
+		struct stats_opts o;
+		stats_init(&a, 2);
+		stats_init(&b, 2);
+		for (i = 0; i < 4; i++) {
+			g[i] = stats_group_items(&a);
+			stats_group_items(&b);
+		}
+		fill_random(&a, 900, 400, g, 3, 17 + c);
+		fill_random(&b, 900, 400, g, 3, 17 + c);
+		opts(&o, counts[c], 3 + c);
+		o.threads = c == 0 ? 3 : 1;
+		setenv("STEVAL_NO_AVX2", "1", 1);
+		assert_int_equal(stats_run(&a, &o, 100), 0);
+		unsetenv("STEVAL_NO_AVX2");
+		assert_int_equal(stats_run(&b, &o, 100), 0);
+		width = a.ngroups * a.nv * a.resamples;
+		assert_memory_equal(a.rep, b.rep, width * sizeof(double));
+		stats_release(&a);
+		stats_release(&b);
+	}
+	if (was)
+		setenv("STEVAL_NO_AVX2", was, 1);
+}
+
 /* Paired: new = old shifted by a constant gives a degenerate difference;
  * the interval of a difference lies inside the range of possible ones. */
 static void test_paired(void **state)
@@ -370,6 +458,8 @@ int main(void)
 		cmocka_unit_test(test_undefined),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_types_identical),
+		cmocka_unit_test(test_draws_vector),
+		cmocka_unit_test(test_no_avx2_identical),
 		cmocka_unit_test(test_paired),
 		cmocka_unit_test(test_big),
 	};
