@@ -202,12 +202,16 @@ struct types {
 	 * or the sum of one slot (group * nv + v) for every type, and slots
 	 * whose columns are equal (a category that is also a split; counts
 	 * that do not depend on the value) share one. Row t is
-	 * rows[t * ncols ..]; slot q's count is column ncol[q], its sum
-	 * column scol[q] (SIZE_MAX: always 0). A resample adds whole rows: no
-	 * slot waits on another, and the loop vectorizes. NULL when too big. */
+	 * rows[t * stride ..] (stride: ncols rounded up to ROW_BLOCK, zeros
+	 * after ncols, so that add_rows_avx2() reads whole blocks); slot q's
+	 * count is column ncol[q], its sum column scol[q] (SIZE_MAX: always 0).
+	 * A resample adds whole rows: no slot waits on another, and the loop
+	 * vectorizes. NULL when too big. */
 	double *rows;
-	size_t *ncol, *scol, ncols;
+	size_t *ncol, *scol, ncols, stride;
 };
+
+#define ROW_BLOCK 32   /* doubles: eight AVX2 vectors */
 
 static int integral(double x)
 {
@@ -308,10 +312,11 @@ static int build_types(const struct stats_boot *b, const struct sums *sm, struct
 				uniq[ty->ncols++] = q;
 			*to = u;
 		}
-		ty->rows = xcalloc(T * ty->ncols + 1, sizeof(double));
+		ty->stride = (ty->ncols + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK;
+		ty->rows = xcalloc(T * ty->stride + 1, sizeof(double));
 		for (t = 0; t < T; t++)
 			for (u = 0; u < ty->ncols; u++)
-				ty->rows[t * ty->ncols + u] = full[uniq[u] * T + t];
+				ty->rows[t * ty->stride + u] = full[uniq[u] * T + t];
 		free(full);
 		free(uniq);
 	}
@@ -699,12 +704,12 @@ int stats_test_draws(uint64_t seed, uint32_t n, uint32_t count, int vector, uint
 __attribute__((optimize("tree-vectorize")))
 #endif
 static void add_rows(double *restrict acc, const double *restrict rows, const uint32_t *w,
-		     size_t ntypes, size_t len)
+		     size_t ntypes, size_t len, size_t stride)
 {
 	size_t t, k;
 
 	for (t = 0; t < ntypes; t++) {
-		const double *row = rows + t * len;
+		const double *row = rows + t * stride;
 		double wt;
 		if (!w[t])
 			continue;
@@ -713,6 +718,44 @@ static void add_rows(double *restrict acc, const double *restrict rows, const ui
 			acc[k] += wt * row[k];
 	}
 }
+
+#ifdef HAVE_AVX2
+typedef double v4f64 __attribute__((vector_size(32)));
+
+/*
+ * add_rows() with AVX2, into acc[0..stride) (set, not added to): 32
+ * columns at a time held in eight registers while every type's row is
+ * added, instead of acc loaded and stored again for each type (eight, so
+ * that the adds of one column, which wait on each other, still fill the
+ * adders). Each column still gets acc + w[t] * row[t] in the order of t,
+ * rounded the same way (no FMA: the target is "avx2" only, and -std=c11
+ * does not contract), so the sums are add_rows()'s bit for bit. Types not
+ * drawn are not skipped (a branch the processor cannot predict): they
+ * add 0 * row = +-0, which leaves acc as it is (rows are finite, and acc,
+ * starting at +0, is never -0).
+ */
+static AVX2 void add_rows_avx2(double *acc, const double *rows, const uint32_t *w, size_t ntypes,
+			       size_t stride)
+{
+	size_t c, t, i;
+
+	for (c = 0; c < stride; c += ROW_BLOCK) {
+		v4f64 a[ROW_BLOCK / 4] = { { 0 } }, x;
+		for (t = 0; t < ntypes; t++) {
+			const double *row = rows + t * stride + c;
+			double d = w[t];
+			v4f64 wt = { d, d, d, d };
+#pragma GCC unroll 8
+			for (i = 0; i < ROW_BLOCK / 4; i++) {
+				memcpy(&x, row + 4 * i, sizeof(x));
+				a[i] += wt * x;
+			}
+		}
+		for (i = 0; i < ROW_BLOCK / 4; i++)
+			memcpy(acc + c + 4 * i, &a[i], sizeof(a[i]));
+	}
+}
+#endif
 
 struct job {
 	const struct stats_boot *b;
@@ -737,7 +780,7 @@ static void *work(void *arg)
 	double *accn = xcalloc(width ? width : 1, sizeof(double));
 	double *accs = xcalloc(width ? width : 1, sizeof(double));
 	double *val = xcalloc(width ? width : 1, sizeof(double));
-	double *acc2 = xcalloc((ty ? ty->ncols : 0) + 1, sizeof(double));
+	double *acc2 = xcalloc((ty ? ty->stride : 0) + 1, sizeof(double));
 	size_t r, k, c, e, v, lane = 8;
 
 	for (k = 0; k < 8; k++)
@@ -768,8 +811,15 @@ static void *work(void *arg)
 		memset(accn, 0, width * sizeof(double));
 		memset(accs, 0, width * sizeof(double));
 		if (ty && ty->rows) {
-			memset(acc2, 0, ty->ncols * sizeof(double));
-			add_rows(acc2, ty->rows, w, U, ty->ncols);
+#ifdef HAVE_AVX2
+			if (j->avx2)
+				add_rows_avx2(acc2, ty->rows, w, U, ty->stride);
+			else
+#endif
+			{
+				memset(acc2, 0, ty->ncols * sizeof(double));
+				add_rows(acc2, ty->rows, w, U, ty->ncols, ty->stride);
+			}
 			for (k = 0; k < width; k++) {
 				accn[k] = ty->ncol[k] == SIZE_MAX ? 0 : acc2[ty->ncol[k]];
 				accs[k] = ty->scol[k] == SIZE_MAX ? 0 : acc2[ty->scol[k]];
