@@ -965,54 +965,71 @@ double stats_quantile(const double *x, size_t n, double p)
 	return x[j] + f * (x[j + 1] - x[j]);
 }
 
-/* The k-th smallest of x[0..n) (0-based); x is reordered so that x[k]
- * holds it, smaller values before and larger after (Hoare selection with a
- * median-of-three pivot; insertion sort below 16). */
+/*
+ * The k-th smallest of x[0..n) (0-based); x is reordered so that x[k]
+ * holds it, smaller values before and larger after. Floyd and Rivest's
+ * selection: above 600 elements it first selects k within a range around
+ * where a sample says x[k] will fall (recursively), so that partitioning
+ * around that value leaves only a few elements on k's side: about n + k
+ * comparisons for the 2.5 % point instead of the 3-4 n of quickselect
+ * with a median-of-3 pivot (half the time of the intervals). Which
+ * algorithm selects does not change the value: equal doubles that are
+ * not zeros have the same bits, and replicates are never -0 (sums start
+ * at +0, x - x is +0, and every suite's scale is positive).
+ */
 static double select_kth(double *x, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n - 1;
 
-	while (hi > lo + 16) {
-		size_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+	while (hi > lo) {
+		size_t i, j;
 		double p, t;
-		if (x[mid] < x[lo]) t = x[mid], x[mid] = x[lo], x[lo] = t;
-		if (x[hi] < x[lo]) t = x[hi], x[hi] = x[lo], x[lo] = t;
-		if (x[hi] < x[mid]) t = x[hi], x[hi] = x[mid], x[mid] = t;
-		p = x[mid];
-		while (i <= j) {
+		if (hi - lo > 600) {
+			/* Floyd and Rivest's sample size and range */
+			double m = (double)(hi - lo + 1), z = log(m), s = 0.5 * exp(2 * z / 3);
+			double sd = 0.5 * sqrt(z * s * (m - s) / m) * ((double)(k - lo) < m / 2 ? -1 : 1);
+			double a = (double)k - (double)(k - lo + 1) * s / m + sd;
+			double b = (double)k + (double)(hi - k) * s / m + sd;
+			size_t from = a > (double)lo ? (size_t)a : lo, to = b < (double)hi ? (size_t)b : hi;
+			select_kth(x + from, to - from + 1, k - from);
+		}
+		/* partition [lo, hi] around p = x[k], which ends at j */
+		p = x[k];
+		t = x[lo], x[lo] = x[k], x[k] = t;
+		if (x[hi] > p)
+			t = x[hi], x[hi] = x[lo], x[lo] = t;
+		i = lo;
+		j = hi;
+		while (i < j) {
+			t = x[i], x[i] = x[j], x[j] = t;
+			i++;
+			j--;
 			while (x[i] < p)
 				i++;
 			while (x[j] > p)
 				j--;
-			if (i <= j) {
-				t = x[i], x[i] = x[j], x[j] = t;
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
 		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
+		if (x[lo] == p) {
+			t = x[lo], x[lo] = x[j], x[j] = t;
+		} else {
+			j++;
+			t = x[j], x[j] = x[hi], x[hi] = t;
+		}
+		if (j == k)
+			break;
+		if (j < k)
+			lo = j + 1;
 		else
-			return x[k];
-	}
-	{
-		size_t a, c;
-		for (a = lo + 1; a <= hi; a++) {
-			double t = x[a];
-			for (c = a; c > lo && x[c - 1] > t; c--)
-				x[c] = x[c - 1];
-			x[c] = t;
-		}
+			hi = j - 1;
 	}
 	return x[k];
 }
 
 /* stats_quantile() of the sorted x, without sorting x (same value: only
- * the order statistics at floor(h) and floor(h) + 1 are needed). */
+ * the order statistics at floor(h) and floor(h) + 1 are needed). The one
+ * selected is the one nearer the end, so that the other is found among
+ * the few elements beyond it (for the 2.5 % point: the largest of the 251
+ * smallest, not the smallest of the other 9,749). */
 static double quantile_select(double *x, size_t n, double p)
 {
 	double h, f, a, b;
@@ -1029,12 +1046,19 @@ static double quantile_select(double *x, size_t n, double p)
 	f = h - (double)j;
 	if (j + 1 >= n)
 		return select_kth(x, n, n - 1);
-	a = select_kth(x, n, j);
-	/* the next order statistic: the smallest of what lies above j */
-	b = x[j + 1];
-	for (i = j + 2; i < n; i++)
-		if (x[i] < b)
-			b = x[i];
+	if (j < n / 2) {
+		b = select_kth(x, n, j + 1);
+		a = x[0];
+		for (i = 1; i <= j; i++)
+			if (x[i] > a)
+				a = x[i];
+	} else {
+		a = select_kth(x, n, j);
+		b = x[j + 1];
+		for (i = j + 2; i < n; i++)
+			if (x[i] < b)
+				b = x[i];
+	}
 	return a + f * (b - a);
 }
 

@@ -303,6 +303,40 @@ static int cmp_dbl(const void *p, const void *q)
 	return x < y ? -1 : x > y;
 }
 
+/* The interval's two selected order statistics equal the sorted ones,
+ * with many ties (few distinct values, as replicates of 0/1 scores have)
+ * or none, for sizes on both sides of where the selection samples (600)
+ * and for levels near 0 and 1. */
+static void test_ci_selected(void **state)
+{
+	static const double levels[] = { 0.95, 0.9, 0.5, 0.999, 0.01, 0.6827 };
+	struct rng r;
+	size_t it;
+
+	(void)state;
+	rng_seed(&r, 99);
+	for (it = 0; it < 400; it++) {
+		struct stats_boot b;
+		struct stats_ci ci;
+		size_t n = 1 + (size_t)rng_below(&r, it < 200 ? 1300 : 20000), i;
+		uint64_t distinct = it % 3 ? 1 + rng_below(&r, 60) : UINT64_MAX;
+		double level = levels[it % ARRAY_SIZE(levels)], *x;
+		stats_init(&b, 1);
+		stats_group_items(&b);
+		b.resamples = n;
+		b.rep = malloc(n * sizeof(double));
+		x = malloc(n * sizeof(double));
+		for (i = 0; i < n; i++)
+			x[i] = b.rep[i] = (double)(rng_next(&r) % distinct) / 7 - 3;
+		qsort(x, n, sizeof(double), cmp_dbl);
+		stats_ci(&b, 0, 0, -1, level, &ci);
+		assert_true(ci.lo == stats_quantile(x, n, (1 - level) / 2));
+		assert_true(ci.hi == stats_quantile(x, n, 1 - (1 - level) / 2));
+		free(x);
+		stats_release(&b);
+	}
+}
+
 /* Lemire's bounded draw written out here from rng_next(), counting
  * rejections: the reference for both draw paths. */
 static uint32_t ref_below(struct rng *r, uint32_t n, size_t *rejected)
@@ -458,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_undefined),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_types_identical),
+		cmocka_unit_test(test_ci_selected),
 		cmocka_unit_test(test_draws_vector),
 		cmocka_unit_test(test_no_avx2_identical),
 		cmocka_unit_test(test_paired),
