@@ -494,12 +494,15 @@ static void draw_types4(struct rng r[4], uint32_t n, const size_t *type_of, uint
  * 64-bit multiply, so x * 5 and x * 9 are shifts and adds; the bounded
  * multiply (out >> 32) * n is vpmuludq (32 x 32 -> 64 bits), which GCC
  * does not find by itself. The histogram stays scalar, one per lane, so
- * lanes never touch the same counter. STEVAL_NO_AVX2=1 keeps the plain C
- * path (draw_types4()).
+ * lanes never touch the same counter. With AVX-512VL the same code gets
+ * a rotate instruction and 32 registers (no spills): 0.50 ns a draw.
+ * STEVAL_NO_AVX512=1 keeps AVX2, STEVAL_NO_AVX2=1 the plain C path
+ * (draw_types4()).
  */
 #include <immintrin.h>
 #define HAVE_AVX2 1
 #define AVX2 __attribute__((target("avx2")))
+#define AVX512 __attribute__((target("avx2,avx512f,avx512vl")))
 #define AVX2_INLINE static inline __attribute__((always_inline, target("avx2")))
 
 typedef uint64_t v4u64 __attribute__((vector_size(32)));
@@ -639,59 +642,92 @@ static AVX2 void draw_types8_avx2(struct rng r[8], uint32_t n, const size_t *typ
 	draws8(r, n, n, type_of, w, 0);
 }
 
+static AVX512 void draw_types8_avx512(struct rng r[8], uint32_t n, const size_t *type_of, uint32_t *const w[8])
+{
+	draws8(r, n, n, type_of, w, 0);
+}
+
 static AVX2 void draws8_raw_avx2(struct rng r[8], uint32_t n, uint32_t count, uint32_t *const out[8])
 {
 	draws8(r, n, count, NULL, out, 1);
 }
 
-static int have_avx2(void)
+static AVX512 void draws8_raw_avx512(struct rng r[8], uint32_t n, uint32_t count, uint32_t *const out[8])
 {
-	return !getenv("STEVAL_NO_AVX2") && __builtin_cpu_supports("avx2");
+	draws8(r, n, count, NULL, out, 1);
+}
+
+static int cpu_has(int path)
+{
+	switch (path) {
+	case STATS_SCALAR:
+		return 1;
+	case STATS_AVX2:
+		return __builtin_cpu_supports("avx2");
+	case STATS_AVX512:
+		return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
+		       __builtin_cpu_supports("avx512vl");
+	}
+	return 0;
 }
 #else
-static int have_avx2(void)
+static int cpu_has(int path)
 {
-	return 0;
+	return path == STATS_SCALAR;
 }
 #endif
 
-/* Eight resamples' draws: the vector path when the CPU has it, else
- * draw_types4() twice; the same counts either way. */
-static void draw_types8(struct rng r[8], uint32_t n, const size_t *type_of, uint32_t *const w[8], int avx2)
+/* The fastest path this CPU has and the environment allows. */
+static int vector_path(void)
+{
+	if (getenv("STEVAL_NO_AVX2") || !cpu_has(STATS_AVX2))
+		return STATS_SCALAR;
+	if (getenv("STEVAL_NO_AVX512") || !cpu_has(STATS_AVX512))
+		return STATS_AVX2;
+	return STATS_AVX512;
+}
+
+/* Eight resamples' draws on the given path; the same counts on each. */
+static void draw_types8(struct rng r[8], uint32_t n, const size_t *type_of, uint32_t *const w[8], int path)
 {
 #ifdef HAVE_AVX2
-	if (avx2) {
+	if (path == STATS_AVX512) {
+		draw_types8_avx512(r, n, type_of, w);
+		return;
+	}
+	if (path == STATS_AVX2) {
 		draw_types8_avx2(r, n, type_of, w);
 		return;
 	}
 #endif
-	(void)avx2;
+	(void)path;
 	draw_types4(r, n, type_of, w);
 	draw_types4(r + 4, n, type_of, w + 4);
 }
 
-int stats_test_draws(uint64_t seed, uint32_t n, uint32_t count, int vector, uint32_t *out)
+int stats_test_draws(uint64_t seed, uint32_t n, uint32_t count, int path, uint32_t *out)
 {
 	struct rng r[8];
 	uint32_t *lane[8], k;
 	int i;
 
-	if (!n)
+	if (!n || !cpu_has(path))
 		return -1;
 	for (i = 0; i < 8; i++) {
 		rng_seed(&r[i], seed + (uint64_t)i * RESAMPLE_STRIDE);
 		lane[i] = out + (size_t)i * count;
 	}
-	if (vector) {
 #ifdef HAVE_AVX2
-		if (!have_avx2())
-			return -1;
-		draws8_raw_avx2(r, n, count, lane);
+	if (path == STATS_AVX2 || path == STATS_AVX512) {
+		if (path == STATS_AVX2)
+			draws8_raw_avx2(r, n, count, lane);
+		else
+			draws8_raw_avx512(r, n, count, lane);
 		return 0;
-#else
-		return -1;
-#endif
 	}
+#endif
+	if (path != STATS_SCALAR)
+		return -1;
 	for (i = 0; i < 8; i++)
 		for (k = 0; k < count; k++)
 			lane[i][k] = below32(&r[i], n);
@@ -745,6 +781,7 @@ static AVX2 void add_rows_avx2(double *acc, const double *rows, const uint32_t *
 			const double *row = rows + t * stride + c;
 			double d = w[t];
 			v4f64 wt = { d, d, d, d };
+			/* unrolled, so that a[] lives in registers */
 #pragma GCC unroll 8
 			for (i = 0; i < ROW_BLOCK / 4; i++) {
 				memcpy(&x, row + 4 * i, sizeof(x));
@@ -765,7 +802,7 @@ struct job {
 	double scale;
 	size_t from, to, resamples;
 	double *rep;
-	int avx2;                 /* draw with draw_types8_avx2() */
+	int path;                 /* STATS_SCALAR, STATS_AVX2 or STATS_AVX512 */
 };
 
 static void *work(void *arg)
@@ -793,7 +830,7 @@ static void *work(void *arg)
 			for (k = 0; k < 8; k++)
 				rng_seed(&r8[k], j->seed + (uint64_t)(r + k) * RESAMPLE_STRIDE);
 			memset(wall, 0, 8 * U * sizeof(*wall));
-			draw_types8(r8, (uint32_t)K, ty->type_of, w8, j->avx2);
+			draw_types8(r8, (uint32_t)K, ty->type_of, w8, j->path);
 			lane = 0;
 		}
 		if (lane < 8) {
@@ -812,7 +849,7 @@ static void *work(void *arg)
 		memset(accs, 0, width * sizeof(double));
 		if (ty && ty->rows) {
 #ifdef HAVE_AVX2
-			if (j->avx2)
+			if (j->path != STATS_SCALAR)
 				add_rows_avx2(acc2, ty->rows, w, U, ty->stride);
 			else
 #endif
@@ -868,7 +905,7 @@ int stats_run(struct stats_boot *b, const struct stats_opts *o, double scale)
 	pthread_t tid[8];
 	double work_units;
 	struct types ty;
-	int use_types, avx2;
+	int use_types, path;
 
 	free(b->rep);
 	b->rep = NULL;
@@ -887,7 +924,7 @@ int stats_run(struct stats_boot *b, const struct stats_opts *o, double scale)
 	 * 2 ms per 1e6 units here; starting a thread costs some 0.1 ms);
 	 * results never depend on them */
 	work_units = (double)B * (double)(b->nclusters + (use_types ? ty.ts.nentries : sm.nentries) * b->nv);
-	avx2 = have_avx2();   /* once here, not in each thread */
+	path = vector_path();   /* once here, not in each thread */
 	nthreads = o->threads > 0 ? (size_t)o->threads : 1;
 	if (o->threads <= 0 && work_units > 2e6) {
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -907,7 +944,7 @@ int stats_run(struct stats_boot *b, const struct stats_opts *o, double scale)
 		jobs[t].to = B * (t + 1) / nthreads;
 		jobs[t].resamples = B;
 		jobs[t].rep = b->rep;
-		jobs[t].avx2 = avx2;
+		jobs[t].path = path;
 	}
 	for (t = 1; t < nthreads; t++)
 		if (pthread_create(&tid[t], NULL, work, &jobs[t]) != 0) {

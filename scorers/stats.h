@@ -126,10 +126,13 @@ double stats_binom_cdf_half(size_t k, size_t n);
 /*
  * For the tests: the first count draws below n of resamples seed + i *
  * 0x9E3779B97F4A7C15 for i = 0..7 (as the bootstrap makes them), lane i
- * into out[i * count ..]: vector = 0 through below32() one draw at a
- * time, 1 through the AVX2 path (-1 without it, or with STEVAL_NO_AVX2).
- * n may be far above any cluster count, so that rejections are frequent.
+ * into out[i * count ..], on one path: below32() one draw at a time
+ * (STATS_SCALAR) or eight lanes in vectors (STATS_AVX2, STATS_AVX512).
+ * -1 when the CPU does not have that path (the environment does not
+ * matter here). n may be far above any cluster count, so that rejections
+ * are frequent.
  */
-int stats_test_draws(uint64_t seed, uint32_t n, uint32_t count, int vector, uint32_t *out);
+enum { STATS_SCALAR, STATS_AVX2, STATS_AVX512 };
+int stats_test_draws(uint64_t seed, uint32_t n, uint32_t count, int path, uint32_t *out);
 
 #endif

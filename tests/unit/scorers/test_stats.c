@@ -352,23 +352,24 @@ static uint32_t ref_below(struct rng *r, uint32_t n, size_t *rejected)
 	}
 }
 
-/* The AVX2 path's draws equal below32()'s lane by lane, also where
+/* The vector paths' draws equal below32()'s lane by lane, also where
  * rejections are frequent (n = 3 * 2^30 rejects a quarter of the draws,
  * 2^31 + 1 almost half; a lane often rejects several times in a row
  * while the others do not), next to none (2^32 - 1) and for small n. */
 static void test_draws_vector(void **state)
 {
 	static const uint32_t ns[] = { 3221225472u, 2147483649u, 4294967295u, 1000, 7, 1 };
+	static const int paths[] = { STATS_AVX2, STATS_AVX512 };
 	enum { COUNT = 3000 };
 	uint32_t *a = malloc(8 * COUNT * sizeof(*a)), *v = malloc(8 * COUNT * sizeof(*v));
-	size_t i, lane, k, rejected;
-	int have;
+	size_t i, p, lane, k, rejected;
 
 	(void)state;
-	assert_int_equal(stats_test_draws(1, 0, COUNT, 0, a), -1);
+	assert_int_equal(stats_test_draws(1, 0, COUNT, STATS_SCALAR, a), -1);
+	assert_int_equal(stats_test_draws(1, 5, COUNT, 99, a), -1);
 	for (i = 0; i < ARRAY_SIZE(ns); i++) {
 		uint64_t seed = 11 + i;
-		assert_int_equal(stats_test_draws(seed, ns[i], COUNT, 0, a), 0);
+		assert_int_equal(stats_test_draws(seed, ns[i], COUNT, STATS_SCALAR, a), 0);
 		rejected = 0;
 		for (lane = 0; lane < 8; lane++) {
 			struct rng r;
@@ -378,51 +379,63 @@ static void test_draws_vector(void **state)
 		}
 		if (i < 2)
 			assert_true(rejected > 1000);
-		have = stats_test_draws(seed, ns[i], COUNT, 1, v) == 0;
-		if (!have) {
-			printf("# no AVX2 here (or STEVAL_NO_AVX2 set): the vector draws are not checked\n");
-			break;
+		for (p = 0; p < ARRAY_SIZE(paths); p++) {
+			if (stats_test_draws(seed, ns[i], COUNT, paths[p], v) < 0) {
+				if (!i)
+					printf("# no %s here: its draws are not checked\n",
+					       paths[p] == STATS_AVX2 ? "AVX2" : "AVX-512VL");
+				continue;
+			}
+			assert_memory_equal(a, v, 8 * COUNT * sizeof(*a));
 		}
-		assert_memory_equal(a, v, 8 * COUNT * sizeof(*a));
 	}
 	free(a);
 	free(v);
 }
 
-/* The whole bootstrap gives the same replicates with and without the
- * vector path (STEVAL_NO_AVX2), for resample counts that leave a tail of
- * fewer than eight, on one thread and on three. */
-static void test_no_avx2_identical(void **state)
+/* The whole bootstrap gives the same replicates on every path
+ * (STEVAL_NO_AVX2, STEVAL_NO_AVX512, neither), for resample counts that
+ * leave a tail of fewer than eight, on one thread and on three. */
+static void test_paths_identical(void **state)
 {
 	static const size_t counts[] = { 2001, 8, 5 };
-	const char *was = getenv("STEVAL_NO_AVX2");
-	size_t g[4], i, c, width;
+	static const char *const env[] = { "STEVAL_NO_AVX2", "STEVAL_NO_AVX512" };
+	char *was[2];
+	size_t g[4], i, c, e, width;
 
 	(void)state;
+	for (e = 0; e < 2; e++) {
+		was[e] = getenv(env[e]) ? strdup(getenv(env[e])) : NULL;
+		unsetenv(env[e]);
+	}
 	for (c = 0; c < ARRAY_SIZE(counts); c++) {
-		struct stats_boot a, b;
+		struct stats_boot b[3];
 		struct stats_opts o;
-		stats_init(&a, 2);
-		stats_init(&b, 2);
-		for (i = 0; i < 4; i++) {
-			g[i] = stats_group_items(&a);
-			stats_group_items(&b);
-		}
-		fill_random(&a, 900, 400, g, 3, 17 + c);
-		fill_random(&b, 900, 400, g, 3, 17 + c);
 		opts(&o, counts[c], 3 + c);
 		o.threads = c == 0 ? 3 : 1;
-		setenv("STEVAL_NO_AVX2", "1", 1);
-		assert_int_equal(stats_run(&a, &o, 100), 0);
-		unsetenv("STEVAL_NO_AVX2");
-		assert_int_equal(stats_run(&b, &o, 100), 0);
-		width = a.ngroups * a.nv * a.resamples;
-		assert_memory_equal(a.rep, b.rep, width * sizeof(double));
-		stats_release(&a);
-		stats_release(&b);
+		for (e = 0; e < 3; e++) {
+			stats_init(&b[e], 2);
+			for (i = 0; i < 4; i++)
+				g[i] = stats_group_items(&b[e]);
+			fill_random(&b[e], 900, 400, g, 3, 17 + c);
+			/* e = 0: no vectors; 1: AVX2 at most; 2: the fastest */
+			if (e < 2)
+				setenv(env[e], "1", 1);
+			assert_int_equal(stats_run(&b[e], &o, 100), 0);
+			if (e < 2)
+				unsetenv(env[e]);
+		}
+		width = b[0].ngroups * b[0].nv * b[0].resamples;
+		assert_memory_equal(b[0].rep, b[1].rep, width * sizeof(double));
+		assert_memory_equal(b[0].rep, b[2].rep, width * sizeof(double));
+		for (e = 0; e < 3; e++)
+			stats_release(&b[e]);
 	}
-	if (was)
-		setenv("STEVAL_NO_AVX2", was, 1);
+	for (e = 0; e < 2; e++)
+		if (was[e]) {
+			setenv(env[e], was[e], 1);
+			free(was[e]);
+		}
 }
 
 /* Paired: new = old shifted by a constant gives a degenerate difference;
@@ -494,7 +507,7 @@ int main(void)
 		cmocka_unit_test(test_types_identical),
 		cmocka_unit_test(test_ci_selected),
 		cmocka_unit_test(test_draws_vector),
-		cmocka_unit_test(test_no_avx2_identical),
+		cmocka_unit_test(test_paths_identical),
 		cmocka_unit_test(test_paired),
 		cmocka_unit_test(test_big),
 	};
