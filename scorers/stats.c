@@ -202,12 +202,16 @@ struct types {
 	 * or the sum of one slot (group * nv + v) for every type, and slots
 	 * whose columns are equal (a category that is also a split; counts
 	 * that do not depend on the value) share one. Row t is
-	 * rows[t * ncols ..]; slot q's count is column ncol[q], its sum
-	 * column scol[q] (SIZE_MAX: always 0). A resample adds whole rows: no
-	 * slot waits on another, and the loop vectorizes. NULL when too big. */
+	 * rows[t * stride ..] (stride: ncols rounded up to ROW_BLOCK, zeros
+	 * after ncols, so that add_rows_avx2() reads whole blocks); slot q's
+	 * count is column ncol[q], its sum column scol[q] (SIZE_MAX: always 0).
+	 * A resample adds whole rows: no slot waits on another, and the loop
+	 * vectorizes. NULL when too big. */
 	double *rows;
-	size_t *ncol, *scol, ncols;
+	size_t *ncol, *scol, ncols, stride;
 };
+
+#define ROW_BLOCK 32   /* doubles: eight AVX2 vectors */
 
 static int integral(double x)
 {
@@ -308,10 +312,11 @@ static int build_types(const struct stats_boot *b, const struct sums *sm, struct
 				uniq[ty->ncols++] = q;
 			*to = u;
 		}
-		ty->rows = xcalloc(T * ty->ncols + 1, sizeof(double));
+		ty->stride = (ty->ncols + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK;
+		ty->rows = xcalloc(T * ty->stride + 1, sizeof(double));
 		for (t = 0; t < T; t++)
 			for (u = 0; u < ty->ncols; u++)
-				ty->rows[t * ty->ncols + u] = full[uniq[u] * T + t];
+				ty->rows[t * ty->stride + u] = full[uniq[u] * T + t];
 		free(full);
 		free(uniq);
 	}
@@ -438,7 +443,7 @@ static void draw_types(struct rng *r, uint32_t n, const size_t *type_of, uint32_
 		(s3) = ((s3) << 45) | ((s3) >> 19);                            \
 	} while (0)
 
-static void draw_types4(struct rng r[4], uint32_t n, const size_t *type_of, uint32_t *w[4])
+static void draw_types4(struct rng r[4], uint32_t n, const size_t *type_of, uint32_t *const w[4])
 {
 	uint64_t a0 = r[0].s[0], a1 = r[0].s[1], a2 = r[0].s[2], a3 = r[0].s[3];
 	uint64_t b0 = r[1].s[0], b1 = r[1].s[1], b2 = r[1].s[2], b3 = r[1].s[3];
@@ -480,18 +485,267 @@ static void draw_types4(struct rng r[4], uint32_t n, const size_t *type_of, uint
 	}
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/*
+ * draw_types() for eight resamples at once with AVX2: lane i of the two
+ * four-lane vectors a and b is resample i's xoshiro256** stream, and each
+ * lane gives exactly the draws draw_types() would (about 2.3x faster than
+ * draw_types4() twice here: 0.64 against 1.46 ns a draw). AVX2 has no
+ * 64-bit multiply, so x * 5 and x * 9 are shifts and adds; the bounded
+ * multiply (out >> 32) * n is vpmuludq (32 x 32 -> 64 bits), which GCC
+ * does not find by itself. The histogram stays scalar, one per lane, so
+ * lanes never touch the same counter. With AVX-512VL the same code gets
+ * a rotate instruction and 32 registers (no spills): 0.50 ns a draw.
+ * STEVAL_NO_AVX512=1 keeps AVX2, STEVAL_NO_AVX2=1 the plain C path
+ * (draw_types4()).
+ */
+#include <immintrin.h>
+#define HAVE_AVX2 1
+#define AVX2 __attribute__((target("avx2")))
+#define AVX512 __attribute__((target("avx2,avx512f,avx512vl")))
+#define AVX2_INLINE static inline __attribute__((always_inline, target("avx2")))
+
+typedef uint64_t v4u64 __attribute__((vector_size(32)));
+
+struct rng4 {
+	v4u64 s0, s1, s2, s3;
+};
+
+/* One step of the four streams: rng_next() lane by lane. */
+AVX2_INLINE v4u64 step4(struct rng4 *g)
+{
+	v4u64 x = (g->s1 << 2) + g->s1, t = g->s1 << 17;
+
+	x = (x << 7) | (x >> 57);
+	g->s2 ^= g->s0;
+	g->s3 ^= g->s1;
+	g->s1 ^= g->s2;
+	g->s0 ^= g->s3;
+	g->s2 ^= t;
+	g->s3 = (g->s3 << 45) | (g->s3 >> 19);
+	return (x << 3) + x;
+}
+
+/* below32()'s m = (out >> 32) * n in each lane. */
+AVX2_INLINE v4u64 bound4(v4u64 out, v4u64 n)
+{
+	return (v4u64)_mm256_mul_epu32((__m256i)(out >> 32), (__m256i)n);
+}
+
+/* The lanes below32() would reject (its l < t: t < n always, so l < n
+ * is implied): all ones there. */
+AVX2_INLINE v4u64 reject4(v4u64 m, v4u64 thr)
+{
+	return (v4u64)_mm256_cmpgt_epi64((__m256i)thr, (__m256i)(m & 0xffffffffu));
+}
+
+/* A rejected lane draws again from its own stream, the others wait: the
+ * new state and m are taken only where the lane was rejected. */
+AVX2_INLINE void redraw4(struct rng4 *g, v4u64 *m, v4u64 n, v4u64 thr)
+{
+	v4u64 rej = reject4(*m, thr);
+
+	while (!_mm256_testz_si256((__m256i)rej, (__m256i)rej)) {
+		struct rng4 h = *g;
+		v4u64 m2 = bound4(step4(&h), n);
+		g->s0 = (h.s0 & rej) | (g->s0 & ~rej);
+		g->s1 = (h.s1 & rej) | (g->s1 & ~rej);
+		g->s2 = (h.s2 & rej) | (g->s2 & ~rej);
+		g->s3 = (h.s3 & rej) | (g->s3 & ~rej);
+		*m = (m2 & rej) | (*m & ~rej);
+		rej &= reject4(m2, thr);
+	}
+}
+
+AVX2_INLINE void load4(struct rng4 *g, const struct rng *r)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		g->s0[i] = r[i].s[0];
+		g->s1[i] = r[i].s[1];
+		g->s2[i] = r[i].s[2];
+		g->s3[i] = r[i].s[3];
+	}
+}
+
+AVX2_INLINE void store4(const struct rng4 *g, struct rng *r)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		r[i].s[0] = g->s0[i];
+		r[i].s[1] = g->s1[i];
+		r[i].s[2] = g->s2[i];
+		r[i].s[3] = g->s3[i];
+	}
+}
+
+/*
+ * count draws below n in each of the eight streams r[0..8). raw = 0:
+ * counted by type into w[lane][type_of[draw]] (the bootstrap, count = n);
+ * raw = 1: stored as w[lane][k] (stats_test_draws()).
+ */
+AVX2_INLINE void draws8(struct rng r[8], uint32_t n, uint32_t count, const size_t *type_of,
+			uint32_t *const w[8], int raw)
+{
+	v4u64 nv = (v4u64){ 0, 0, 0, 0 } + n, thr = (v4u64){ 0, 0, 0, 0 } + (uint32_t)(-n) % n;
+	uint32_t *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3];
+	uint32_t *w4 = w[4], *w5 = w[5], *w6 = w[6], *w7 = w[7];
+	struct rng4 a, b;
+	uint32_t k;
+
+	load4(&a, r);
+	load4(&b, r + 4);
+	for (k = 0; k < count; k++) {
+		/* m's high halves are the draws: h[1], h[3], ... (little-endian) */
+		union {
+			v4u64 v[2];
+			uint32_t h[16];
+		} m;
+		v4u64 la, lb;
+		m.v[0] = bound4(step4(&a), nv);
+		m.v[1] = bound4(step4(&b), nv);
+		/* l - thr has its top bit set where l < thr: one test for all eight */
+		la = (m.v[0] & 0xffffffffu) - thr;
+		lb = (m.v[1] & 0xffffffffu) - thr;
+		if (__builtin_expect(!_mm256_testz_pd((__m256d)(la | lb), (__m256d)(la | lb)), 0)) {
+			redraw4(&a, &m.v[0], nv, thr);
+			redraw4(&b, &m.v[1], nv, thr);
+		}
+		if (raw) {
+			w0[k] = m.h[1];
+			w1[k] = m.h[3];
+			w2[k] = m.h[5];
+			w3[k] = m.h[7];
+			w4[k] = m.h[9];
+			w5[k] = m.h[11];
+			w6[k] = m.h[13];
+			w7[k] = m.h[15];
+			continue;
+		}
+		w0[type_of[m.h[1]]]++;
+		w1[type_of[m.h[3]]]++;
+		w2[type_of[m.h[5]]]++;
+		w3[type_of[m.h[7]]]++;
+		w4[type_of[m.h[9]]]++;
+		w5[type_of[m.h[11]]]++;
+		w6[type_of[m.h[13]]]++;
+		w7[type_of[m.h[15]]]++;
+	}
+	store4(&a, r);
+	store4(&b, r + 4);
+}
+
+static AVX2 void draw_types8_avx2(struct rng r[8], uint32_t n, const size_t *type_of, uint32_t *const w[8])
+{
+	draws8(r, n, n, type_of, w, 0);
+}
+
+static AVX512 void draw_types8_avx512(struct rng r[8], uint32_t n, const size_t *type_of, uint32_t *const w[8])
+{
+	draws8(r, n, n, type_of, w, 0);
+}
+
+static AVX2 void draws8_raw_avx2(struct rng r[8], uint32_t n, uint32_t count, uint32_t *const out[8])
+{
+	draws8(r, n, count, NULL, out, 1);
+}
+
+static AVX512 void draws8_raw_avx512(struct rng r[8], uint32_t n, uint32_t count, uint32_t *const out[8])
+{
+	draws8(r, n, count, NULL, out, 1);
+}
+
+static int cpu_has(int path)
+{
+	switch (path) {
+	case STATS_SCALAR:
+		return 1;
+	case STATS_AVX2:
+		return __builtin_cpu_supports("avx2");
+	case STATS_AVX512:
+		return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
+		       __builtin_cpu_supports("avx512vl");
+	}
+	return 0;
+}
+#else
+static int cpu_has(int path)
+{
+	return path == STATS_SCALAR;
+}
+#endif
+
+/* The fastest path this CPU has and the environment allows. */
+static int vector_path(void)
+{
+	if (getenv("STEVAL_NO_AVX2") || !cpu_has(STATS_AVX2))
+		return STATS_SCALAR;
+	if (getenv("STEVAL_NO_AVX512") || !cpu_has(STATS_AVX512))
+		return STATS_AVX2;
+	return STATS_AVX512;
+}
+
+/* Eight resamples' draws on the given path; the same counts on each. */
+static void draw_types8(struct rng r[8], uint32_t n, const size_t *type_of, uint32_t *const w[8], int path)
+{
+#ifdef HAVE_AVX2
+	if (path == STATS_AVX512) {
+		draw_types8_avx512(r, n, type_of, w);
+		return;
+	}
+	if (path == STATS_AVX2) {
+		draw_types8_avx2(r, n, type_of, w);
+		return;
+	}
+#endif
+	(void)path;
+	draw_types4(r, n, type_of, w);
+	draw_types4(r + 4, n, type_of, w + 4);
+}
+
+int stats_test_draws(uint64_t seed, uint32_t n, uint32_t count, int path, uint32_t *out)
+{
+	struct rng r[8];
+	uint32_t *lane[8], k;
+	int i;
+
+	if (!n || !cpu_has(path))
+		return -1;
+	for (i = 0; i < 8; i++) {
+		rng_seed(&r[i], seed + (uint64_t)i * RESAMPLE_STRIDE);
+		lane[i] = out + (size_t)i * count;
+	}
+#ifdef HAVE_AVX2
+	if (path == STATS_AVX2 || path == STATS_AVX512) {
+		if (path == STATS_AVX2)
+			draws8_raw_avx2(r, n, count, lane);
+		else
+			draws8_raw_avx512(r, n, count, lane);
+		return 0;
+	}
+#endif
+	if (path != STATS_SCALAR)
+		return -1;
+	for (i = 0; i < 8; i++)
+		for (k = 0; k < count; k++)
+			lane[i][k] = below32(&r[i], n);
+	return 0;
+}
+
 /* acc += w[t] * row t, for every type drawn (vectorized where the
  * compiler does it only when asked). */
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("tree-vectorize")))
 #endif
 static void add_rows(double *restrict acc, const double *restrict rows, const uint32_t *w,
-		     size_t ntypes, size_t len)
+		     size_t ntypes, size_t len, size_t stride)
 {
 	size_t t, k;
 
 	for (t = 0; t < ntypes; t++) {
-		const double *row = rows + t * len;
+		const double *row = rows + t * stride;
 		double wt;
 		if (!w[t])
 			continue;
@@ -501,6 +755,45 @@ static void add_rows(double *restrict acc, const double *restrict rows, const ui
 	}
 }
 
+#ifdef HAVE_AVX2
+typedef double v4f64 __attribute__((vector_size(32)));
+
+/*
+ * add_rows() with AVX2, into acc[0..stride) (set, not added to): 32
+ * columns at a time held in eight registers while every type's row is
+ * added, instead of acc loaded and stored again for each type (eight, so
+ * that the adds of one column, which wait on each other, still fill the
+ * adders). Each column still gets acc + w[t] * row[t] in the order of t,
+ * rounded the same way (no FMA: the target is "avx2" only, and -std=c11
+ * does not contract), so the sums are add_rows()'s bit for bit. Types not
+ * drawn are not skipped (a branch the processor cannot predict): they
+ * add 0 * row = +-0, which leaves acc as it is (rows are finite, and acc,
+ * starting at +0, is never -0).
+ */
+static AVX2 void add_rows_avx2(double *acc, const double *rows, const uint32_t *w, size_t ntypes,
+			       size_t stride)
+{
+	size_t c, t, i;
+
+	for (c = 0; c < stride; c += ROW_BLOCK) {
+		v4f64 a[ROW_BLOCK / 4] = { { 0 } }, x;
+		for (t = 0; t < ntypes; t++) {
+			const double *row = rows + t * stride + c;
+			double d = w[t];
+			v4f64 wt = { d, d, d, d };
+			/* unrolled, so that a[] lives in registers */
+#pragma GCC unroll 8
+			for (i = 0; i < ROW_BLOCK / 4; i++) {
+				memcpy(&x, row + 4 * i, sizeof(x));
+				a[i] += wt * x;
+			}
+		}
+		for (i = 0; i < ROW_BLOCK / 4; i++)
+			memcpy(acc + c + 4 * i, &a[i], sizeof(a[i]));
+	}
+}
+#endif
+
 struct job {
 	const struct stats_boot *b;
 	const struct sums *sm;
@@ -509,6 +802,7 @@ struct job {
 	double scale;
 	size_t from, to, resamples;
 	double *rep;
+	int path;                 /* STATS_SCALAR, STATS_AVX2 or STATS_AVX512 */
 };
 
 static void *work(void *arg)
@@ -519,28 +813,28 @@ static void *work(void *arg)
 	const struct sums *sm = ty ? &ty->ts : j->sm;
 	size_t K = b->nclusters, nv = b->nv, width = b->ngroups * nv;
 	size_t U = ty ? ty->ntypes : K;   /* the units weighted: types or clusters */
-	uint32_t *wall = xcalloc(4 * (U ? U : 1), sizeof(*wall)), *w = wall, *w4[4];
+	uint32_t *wall = xcalloc(8 * (U ? U : 1), sizeof(*wall)), *w = wall, *w8[8];
 	double *accn = xcalloc(width ? width : 1, sizeof(double));
 	double *accs = xcalloc(width ? width : 1, sizeof(double));
 	double *val = xcalloc(width ? width : 1, sizeof(double));
-	double *acc2 = xcalloc((ty ? ty->ncols : 0) + 1, sizeof(double));
-	size_t r, k, c, e, v, lane = 4;
+	double *acc2 = xcalloc((ty ? ty->stride : 0) + 1, sizeof(double));
+	size_t r, k, c, e, v, lane = 8;
 
-	for (k = 0; k < 4; k++)
-		w4[k] = wall + k * (U ? U : 1);
+	for (k = 0; k < 8; k++)
+		w8[k] = wall + k * (U ? U : 1);
 	for (r = j->from; r < j->to; r++) {
 		struct rng rg;
-		if (ty && lane == 4 && r + 4 <= j->to) {
-			/* the next four resamples' draws at once */
-			struct rng r4[4];
-			for (k = 0; k < 4; k++)
-				rng_seed(&r4[k], j->seed + (uint64_t)(r + k) * RESAMPLE_STRIDE);
-			memset(wall, 0, 4 * U * sizeof(*wall));
-			draw_types4(r4, (uint32_t)K, ty->type_of, w4);
+		if (ty && lane == 8 && r + 8 <= j->to) {
+			/* the next eight resamples' draws at once */
+			struct rng r8[8];
+			for (k = 0; k < 8; k++)
+				rng_seed(&r8[k], j->seed + (uint64_t)(r + k) * RESAMPLE_STRIDE);
+			memset(wall, 0, 8 * U * sizeof(*wall));
+			draw_types8(r8, (uint32_t)K, ty->type_of, w8, j->path);
 			lane = 0;
 		}
-		if (lane < 4) {
-			w = w4[lane++];
+		if (lane < 8) {
+			w = w8[lane++];
 		} else {
 			w = wall;
 			rng_seed(&rg, j->seed + (uint64_t)r * RESAMPLE_STRIDE);
@@ -554,8 +848,15 @@ static void *work(void *arg)
 		memset(accn, 0, width * sizeof(double));
 		memset(accs, 0, width * sizeof(double));
 		if (ty && ty->rows) {
-			memset(acc2, 0, ty->ncols * sizeof(double));
-			add_rows(acc2, ty->rows, w, U, ty->ncols);
+#ifdef HAVE_AVX2
+			if (j->path != STATS_SCALAR)
+				add_rows_avx2(acc2, ty->rows, w, U, ty->stride);
+			else
+#endif
+			{
+				memset(acc2, 0, ty->ncols * sizeof(double));
+				add_rows(acc2, ty->rows, w, U, ty->ncols, ty->stride);
+			}
 			for (k = 0; k < width; k++) {
 				accn[k] = ty->ncol[k] == SIZE_MAX ? 0 : acc2[ty->ncol[k]];
 				accs[k] = ty->scol[k] == SIZE_MAX ? 0 : acc2[ty->scol[k]];
@@ -604,7 +905,7 @@ int stats_run(struct stats_boot *b, const struct stats_opts *o, double scale)
 	pthread_t tid[8];
 	double work_units;
 	struct types ty;
-	int use_types;
+	int use_types, path;
 
 	free(b->rep);
 	b->rep = NULL;
@@ -623,6 +924,7 @@ int stats_run(struct stats_boot *b, const struct stats_opts *o, double scale)
 	 * 2 ms per 1e6 units here; starting a thread costs some 0.1 ms);
 	 * results never depend on them */
 	work_units = (double)B * (double)(b->nclusters + (use_types ? ty.ts.nentries : sm.nentries) * b->nv);
+	path = vector_path();   /* once here, not in each thread */
 	nthreads = o->threads > 0 ? (size_t)o->threads : 1;
 	if (o->threads <= 0 && work_units > 2e6) {
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -642,6 +944,7 @@ int stats_run(struct stats_boot *b, const struct stats_opts *o, double scale)
 		jobs[t].to = B * (t + 1) / nthreads;
 		jobs[t].resamples = B;
 		jobs[t].rep = b->rep;
+		jobs[t].path = path;
 	}
 	for (t = 1; t < nthreads; t++)
 		if (pthread_create(&tid[t], NULL, work, &jobs[t]) != 0) {
@@ -699,54 +1002,71 @@ double stats_quantile(const double *x, size_t n, double p)
 	return x[j] + f * (x[j + 1] - x[j]);
 }
 
-/* The k-th smallest of x[0..n) (0-based); x is reordered so that x[k]
- * holds it, smaller values before and larger after (Hoare selection with a
- * median-of-three pivot; insertion sort below 16). */
+/*
+ * The k-th smallest of x[0..n) (0-based); x is reordered so that x[k]
+ * holds it, smaller values before and larger after. Floyd and Rivest's
+ * selection: above 600 elements it first selects k within a range around
+ * where a sample says x[k] will fall (recursively), so that partitioning
+ * around that value leaves only a few elements on k's side: about n + k
+ * comparisons for the 2.5 % point instead of the 3-4 n of quickselect
+ * with a median-of-3 pivot (half the time of the intervals). Which
+ * algorithm selects does not change the value: equal doubles that are
+ * not zeros have the same bits, and replicates are never -0 (sums start
+ * at +0, x - x is +0, and every suite's scale is positive).
+ */
 static double select_kth(double *x, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n - 1;
 
-	while (hi > lo + 16) {
-		size_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+	while (hi > lo) {
+		size_t i, j;
 		double p, t;
-		if (x[mid] < x[lo]) t = x[mid], x[mid] = x[lo], x[lo] = t;
-		if (x[hi] < x[lo]) t = x[hi], x[hi] = x[lo], x[lo] = t;
-		if (x[hi] < x[mid]) t = x[hi], x[hi] = x[mid], x[mid] = t;
-		p = x[mid];
-		while (i <= j) {
+		if (hi - lo > 600) {
+			/* Floyd and Rivest's sample size and range */
+			double m = (double)(hi - lo + 1), z = log(m), s = 0.5 * exp(2 * z / 3);
+			double sd = 0.5 * sqrt(z * s * (m - s) / m) * ((double)(k - lo) < m / 2 ? -1 : 1);
+			double a = (double)k - (double)(k - lo + 1) * s / m + sd;
+			double b = (double)k + (double)(hi - k) * s / m + sd;
+			size_t from = a > (double)lo ? (size_t)a : lo, to = b < (double)hi ? (size_t)b : hi;
+			select_kth(x + from, to - from + 1, k - from);
+		}
+		/* partition [lo, hi] around p = x[k], which ends at j */
+		p = x[k];
+		t = x[lo], x[lo] = x[k], x[k] = t;
+		if (x[hi] > p)
+			t = x[hi], x[hi] = x[lo], x[lo] = t;
+		i = lo;
+		j = hi;
+		while (i < j) {
+			t = x[i], x[i] = x[j], x[j] = t;
+			i++;
+			j--;
 			while (x[i] < p)
 				i++;
 			while (x[j] > p)
 				j--;
-			if (i <= j) {
-				t = x[i], x[i] = x[j], x[j] = t;
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
 		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
+		if (x[lo] == p) {
+			t = x[lo], x[lo] = x[j], x[j] = t;
+		} else {
+			j++;
+			t = x[j], x[j] = x[hi], x[hi] = t;
+		}
+		if (j == k)
+			break;
+		if (j < k)
+			lo = j + 1;
 		else
-			return x[k];
-	}
-	{
-		size_t a, c;
-		for (a = lo + 1; a <= hi; a++) {
-			double t = x[a];
-			for (c = a; c > lo && x[c - 1] > t; c--)
-				x[c] = x[c - 1];
-			x[c] = t;
-		}
+			hi = j - 1;
 	}
 	return x[k];
 }
 
 /* stats_quantile() of the sorted x, without sorting x (same value: only
- * the order statistics at floor(h) and floor(h) + 1 are needed). */
+ * the order statistics at floor(h) and floor(h) + 1 are needed). The one
+ * selected is the one nearer the end, so that the other is found among
+ * the few elements beyond it (for the 2.5 % point: the largest of the 251
+ * smallest, not the smallest of the other 9,749). */
 static double quantile_select(double *x, size_t n, double p)
 {
 	double h, f, a, b;
@@ -763,12 +1083,19 @@ static double quantile_select(double *x, size_t n, double p)
 	f = h - (double)j;
 	if (j + 1 >= n)
 		return select_kth(x, n, n - 1);
-	a = select_kth(x, n, j);
-	/* the next order statistic: the smallest of what lies above j */
-	b = x[j + 1];
-	for (i = j + 2; i < n; i++)
-		if (x[i] < b)
-			b = x[i];
+	if (j < n / 2) {
+		b = select_kth(x, n, j + 1);
+		a = x[0];
+		for (i = 1; i <= j; i++)
+			if (x[i] > a)
+				a = x[i];
+	} else {
+		a = select_kth(x, n, j);
+		b = x[j + 1];
+		for (i = j + 2; i < n; i++)
+			if (x[i] < b)
+				b = x[i];
+	}
 	return a + f * (b - a);
 }
 

@@ -123,4 +123,16 @@ double stats_mcnemar(size_t b, size_t c, int *exact);
 /* P[X <= k] for X ~ Bin(n, 1/2). */
 double stats_binom_cdf_half(size_t k, size_t n);
 
+/*
+ * For the tests: the first count draws below n of resamples seed + i *
+ * 0x9E3779B97F4A7C15 for i = 0..7 (as the bootstrap makes them), lane i
+ * into out[i * count ..], on one path: below32() one draw at a time
+ * (STATS_SCALAR) or eight lanes in vectors (STATS_AVX2, STATS_AVX512).
+ * -1 when the CPU does not have that path (the environment does not
+ * matter here). n may be far above any cluster count, so that rejections
+ * are frequent.
+ */
+enum { STATS_SCALAR, STATS_AVX2, STATS_AVX512 };
+int stats_test_draws(uint64_t seed, uint32_t n, uint32_t count, int path, uint32_t *out);
+
 #endif

@@ -303,6 +303,141 @@ static int cmp_dbl(const void *p, const void *q)
 	return x < y ? -1 : x > y;
 }
 
+/* The interval's two selected order statistics equal the sorted ones,
+ * with many ties (few distinct values, as replicates of 0/1 scores have)
+ * or none, for sizes on both sides of where the selection samples (600)
+ * and for levels near 0 and 1. */
+static void test_ci_selected(void **state)
+{
+	static const double levels[] = { 0.95, 0.9, 0.5, 0.999, 0.01, 0.6827 };
+	struct rng r;
+	size_t it;
+
+	(void)state;
+	rng_seed(&r, 99);
+	for (it = 0; it < 400; it++) {
+		struct stats_boot b;
+		struct stats_ci ci;
+		size_t n = 1 + (size_t)rng_below(&r, it < 200 ? 1300 : 20000), i;
+		uint64_t distinct = it % 3 ? 1 + rng_below(&r, 60) : UINT64_MAX;
+		double level = levels[it % ARRAY_SIZE(levels)], *x;
+		stats_init(&b, 1);
+		stats_group_items(&b);
+		b.resamples = n;
+		b.rep = malloc(n * sizeof(double));
+		x = malloc(n * sizeof(double));
+		for (i = 0; i < n; i++)
+			x[i] = b.rep[i] = (double)(rng_next(&r) % distinct) / 7 - 3;
+		qsort(x, n, sizeof(double), cmp_dbl);
+		stats_ci(&b, 0, 0, -1, level, &ci);
+		assert_true(ci.lo == stats_quantile(x, n, (1 - level) / 2));
+		assert_true(ci.hi == stats_quantile(x, n, 1 - (1 - level) / 2));
+		free(x);
+		stats_release(&b);
+	}
+}
+
+/* Lemire's bounded draw written out here from rng_next(), counting
+ * rejections: the reference for both draw paths. */
+static uint32_t ref_below(struct rng *r, uint32_t n, size_t *rejected)
+{
+	uint32_t thr = (uint32_t)(-n) % n;
+	uint64_t m;
+
+	for (;;) {
+		m = (rng_next(r) >> 32) * (uint64_t)n;
+		if ((uint32_t)m >= thr)
+			return (uint32_t)(m >> 32);
+		(*rejected)++;
+	}
+}
+
+/* The vector paths' draws equal below32()'s lane by lane, also where
+ * rejections are frequent (n = 3 * 2^30 rejects a quarter of the draws,
+ * 2^31 + 1 almost half; a lane often rejects several times in a row
+ * while the others do not), next to none (2^32 - 1) and for small n. */
+static void test_draws_vector(void **state)
+{
+	static const uint32_t ns[] = { 3221225472u, 2147483649u, 4294967295u, 1000, 7, 1 };
+	static const int paths[] = { STATS_AVX2, STATS_AVX512 };
+	enum { COUNT = 3000 };
+	uint32_t *a = malloc(8 * COUNT * sizeof(*a)), *v = malloc(8 * COUNT * sizeof(*v));
+	size_t i, p, lane, k, rejected;
+
+	(void)state;
+	assert_int_equal(stats_test_draws(1, 0, COUNT, STATS_SCALAR, a), -1);
+	assert_int_equal(stats_test_draws(1, 5, COUNT, 99, a), -1);
+	for (i = 0; i < ARRAY_SIZE(ns); i++) {
+		uint64_t seed = 11 + i;
+		assert_int_equal(stats_test_draws(seed, ns[i], COUNT, STATS_SCALAR, a), 0);
+		rejected = 0;
+		for (lane = 0; lane < 8; lane++) {
+			struct rng r;
+			rng_seed(&r, seed + lane * 0x9E3779B97F4A7C15ull);
+			for (k = 0; k < COUNT; k++)
+				assert_int_equal(a[lane * COUNT + k], ref_below(&r, ns[i], &rejected));
+		}
+		if (i < 2)
+			assert_true(rejected > 1000);
+		for (p = 0; p < ARRAY_SIZE(paths); p++) {
+			if (stats_test_draws(seed, ns[i], COUNT, paths[p], v) < 0) {
+				if (!i)
+					printf("# no %s here: its draws are not checked\n",
+					       paths[p] == STATS_AVX2 ? "AVX2" : "AVX-512VL");
+				continue;
+			}
+			assert_memory_equal(a, v, 8 * COUNT * sizeof(*a));
+		}
+	}
+	free(a);
+	free(v);
+}
+
+/* The whole bootstrap gives the same replicates on every path
+ * (STEVAL_NO_AVX2, STEVAL_NO_AVX512, neither), for resample counts that
+ * leave a tail of fewer than eight, on one thread and on three. */
+static void test_paths_identical(void **state)
+{
+	static const size_t counts[] = { 2001, 8, 5 };
+	static const char *const env[] = { "STEVAL_NO_AVX2", "STEVAL_NO_AVX512" };
+	char *was[2];
+	size_t g[4], i, c, e, width;
+
+	(void)state;
+	for (e = 0; e < 2; e++) {
+		was[e] = getenv(env[e]) ? strdup(getenv(env[e])) : NULL;
+		unsetenv(env[e]);
+	}
+	for (c = 0; c < ARRAY_SIZE(counts); c++) {
+		struct stats_boot b[3];
+		struct stats_opts o;
+		opts(&o, counts[c], 3 + c);
+		o.threads = c == 0 ? 3 : 1;
+		for (e = 0; e < 3; e++) {
+			stats_init(&b[e], 2);
+			for (i = 0; i < 4; i++)
+				g[i] = stats_group_items(&b[e]);
+			fill_random(&b[e], 900, 400, g, 3, 17 + c);
+			/* e = 0: no vectors; 1: AVX2 at most; 2: the fastest */
+			if (e < 2)
+				setenv(env[e], "1", 1);
+			assert_int_equal(stats_run(&b[e], &o, 100), 0);
+			if (e < 2)
+				unsetenv(env[e]);
+		}
+		width = b[0].ngroups * b[0].nv * b[0].resamples;
+		assert_memory_equal(b[0].rep, b[1].rep, width * sizeof(double));
+		assert_memory_equal(b[0].rep, b[2].rep, width * sizeof(double));
+		for (e = 0; e < 3; e++)
+			stats_release(&b[e]);
+	}
+	for (e = 0; e < 2; e++)
+		if (was[e]) {
+			setenv(env[e], was[e], 1);
+			free(was[e]);
+		}
+}
+
 /* Paired: new = old shifted by a constant gives a degenerate difference;
  * the interval of a difference lies inside the range of possible ones. */
 static void test_paired(void **state)
@@ -370,6 +505,9 @@ int main(void)
 		cmocka_unit_test(test_undefined),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_types_identical),
+		cmocka_unit_test(test_ci_selected),
+		cmocka_unit_test(test_draws_vector),
+		cmocka_unit_test(test_paths_identical),
 		cmocka_unit_test(test_paired),
 		cmocka_unit_test(test_big),
 	};
