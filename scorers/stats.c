@@ -2,11 +2,11 @@
 #include "scorers/stats.h"
 #include "lib/log.h"
 #include "lib/rng.h"
+#include "lib/util.h"
 #include "lib/xalloc.h"
 
 #include <math.h>
 #include <pthread.h>
-#include <unistd.h>
 
 #define RESAMPLE_STRIDE 0x9E3779B97F4A7C15ull
 
@@ -926,10 +926,8 @@ int stats_run(struct stats_boot *b, const struct stats_opts *o, double scale)
 	work_units = (double)B * (double)(b->nclusters + (use_types ? ty.ts.nentries : sm.nentries) * b->nv);
 	path = vector_path();   /* once here, not in each thread */
 	nthreads = o->threads > 0 ? (size_t)o->threads : 1;
-	if (o->threads <= 0 && work_units > 2e6) {
-		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		nthreads = ncpu > 1 ? (size_t)ncpu : 1;
-	}
+	if (o->threads <= 0 && work_units > 2e6)
+		nthreads = cpu_threads();   /* the online CPUs, or $STEVAL_THREADS */
 	if (nthreads > ARRAY_SIZE(jobs))
 		nthreads = ARRAY_SIZE(jobs);
 	if (nthreads > B)
