@@ -23,6 +23,8 @@ struct cond {
 	int tr[8];
 	size_t ntr;
 	const cJSON *eq, *in, *startswith, *endswith, *contains;
+	char *eq_text;        /* str() of eq, made once */
+	size_t eq_len;
 	struct rx *rx;
 	int has_num[5];       /* lt le gt ge eqnum */
 	double num[5];
@@ -39,6 +41,7 @@ void cond_free(struct cond *c)
 		cond_free(c->kids[i]);
 	free(c->kids);
 	free(c->field);
+	free(c->eq_text);
 	rx_free(c->rx);
 	free(c);
 }
@@ -128,7 +131,10 @@ struct cond *cond_compile(const cJSON *json, const char *where)
 				c->tr[c->ntr++] = code;
 			}
 		} else if (!strcmp(key, "eq")) {
+			struct buf w = BUF_INIT;
 			c->eq = k;
+			json_pystr(k, &w);
+			c->eq_text = buf_detach(&w, &c->eq_len);
 		} else if (!strcmp(key, "in")) {
 			if (!cJSON_IsArray(k)) {
 				error("%s: \"in\" must be an array", where);
@@ -267,10 +273,14 @@ static int eval_field(const struct cond *c, const struct item *it)
 	size_t len, i;
 	int ok = 0, present;
 
-	present = cond_field_text(it, c->field, &b) == 0;
-	if (present && c->field[0] != '$') {
+	if (c->field[0] != '$') {
+		/* cond_field_text()'s look-up, done once */
 		const cJSON *v = lookup(it, c->field);
+		if (v)
+			json_pystr(v, &b);
 		present = v && !cJSON_IsNull(v);
+	} else {
+		present = cond_field_text(it, c->field, &b) == 0;
 	}
 	if (c->present >= 0 && present != c->present)
 		goto out;
@@ -282,7 +292,7 @@ static int eval_field(const struct cond *c, const struct item *it)
 		apply(c->tr[i], &b);
 	text = buf_cstr(&b);
 	len = b.len;
-	if (c->eq && !str_eq(&b, c->eq))
+	if (c->eq && !(b.len == c->eq_len && !memcmp(buf_cstr(&b), c->eq_text, b.len)))
 		goto out;
 	if (c->in) {
 		const cJSON *e;
