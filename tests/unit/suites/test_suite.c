@@ -339,9 +339,9 @@ static void test_aggregate(void **state)
 
 	(void)state;
 	open_tiny(&s);
-	v[0] = (struct agg_sample){ suite_item(&s, "a/v_1"), GRADE_OK, 1.0 };
-	v[1] = (struct agg_sample){ suite_item(&s, "a/v_2"), GRADE_UNPARSED, 0.3 };
-	v[2] = (struct agg_sample){ suite_item(&s, "a/v_3"), GRADE_ERROR, 0 };
+	v[0] = (struct agg_sample){ suite_item(&s, "a/v_1"), GRADE_OK, 1.0, NULL };
+	v[1] = (struct agg_sample){ suite_item(&s, "a/v_2"), GRADE_UNPARSED, 0.3, NULL };
+	v[2] = (struct agg_sample){ suite_item(&s, "a/v_3"), GRADE_ERROR, 0, NULL };
 	assert_int_equal(agg_compute(&s, v, 3, &r), 0);
 	/* categories: x = 100, y = 30, z = no score; g = mean(y) = 30; overall = mean(x, g) */
 	assert_true(fabs(r.cats[0].exact - 100) < 1e-9);
