@@ -992,8 +992,9 @@ static unsigned mentions(const char *t, size_t b, size_t e, const struct canon_o
 				continue;
 			if (negated_at(t, p + 1, 5))
 				continue;
-			if ((!memcmp(ot, " not ", 5) || !memcmp(ot, " no ", 4) ||
-			     !memcmp(ot, " notmoving ", 11)) &&
+			/* prefixes of ot, never read past its end (memcmp would) */
+			if (((on >= 5 && !memcmp(ot, " not ", 5)) || (on >= 4 && !memcmp(ot, " no ", 4)) ||
+			     (on >= 11 && !memcmp(ot, " notmoving ", 11))) &&
 			    direction_follows(t, e, p + on))
 				continue;
 			set |= 1u << o;
