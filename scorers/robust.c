@@ -1282,20 +1282,24 @@ static int decl_start(const unsigned char *s, size_t len, size_t p)
 static int decl_search(const char *s, size_t len, size_t from, struct rx_match *m)
 {
 	const unsigned char *u = (const unsigned char *)s;
+	/* 1: a letter a declaration's word may begin with, where no ASCII word
+	 * character comes before it; 2: a lead byte of 最, 正, 答 (no \b) */
 	static const unsigned char first[256] = {
 		['A'] = 1, ['B'] = 1, ['C'] = 1, ['F'] = 1, ['I'] = 1, ['M'] = 1, ['R'] = 1,
 		['a'] = 1, ['b'] = 1, ['c'] = 1, ['f'] = 1, ['i'] = 1, ['m'] = 1, ['r'] = 1,
-		[0xE6] = 1, [0xE7] = 1,
+		[0xE6] = 2, [0xE7] = 2,
 	};
+	unsigned char after_word = from > 0 && ascii_word[u[from - 1]];
 	size_t p;
 	int rc;
 
 	for (p = from; p < len; p++) {
-		while (p < len && !first[u[p]])
-			p++;
-		if (p >= len)
-			break;
-		if (!decl_start(u, len, p))
+		/* one test per byte, without a branch on the byte before: most
+		 * candidates are letters inside words */
+		unsigned char f = first[u[p]];
+		int cand = (f & 2) | (f & !after_word);
+		after_word = ascii_word[u[p]];
+		if (!cand || !decl_start(u, len, p))
 			continue;
 		if ((rc = rx_search(rb_pats[RP_DECL_AT].rx, s, len, p, m)) != 0)
 			return rc;
