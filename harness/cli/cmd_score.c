@@ -79,7 +79,7 @@ struct score_ctx {
 
 /* samples.jsonl is written in large pieces: score makes the whole file anew
  * each time (nothing resumes from a half-written one). */
-#define SCORE_WRITE_CHUNK ((size_t)1 << 20)
+#define SCORE_WRITE_CHUNK ((size_t)256 << 10)   /* in memory already touched */
 
 /* A tree of the arena frees nothing: it is left to the end of the process. */
 static void tree_free(cJSON *t)
@@ -473,7 +473,8 @@ static void seen_release(struct seen_item *si)
  * lines and the summary rows are then taken in file order (batch_run), so
  * samples.jsonl is the same byte for byte whatever the number of threads.
  */
-#define BATCH_MAX 4096         /* predictions graded together, at most */
+#define BATCH_MAX 512          /* predictions graded together: the jobs'
+				  memory (some 1.8 KB each) is used again */
 #define BATCH_THREADS_MAX 8
 #define BATCH_MIN_PER_THREAD 16
 
