@@ -74,7 +74,8 @@ struct score_ctx {
 	struct buf lines;          /* samples.jsonl lines not yet written */
 	size_t nlines;
 	struct summary_rows *rows; /* what samples.jsonl holds, for the summary (no judge) */
-	struct batch *batch;       /* predictions waiting to be graded */
+	struct batch *bat[2];      /* predictions being graded: batch_turn() */
+	int cur;                   /* the one that fills */
 };
 
 /* samples.jsonl is written in large pieces: score makes the whole file anew
@@ -470,8 +471,12 @@ static void seen_release(struct seen_item *si)
  * counts (seen, duplicates, text differences) is settled in file order as
  * each prediction arrives (grade_pred); the extractors, the metric and the
  * samples.jsonl line of each prediction (grade_one) run on any thread; the
- * lines and the summary rows are then taken in file order (batch_run), so
+ * lines and the summary rows are then taken in file order (batch_finish), so
  * samples.jsonl is the same byte for byte whatever the number of threads.
+ * Two batches take turns: while worker threads grade a full one
+ * (batch_start), this thread finishes the one before it (helps grade it,
+ * then takes its lines) and joins the next predictions into it, so the work
+ * only this thread can do overlaps the grading.
  */
 #define BATCH_MAX 512          /* predictions graded together: the jobs'
 				  memory (some 1.8 KB each) is used again */
@@ -492,18 +497,22 @@ struct gjob {
 	struct sample smp;
 };
 
-struct batch {
-	struct gjob *jobs;     /* moved only while the batch fills */
-	size_t n, alloc;
-	atomic_size_t next;    /* the next job to take */
-	struct buf line[BATCH_THREADS_MAX];
-	size_t nthreads;       /* 0: not yet decided */
-	const struct score_ctx *c;
-};
-
 struct gworker {
 	struct batch *b;
 	size_t t;
+};
+
+struct batch {
+	struct gjob jobs[BATCH_MAX];
+	size_t n;
+	atomic_size_t next;    /* the next job to take */
+	struct buf line[BATCH_THREADS_MAX];   /* per thread: 0 is this one */
+	size_t nthreads;       /* of the command: cpu_threads(), at most the maximum */
+	pthread_t tid[BATCH_THREADS_MAX];
+	struct gworker w[BATCH_THREADS_MAX];
+	size_t started;        /* worker threads 1..started grade it */
+	int running;           /* batch_start()ed, not yet finished */
+	const struct score_ctx *c;
 };
 
 /* Grades job J and writes its line to buffer T. Reads the context, writes
@@ -593,41 +602,59 @@ static void job_release(struct gjob *j)
 	tree_free(j->rec);
 }
 
-/* Grades the batch's predictions and takes their lines and rows in order;
- * after a failure, the lines before it are kept and the rest dropped. */
-static int batch_run(struct score_ctx *c, struct batch *b)
+static struct batch *batch_new(void)
 {
-	pthread_t tid[BATCH_THREADS_MAX];
-	struct gworker w[BATCH_THREADS_MAX];
-	size_t t, k, started = 0, want;
-	int rc = 0;
+	struct batch *b = xcalloc(1, sizeof(*b));
+	size_t t;
 
-	if (!b->n)
-		return 0;
-	if (!b->nthreads) {
-		b->nthreads = cpu_threads();
-		if (b->nthreads > BATCH_THREADS_MAX)
-			b->nthreads = BATCH_THREADS_MAX;
-		for (t = 0; t < b->nthreads; t++)
-			buf_init(&b->line[t], (size_t)4 << 30);
-	}
+	b->nthreads = cpu_threads();
+	if (b->nthreads > BATCH_THREADS_MAX)
+		b->nthreads = BATCH_THREADS_MAX;
+	for (t = 0; t < b->nthreads; t++)
+		buf_init(&b->line[t], (size_t)4 << 30);
+	return b;
+}
+
+/* Worker threads start grading the batch (none for one thread or a small
+ * batch: batch_finish() grades it). */
+static void batch_start(const struct score_ctx *c, struct batch *b)
+{
+	size_t t, want;
+
+	if (!b || !b->n || b->running)
+		return;
 	for (t = 0; t < b->nthreads; t++)
 		buf_reset(&b->line[t]);
 	b->c = c;
 	atomic_store(&b->next, 0);
+	b->started = 0;
+	b->running = 1;
 	want = b->n / BATCH_MIN_PER_THREAD;
 	if (want > b->nthreads)
 		want = b->nthreads;
 	for (t = 1; t < want; t++) {
-		w[t].b = b;
-		w[t].t = t;
-		if (pthread_create(&tid[t], NULL, batch_thread, &w[t]) != 0)
+		b->w[t].b = b;
+		b->w[t].t = t;
+		if (pthread_create(&b->tid[t], NULL, batch_thread, &b->w[t]) != 0)
 			break;   /* the threads already started and this one do it all */
-		started = t;
+		b->started = t;
 	}
+}
+
+/* Grades what is left of the batch, waits for its threads and takes its
+ * lines and rows in order; after a failure (this batch's or an earlier
+ * one's), nothing more is taken. */
+static int batch_finish(struct score_ctx *c, struct batch *b)
+{
+	size_t t, k;
+	int rc = c->failed ? -1 : 0;
+
+	if (!b || !b->n)
+		return rc;
+	batch_start(c, b);
 	batch_work(b, 0);
-	for (t = 1; t <= started; t++)
-		pthread_join(tid[t], NULL);
+	for (t = 1; t <= b->started; t++)
+		pthread_join(b->tid[t], NULL);
 	for (k = 0; k < b->n; k++) {
 		struct gjob *j = &b->jobs[k];
 		if (rc == 0 && j->failed) {
@@ -650,6 +677,35 @@ static int batch_run(struct score_ctx *c, struct batch *b)
 		job_release(j);
 	}
 	b->n = 0;
+	b->running = 0;
+	return rc;
+}
+
+/* The filling batch is full: its grading starts, the one before it is
+ * finished, and that one fills next. */
+static int batch_turn(struct score_ctx *c)
+{
+	struct batch *full = c->bat[c->cur], *before = c->bat[!c->cur];
+	int rc;
+
+	batch_start(c, full);
+	rc = batch_finish(c, before);
+	if (!before)
+		c->bat[!c->cur] = batch_new();
+	c->cur = !c->cur;
+	return rc;
+}
+
+/* Every queued prediction graded and taken, in order (the end of a file). */
+static int batch_drain(struct score_ctx *c)
+{
+	struct batch *filling = c->bat[c->cur];
+	int rc;
+
+	batch_start(c, filling);
+	rc = batch_finish(c, c->bat[!c->cur]);
+	if (batch_finish(c, filling) < 0)
+		rc = -1;
 	return rc;
 }
 
@@ -661,7 +717,6 @@ static void batch_free(struct batch *b)
 		return;
 	for (t = 0; t < b->nthreads; t++)
 		buf_release(&b->line[t]);
-	free(b->jobs);
 	free(b);
 }
 
@@ -705,10 +760,9 @@ static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struc
 			      c->file, where, it->id);
 	}
 	c->matched++;
-	if (!c->batch)
-		c->batch = xcalloc(1, sizeof(*c->batch));
-	ALLOC_GROW(c->batch->jobs, c->batch->n + 1, c->batch->alloc);
-	j = &c->batch->jobs[c->batch->n++];
+	if (!c->bat[c->cur])
+		c->bat[c->cur] = batch_new();
+	j = &c->bat[c->cur]->jobs[c->bat[c->cur]->n++];
 	memset(j, 0, sizeof(*j));
 	j->rec = rec;
 	j->where = where;
@@ -722,7 +776,7 @@ static int grade_pred(struct score_ctx *c, cJSON *rec, size_t where, const struc
 		warnf("'%s': record %zu (item '%s'): no answer (no string \"response\", "
 		      "\"prediction\", \"output\", \"model_out\", \"pred\" or \"resps\"): "
 		      "counted as an error", c->file, where, it->id);
-	return c->batch->n == BATCH_MAX ? batch_run(c, c->batch) : 0;
+	return c->bat[c->cur]->n == BATCH_MAX ? batch_turn(c) : 0;
 }
 
 /*
@@ -850,7 +904,7 @@ static int read_predictions(const char *path, struct score_ctx *c, cJSON *tree)
 	if (rc == 0)
 		rc = resolve_later(c);
 	/* the predictions before a failure are graded and kept */
-	if (c->batch && batch_run(c, c->batch) < 0)
+	if (batch_drain(c) < 0)
 		rc = -1;
 	if (rc < 0)
 		return -1;
@@ -1144,7 +1198,8 @@ done:
 	buf_release(&c.inputs);
 	buf_release(&c.lines);
 	summary_rows_free(c.rows);
-	batch_free(c.batch);
+	batch_free(c.bat[0]);
+	batch_free(c.bat[1]);
 	prefetch_release(&pf);
 	suite_release(&s);
 	free(pos);
