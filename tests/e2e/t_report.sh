@@ -83,6 +83,48 @@ out=$("$STEVAL" report "$TMP/empty" 2>&1); rc=$?
 expect_eq "no results.json: exit 2" "$rc" 2
 expect_match "no results.json: said" "$out" "empty': no results.json"
 
+# thumbnails: report.html links RUN_DIR/frames/SHA256.jpg where it is a regular
+# file (the directory is listed once, not a stat per frame): a file, a symlink
+# to one; not a directory, a dangling symlink, an upper-case name, a .png
+T=$TMP/thumbs
+python3 - "$T" <<'PYEOF'
+import hashlib, json, os, sys
+d = sys.argv[1]
+fr = os.path.join(d, "frames")
+os.makedirs(fr)
+sha = [hashlib.sha256(b"%d" % k).hexdigest() for k in range(7)]
+open(os.path.join(fr, sha[0] + ".jpg"), "wb").write(b"\xff\xd8\xff\xd9")
+os.mkdir(os.path.join(fr, sha[1] + ".jpg"))
+os.symlink("gone.jpg", os.path.join(fr, sha[2] + ".jpg"))
+os.symlink(sha[0] + ".jpg", os.path.join(fr, sha[3] + ".jpg"))
+open(os.path.join(fr, sha[4].upper() + ".jpg"), "w").write("x")
+open(os.path.join(fr, sha[5] + ".png"), "w").write("x")
+open(os.path.join(fr, "notes.txt"), "w").write("x")
+frames = [{"index": k, "pts": k / 2, "sha256": h} for k, h in enumerate(sha)] + [{"index": 9, "sha256": "zz"}]
+with open(os.path.join(d, "samples.jsonl"), "w") as f:
+    f.write(json.dumps({"id": "a", "category": "c", "status": "ok", "score": 1, "frames": frames}) + "\n")
+    f.write(json.dumps({"id": "b", "category": "c", "status": "ok", "score": 0,
+                        "images": [{"sha256": h} for h in sha[::-1]]}) + "\n")
+json.dump({"suite": "x", "overall": {"score": 50.0, "n": 2, "ok": 2}}, open(os.path.join(d, "results.json"), "w"))
+PYEOF
+ok_if "report --stored of a run with thumbnails" "$STEVAL" report "$T" --stored
+thumbs() { grep -o 'src="frames/[0-9a-f]*\.jpg"' "$T/report.html" | cut -c13-16 | tr '\n' ' '; }
+s0=$(python3 -c 'import hashlib; print(hashlib.sha256(b"0").hexdigest()[:4])')
+s3=$(python3 -c 'import hashlib; print(hashlib.sha256(b"3").hexdigest()[:4])')
+expect_eq "thumbnails: a file and a symlink to one are linked, in the order shown" "$(thumbs)" "$s0 $s3 $s3 $s0 "
+expect_eq "thumbnails: the other frames and images show their numbers" \
+    "$(grep -o '<span class="frame">[^<]*' "$T/report.html" | wc -l | tr -d ' ')" 11
+if [ "$(id -u)" != 0 ]; then
+    # a frames directory that cannot be listed: each frame is looked up on its own
+    chmod 0311 "$T/frames"
+    "$STEVAL" report "$T" --stored >/dev/null 2>&1
+    chmod 0755 "$T/frames"
+    expect_eq "thumbnails: an unlistable frames/ still links them" "$(thumbs)" "$s0 $s3 $s3 $s0 "
+fi
+rm -r "$T/frames"
+"$STEVAL" report "$T" --stored >/dev/null 2>&1
+expect_eq "thumbnails: none without frames/" "$(thumbs)" ""
+
 # hostile names everywhere
 H=$TMP/h
 python3 "$ROOT/tests/e2e/hostile.py" make "$H" || exit 1
