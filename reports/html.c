@@ -434,13 +434,16 @@ static void images(struct buf *out, const struct report_html_opts *o, struct thu
 	buf_release(&url);
 }
 
+/* A sample's article. Its category's label comes from CATS (results.json
+ * "categories"); with LABEL_AT set it is left out instead, and *LABEL_AT is
+ * where it belongs (inserted later: report_html_stream). */
 static void sample_article(struct buf *out, const struct report_html_opts *o, struct thumbs *th,
-			   const cJSON *smp, const cJSON *cats)
+			   const cJSON *smp, const cJSON *cats, size_t *label_at)
 {
 	const char *id = json_get_str(smp, "id"), *cat = json_get_str(smp, "category");
 	const char *st = json_get_str(smp, "status"), *res = result_of(smp);
 	const cJSON *resp = json_get(smp, "response"), *vars = json_get(smp, "variants"), *v;
-	const char *label = json_get_str(json_get(cats, cat ? cat : ""), "label");
+	const char *label = label_at ? NULL : json_get_str(json_get(cats, cat ? cat : ""), "label");
 	struct buf sys = BUF_INIT, user = BUF_INIT;
 	double sc = report_num(smp, "score");
 	int verified = 0;
@@ -458,7 +461,10 @@ static void sample_article(struct buf *out, const struct report_html_opts *o, st
 	if (report_sample_repeat(smp) >= 0)
 		buf_addf(out, " (repeat %ld)", report_sample_repeat(smp));
 	buf_adds(out, "</span><span class=\"mute\">");
-	esc(out, label ? label : cat ? cat : "");
+	if (label_at)
+		*label_at = out->len;
+	else
+		esc(out, label ? label : cat ? cat : "");
 	buf_addf(out, "</span><span class=\"badge st-%s\">", st && (!strcmp(st, "ok") || !strcmp(st, "unparsed") ||
 								     !strcmp(st, "error")) ? st : "error");
 	esc(out, st ? st : "?");
@@ -541,17 +547,14 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void filters(struct buf *out, const struct report_run *run)
+/* The filter form: NAMES are the N categories of the samples shown (sorted
+ * here), NSHOWN the samples. */
+static void filters(struct buf *out, const struct report_run *run, const char **names, size_t n,
+		    size_t nshown)
 {
 	const cJSON *cats = json_get(run->results, "categories");
-	const char **names = xcalloc(run->nsamples + 1, sizeof(*names));
-	size_t i, n = 0;
+	size_t i;
 
-	for (i = 0; i < run->nsamples; i++) {
-		const char *c = json_get_str(run->samples[i], "category");
-		if (c)
-			names[n++] = c;
-	}
 	qsort(names, n, sizeof(*names), cmp_str);
 	buf_adds(out, "<form id=\"filters\" role=\"search\"><select id=\"f-category\" aria-label=\"category\">"
 		      "<option value=\"\">all categories</option>");
@@ -573,21 +576,16 @@ static void filters(struct buf *out, const struct report_run *run)
 		      "<option value=\"right\">right</option><option value=\"partial\">partial credit</option>"
 		      "<option value=\"wrong\">wrong</option><option value=\"none\">not scored</option></select>"
 		      "<input id=\"f-q\" type=\"search\" placeholder=\"search ids, answers, prompts\" aria-label=\"search\">");
-	buf_addf(out, "<span><span id=\"shown\">%zu</span> of %zu shown</span></form>\n", run->nsamples,
-		 run->nsamples);
-	free(names);
+	buf_addf(out, "<span><span id=\"shown\">%zu</span> of %zu shown</span></form>\n", nshown, nshown);
 }
 
-int report_html(struct report_run *run, const struct report_html_opts *o, struct buf *out)
+/* The page up to the samples' heading, for NSHOWN samples. */
+static void page_head(struct report_run *run, size_t nshown, struct buf *out)
 {
 	const cJSON *res = run->results, *ov = json_get(res, "overall");
 	const char *title = json_get_str(res, "suite_title") ? json_get_str(res, "suite_title") : report_suite(run);
-	struct thumbs th;
 	double lo, hi;
-	size_t i;
 
-	if (report_run_samples(run) < 0)
-		return -1;
 	buf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 		      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src ");
 	tbl_csp_hash(out, page_css);
@@ -627,17 +625,149 @@ int report_html(struct report_run *run, const struct report_html_opts *o, struct
 	summary(out, run);
 	report_judge_html(out, res);
 	facts(out, run);
-	buf_addf(out, "<section id=\"samples\"><h2>Samples (%zu)</h2>\n", run->nsamples);
-	filters(out, run);
-	memset(&th, 0, sizeof(th));
-	th.dir = run->dir;
-	for (i = 0; i < run->nsamples; i++)
-		sample_article(out, o, &th, run->samples[i], json_get(res, "categories"));
-	free(th.v);
+	buf_addf(out, "<section id=\"samples\"><h2>Samples (%zu)</h2>\n", nshown);
+}
+
+static int page_tail(struct buf *out)
+{
 	buf_adds(out, "</section>\n<script>");
 	buf_adds(out, page_js);
 	buf_adds(out, "</script>\n</body></html>\n");
 	return out->overflow ? error("report.html: the page would be larger than %zu bytes", out->max) : 0;
+}
+
+/*
+ * The articles rendered while samples.jsonl is read for the summary, one
+ * record at a time, so the records need not be kept (1,280 samples of 32
+ * images each were 31 MB of cJSON nodes, allocated, then freed one by one).
+ * Each article leaves a gap for its category's label, which comes from
+ * results.json, written after that pass; report_html() fills it in and
+ * keeps the last line of each id (and repeat) as report_run_samples() does.
+ */
+struct report_html_stream {
+	const struct report_html_opts *o;
+	char *dir;
+	struct thumbs th;
+	struct buf arts;
+	struct art {
+		size_t start, label_at, end;
+		char *id, *cat;   /* cat: NULL when the record has none */
+		long rep;
+	} *v;
+	size_t n, alloc;
+};
+
+struct report_html_stream *report_html_stream_new(const char *dir, const struct report_html_opts *o)
+{
+	struct report_html_stream *h = xcalloc(1, sizeof(*h));
+
+	h->o = o;
+	h->dir = dir ? xstrdup(dir) : NULL;
+	h->th.dir = h->dir;
+	buf_init(&h->arts, (size_t)2 << 30);
+	return h;
+}
+
+void report_html_stream_add(struct report_html_stream *h, const cJSON *smp)
+{
+	const char *cat = json_get_str(smp, "category");
+	struct art *a;
+
+	ALLOC_GROW(h->v, h->n + 1, h->alloc);
+	a = &h->v[h->n++];
+	a->id = xstrdup(json_get_str(smp, "id") ? json_get_str(smp, "id") : "");
+	a->cat = cat ? xstrdup(cat) : NULL;
+	a->rep = report_sample_repeat(smp);
+	a->start = h->arts.len;
+	sample_article(&h->arts, h->o, &h->th, smp, NULL, &a->label_at);
+	a->end = h->arts.len;
+}
+
+void report_html_stream_free(struct report_html_stream *h)
+{
+	size_t i;
+
+	if (!h)
+		return;
+	for (i = 0; i < h->n; i++) {
+		free(h->v[i].id);
+		free(h->v[i].cat);
+	}
+	free(h->v);
+	free(h->th.v);
+	free(h->dir);
+	buf_release(&h->arts);
+	free(h);
+}
+
+static int page_from_stream(struct report_run *run, struct report_html_stream *h, struct buf *out)
+{
+	const cJSON *cats = json_get(run->results, "categories");
+	const char **ids = xcalloc(h->n ? h->n : 1, sizeof(*ids)), **names;
+	long *reps = xcalloc(h->n ? h->n : 1, sizeof(*reps));
+	unsigned char *keep = xcalloc(h->n ? h->n : 1, 1);
+	size_t i, nshown = 0, nn = 0;
+
+	if (h->arts.overflow) {
+		free(ids);
+		free(reps);
+		free(keep);
+		return error("report.html: the page would be larger than %zu bytes", out->max);
+	}
+	for (i = 0; i < h->n; i++) {
+		ids[i] = h->v[i].id;
+		reps[i] = h->v[i].rep;
+	}
+	report_last_lines(ids, reps, h->n, keep);
+	names = ids;   /* reused: the categories of the samples shown */
+	for (i = 0; i < h->n; i++) {
+		nshown += keep[i];
+		if (keep[i] && h->v[i].cat)
+			names[nn++] = h->v[i].cat;
+	}
+	page_head(run, nshown, out);
+	filters(out, run, names, nn, nshown);
+	for (i = 0; i < h->n; i++) {
+		const struct art *a = &h->v[i];
+		const char *label;
+		if (!keep[i])
+			continue;
+		label = json_get_str(json_get(cats, a->cat ? a->cat : ""), "label");
+		buf_add(out, h->arts.data + a->start, a->label_at - a->start);
+		esc(out, label ? label : a->cat ? a->cat : "");
+		buf_add(out, h->arts.data + a->label_at, a->end - a->label_at);
+	}
+	free(ids);
+	free(reps);
+	free(keep);
+	return page_tail(out);
+}
+
+int report_html(struct report_run *run, const struct report_html_opts *o, struct buf *out)
+{
+	const char **names;
+	struct thumbs th;
+	size_t i, n = 0;
+
+	if (o && o->stream)
+		return page_from_stream(run, o->stream, out);
+	if (report_run_samples(run) < 0)
+		return -1;
+	page_head(run, run->nsamples, out);
+	names = xcalloc(run->nsamples + 1, sizeof(*names));
+	for (i = 0; i < run->nsamples; i++) {
+		const char *c = json_get_str(run->samples[i], "category");
+		if (c)
+			names[n++] = c;
+	}
+	filters(out, run, names, n, run->nsamples);
+	free(names);
+	memset(&th, 0, sizeof(th));
+	th.dir = run->dir;
+	for (i = 0; i < run->nsamples; i++)
+		sample_article(out, o, &th, run->samples[i], json_get(run->results, "categories"), NULL);
+	free(th.v);
+	return page_tail(out);
 }
 
 int report_write_all(struct report_run *r, int html, const struct report_html_opts *ho)

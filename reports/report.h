@@ -45,6 +45,9 @@ void report_run_adopt(struct report_run *r, const char *dir, cJSON *results);
 int report_run_samples(struct report_run *r);
 /* A sample's "repeat" (runs with --repeats), or -1. */
 long report_sample_repeat(const cJSON *smp);
+/* Which of N samples.jsonl lines count, by their ids and repeats (in file
+ * order): keep[i] is 1 for the last line of each id and repeat, else 0. */
+void report_last_lines(const char *const *ids, const long *reps, size_t n, unsigned char *keep);
 /* One samples.jsonl record (and each of its "variants"): "status" is ok,
  * unparsed or error, "score" a number in [0, 1] (null or absent only for
  * error). 0, or -1 with an error naming file and line. */
@@ -96,8 +99,25 @@ struct report_html_opts {
 	 * run's own RUN_DIR/frames/SHA256.jpg when it exists. */
 	int (*thumb)(void *ctx, const cJSON *sample, const cJSON *frame, struct buf *url);
 	void *ctx;
+	/* The samples' articles, rendered as samples.jsonl was read (below);
+	 * NULL: report_html() reads the samples itself. */
+	struct report_html_stream *stream;
 };
 int report_html(struct report_run *r, const struct report_html_opts *o, struct buf *out);
+
+/*
+ * report.html without keeping the samples: each record of samples.jsonl,
+ * checked (report_check_sample()) and in file order, is given to
+ * report_html_stream_add() as it is read, which renders its article with
+ * the callbacks of O (borrowed, as is nothing else); report_html() with
+ * opts.stream set then builds the page from them (the last line of each id
+ * and repeat, as report_run_samples() keeps) and r->results, the same bytes
+ * as from the samples themselves. DIR is the run directory (thumbnails).
+ */
+struct report_html_stream;
+struct report_html_stream *report_html_stream_new(const char *dir, const struct report_html_opts *o);
+void report_html_stream_add(struct report_html_stream *h, const cJSON *smp);
+void report_html_stream_free(struct report_html_stream *h);
 
 /* Write report.md, .csv, .json, .tex and (html != 0) report.html into r->dir. */
 int report_write_all(struct report_run *r, int html, const struct report_html_opts *ho);

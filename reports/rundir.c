@@ -146,10 +146,27 @@ long report_sample_repeat(const cJSON *smp)
 	return cJSON_IsNumber(r) && r->valuedouble >= 0 ? (long)r->valuedouble : -1;
 }
 
+void report_last_lines(const char *const *ids, const long *reps, size_t n, unsigned char *keep)
+{
+	struct idpos *ix = xcalloc(n ? n : 1, sizeof(*ix));
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		ix[i].id = ids[i];
+		ix[i].rep = reps[i];
+		ix[i].pos = i;
+	}
+	qsort(ix, n, sizeof(*ix), cmp_idpos);
+	for (i = 0; i < n; i++)
+		keep[ix[i].pos] = i + 1 == n || strcmp(ix[i].id, ix[i + 1].id) || ix[i].rep != ix[i + 1].rep;
+	free(ix);
+}
+
 int report_run_samples(struct report_run *r)
 {
 	struct load_ctx c = { NULL, 0, 0, NULL };
-	struct idpos *ix;
+	const char **ids;
+	long *reps;
 	unsigned char *keep;
 	size_t i, k, torn;
 	char *p;
@@ -174,17 +191,16 @@ int report_run_samples(struct report_run *r)
 	}
 	free(p);
 	/* the last line of each id (and repeat) counts; keep file order */
-	ix = xcalloc(c.n ? c.n : 1, sizeof(*ix));
+	ids = xcalloc(c.n ? c.n : 1, sizeof(*ids));
+	reps = xcalloc(c.n ? c.n : 1, sizeof(*reps));
 	keep = xcalloc(c.n ? c.n : 1, 1);
 	for (i = 0; i < c.n; i++) {
-		ix[i].id = json_get_str(c.v[i], "id");
-		ix[i].rep = report_sample_repeat(c.v[i]);
-		ix[i].pos = i;
+		ids[i] = json_get_str(c.v[i], "id");
+		reps[i] = report_sample_repeat(c.v[i]);
 	}
-	qsort(ix, c.n, sizeof(*ix), cmp_idpos);
-	for (i = 0; i < c.n; i++)
-		if (i + 1 == c.n || strcmp(ix[i].id, ix[i + 1].id) || ix[i].rep != ix[i + 1].rep)
-			keep[ix[i].pos] = 1;
+	report_last_lines(ids, reps, c.n, keep);
+	free(ids);
+	free(reps);
 	r->samples = xcalloc(c.n ? c.n : 1, sizeof(*r->samples));
 	for (i = k = 0; i < c.n; i++) {
 		if (keep[i])
@@ -193,7 +209,6 @@ int report_run_samples(struct report_run *r)
 			cJSON_Delete(c.v[i]);
 	}
 	r->nsamples = k;
-	free(ix);
 	free(keep);
 	free(c.v);
 	return 0;

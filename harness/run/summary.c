@@ -32,6 +32,7 @@ struct summary_rows {
 	size_t nv;
 	size_t unknown;
 	long repeats;           /* 1 + the largest repeat seen */
+	struct report_html_stream *html;   /* report.html's articles, rendered as the lines are read */
 };
 #define collect summary_rows
 
@@ -60,6 +61,8 @@ static int on_sample(cJSON *rec, size_t line, void *vctx)
 		cJSON_Delete(rec);
 		return -1;
 	}
+	if (c->html)
+		report_html_stream_add(c->html, rec);   /* every sample, known to the suite or not */
 	if (!it) {
 		if (c->unknown++ < 5)
 			warnf("'%s': line %zu: item '%s' is not in suite '%s' (skipped)", c->path, line,
@@ -302,6 +305,10 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	c.s = s;
 	c.path = path;
 	c.repeats = 1;
+	ho.prompt = prompt_of;
+	ho.ctx = &pc;
+	if (!o->rows && o->reports && o->html)
+		c.html = report_html_stream_new(dir, &ho);   /* one pass over samples.jsonl for both */
 	if (o->rows)
 		c = *o->rows;   /* borrowed: what samples.jsonl holds, graded in memory */
 	else if (store_read_jsonl(path, on_sample, &c, &torn) < 0)
@@ -433,8 +440,7 @@ int summary_write_opts(const char *dir, const struct suite *s, const struct prot
 	}
 	report_run_adopt(&rr, dir, tree);
 	tree = NULL;
-	ho.prompt = prompt_of;
-	ho.ctx = &pc;
+	ho.stream = c.html;
 	if (report_write_all(&rr, o->html, &ho) < 0)
 		goto out;
 	if (results_out)
@@ -449,8 +455,10 @@ out:
 	for (k = 0; k <= RESULTS_MAX_VARIANTS; k++)
 		free(v[k]);
 	free(in_split);
-	if (!o->rows)
+	if (!o->rows) {
+		report_html_stream_free(c.html);
 		rows_release(&c);
+	}
 	judge_stats_release(&js);
 	if (has_judge)
 		judge_proto_release(&jp);

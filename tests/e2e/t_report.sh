@@ -62,6 +62,33 @@ expect_match "report.md: merged category with its members below" "$md" 'Dir \(di
 expect_match "report.md: a category the spec does not list is kept" "$md" '\| extra \|'
 expect_match "report.md: variants with intervals" "$md" '\| robust \| [0-9.]+ \| [0-9.]+ – [0-9.]+ \|'
 
+# report.html is the same built as samples.jsonl is read for the summary (each
+# article rendered from its line, the records not kept) and from the stored
+# results with the samples read back: a line replaced by a later one (an item
+# retried on resume), an item the suite does not have, a repeat, a judged sample
+cp -r "$TMP/b/run" "$TMP/b/run2"
+python3 - "$TMP/b/run2/samples.jsonl" <<'PYEOF'
+import json, sys
+p = sys.argv[1]
+lines = [json.loads(l) for l in open(p)]
+retried = dict(lines[1], status="error", score=None, response=None, error="timeout")
+ghost = dict(lines[0], id="ghost")
+rep = dict(lines[4], repeat=1)
+lines[2]["judge"] = {"model": "j", "status": "ok", "verdict": True, "extracted": "B", "cached": False, "reply": "{}"}
+lines = lines[:1] + [retried] + lines[1:] + [ghost, rep]
+open(p, "w").write("".join(json.dumps(l) + "\n" for l in lines))
+PYEOF
+STEVAL_SUITES="$TMP/b/suites" "$STEVAL" report "$TMP/b/run2" --resamples 300 >/dev/null 2>&1
+cp "$TMP/b/run2/report.html" "$TMP/b/pass.html"
+"$STEVAL" report "$TMP/b/run2" --stored >/dev/null 2>&1
+ok_if "report.html: the same from the summary's pass and from the stored results (but the prompts)" python3 -c '
+import re, sys
+a, b = (re.sub(r"<details class=\"prompt\">.*?</details>", "", open(f, encoding="utf-8").read(), flags=re.S) for f in sys.argv[1:])
+assert a == b and a.count("<article") > 200, "the pages differ"' "$TMP/b/pass.html" "$TMP/b/run2/report.html"
+expect_eq "report.html: the retried item once, the unknown one and the repeat shown" \
+    "$(grep -c '<article class="sample"' "$TMP/b/pass.html") $(grep -c 'id="s-ghost"' "$TMP/b/pass.html") $(grep -c -- '-r1"' "$TMP/b/pass.html")" \
+    "$(($(wc -l <"$TMP/b/run/samples.jsonl") + 2)) 1 1"
+
 # --resamples 0: no intervals at all
 STEVAL_SUITES="$TMP/b/suites" "$STEVAL" report "$TMP/b/run" --resamples 0 --no-html >/dev/null 2>&1
 expect_rc "--resamples 0 writes no intervals" 0 python3 -c '
