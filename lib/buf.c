@@ -79,18 +79,36 @@ int buf_addch(struct buf *b, int c)
 	return buf_add(b, &ch, 1);
 }
 
+/* Formatted once, into the room already there, when it fits (most adds);
+ * else measured, grown and formatted again. */
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
+	size_t room = b->data ? b->cap - b->len : 0;   /* with the NUL's byte */
 	va_list cp;
 	int n;
 
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, cp);
 	va_end(cp);
-	if (n < 0)
+	if (n < 0) {
+		if (room)
+			b->data[b->len] = '\0';
 		return -1;
-	if (buf_grow(b, (size_t)n) < 0)
+	}
+	if ((size_t)n < room) {
+		if ((size_t)n > b->max || b->len > b->max - (size_t)n) {
+			b->data[b->len] = '\0';   /* as it was */
+			b->overflow = 1;
+			return -1;
+		}
+		b->len += (size_t)n;
+		return 0;
+	}
+	if (buf_grow(b, (size_t)n) < 0) {
+		if (room)
+			b->data[b->len] = '\0';
 		return -1;
+	}
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
 	return 0;

@@ -34,6 +34,33 @@ static void test_buf_cap(void **state)
 	buf_release(&b);
 }
 
+/* buf_addf formats straight into the room a buffer has: a text that fits
+ * there but crosses the cap is refused all the same, the contents kept */
+static void test_buf_addf_room(void **state)
+{
+	struct buf b = BUF_INIT_MAX(70);
+	size_t i;
+
+	(void)state;
+	assert_int_equal(buf_adds(&b, "0123456789"), 0);   /* 64 bytes allocated */
+	assert_int_equal(buf_addf(&b, "%s-%d", "ab", 42), 0);
+	assert_string_equal(buf_cstr(&b), "0123456789ab-42");
+	b.max = 20;
+	assert_int_equal(buf_addf(&b, "%s", "123456"), -1);   /* fits the room, not the cap */
+	assert_true(b.overflow);
+	assert_string_equal(buf_cstr(&b), "0123456789ab-42");
+	assert_int_equal(b.len, 15);
+	assert_int_equal(buf_addf(&b, "%d", 12345), 0);       /* exactly the cap */
+	assert_string_equal(buf_cstr(&b), "0123456789ab-4212345");
+	b.max = 1000;
+	buf_reset(&b);
+	for (i = 0; i < 100; i++)   /* past the room: grown, formatted again */
+		assert_int_equal(buf_addf(&b, "%03zu|", i), 0);
+	assert_int_equal(b.len, 400);
+	assert_memory_equal(b.data + 396, "099|", 5);
+	buf_release(&b);
+}
+
 static void test_buf_detach(void **state)
 {
 	struct buf b = BUF_INIT;
@@ -562,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_rx_jit_stack),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_buf_cap),
+		cmocka_unit_test(test_buf_addf_room),
 		cmocka_unit_test(test_buf_detach),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_pyfloat_repr_golden),
