@@ -28,6 +28,12 @@ void report_md_cell(struct buf *out, const char *s)
 	buf_release(&clean);
 }
 
+/* Printable ASCII that HTML takes as it is. */
+static int html_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '&' && c != '<' && c != '>' && c != '"' && c != '\'';
+}
+
 void report_esc_html(struct buf *out, const char *s, size_t len)
 {
 	size_t i = 0;
@@ -36,7 +42,17 @@ void report_esc_html(struct buf *out, const char *s, size_t len)
 		return;
 	while (i < len) {
 		uint32_t cp;
-		size_t n = utf8_decode(s, len, i, &cp);
+		size_t n;
+		if (html_plain((unsigned char)s[i])) {
+			/* a run copied at once (what the cases below do byte by byte) */
+			size_t j = i + 1;
+			while (j < len && html_plain((unsigned char)s[j]))
+				j++;
+			buf_add(out, s + i, j - i);
+			i = j;
+			continue;
+		}
+		n = utf8_decode(s, len, i, &cp);
 		switch (cp) {
 		case '&': buf_adds(out, "&amp;"); break;
 		case '<': buf_adds(out, "&lt;"); break;

@@ -346,8 +346,8 @@ static int run_thumb(struct thumbs *t, const cJSON *frame, struct buf *url)
 	const char *sha = json_get_str(frame, "sha256");
 	struct thumb key, *hit;
 
-	if (!t->dir || !sha || !is_sha_hex(sha, strlen(sha)))
-		return -1;
+	if (!t->dir || !sha || (t->state > 0 && !t->n) || !is_sha_hex(sha, strlen(sha)))
+		return -1;   /* (listed and empty: no thumbnail at all) */
 	if (!t->state)
 		thumbs_list(t);
 	if (t->state < 0) {
@@ -423,10 +423,9 @@ static void images(struct buf *out, const struct report_html_opts *o, struct thu
 		}
 		buf_addf(out, "image %d", n);
 		if (sha) {
-			char h[13];
-			snprintf(h, sizeof(h), "%s", sha);
+			size_t hl = strlen(sha);
 			buf_adds(out, " · ");
-			esc(out, h);
+			report_esc_html(out, sha, hl < 12 ? hl : 12);   /* its first 12 bytes */
 		}
 		buf_adds(out, url.len ? "</figcaption></figure>" : "</span>");
 	}
