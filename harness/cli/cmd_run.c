@@ -4,6 +4,7 @@
 #include "lib/common.h"
 #include "adapters/adapter.h"
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "harness/cli/commands.h"
 #include "lib/log.h"
 #include "harness/cli/judge_opts.h"
@@ -267,6 +268,8 @@ int cmd_run(int argc, char **argv)
 		error("run: cannot initialise libcurl");
 		goto out;
 	}
+	if (!CLI_FREE_AT_EXIT)
+		json_arena_enable();   /* for the suite's trees (run_execute) */
 	rc = run_execute(&o);
 	curl_global_cleanup();
 out:

@@ -802,7 +802,12 @@ int run_execute(const struct run_opts *o)
 	r.blind = o->blind;
 	if (r.resume_manifest && !o->blind && cJSON_IsTrue(json_get(r.resume_manifest, "blind")))
 		r.blind = 1;
-	if (suite_open(&r.s, suite) < 0 || suite_load(&r.s, data) < 0)
+	/* the suite's trees live as long as the run: from the arena when the
+	 * command enabled it (lib/json.h) */
+	json_arena_use(1);
+	i = suite_open(&r.s, suite) == 0 && suite_load(&r.s, data) == 0;
+	json_arena_use(0);
+	if (!i)
 		goto out;
 	r.s.allow_outside_data = o->allow_outside_data;
 	r.p = suite_protocol(&r.s, protocol);
