@@ -340,7 +340,7 @@ static int on_event(void *vctx, const char *event, const char *data, size_t n)
 		c->error = xasprintf("error in the stream: %s%s%s", e.type ? e.type : "",
 				     e.type ? ": " : "", e.message);
 		wire_err_release(&e);
-		free(txt);
+		cJSON_free(txt);   /* cJSON's memory goes back through cJSON (lib/json.h) */
 		cJSON_Delete(j);
 		return 1;
 	}

@@ -118,7 +118,7 @@ void wire_error_parse(const char *body, size_t len, struct wire_err *e)
 	if (!e->message) {
 		char *p = cJSON_PrintUnformatted(root);
 		e->message = clean_text(p ? p : "", p ? strlen(p) : 0);
-		free(p);
+		cJSON_free(p);   /* cJSON's memory goes back through cJSON (lib/json.h) */
 	}
 	/* keep the object that holds "error" (details for Gemini) */
 	if (root != tree) {
