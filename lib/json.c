@@ -437,9 +437,17 @@ int json_is_int(const cJSON *num)
 
 const cJSON *json_get(const cJSON *obj, const char *key)
 {
-	if (!cJSON_IsObject(obj))
+	const cJSON *c;
+
+	if (!cJSON_IsObject(obj) || !key)
 		return NULL;
-	return cJSON_GetObjectItemCaseSensitive(obj, key);
+	/* cJSON_GetObjectItemCaseSensitive(), the first byte compared before
+	 * strcmp (most keys differ there): the first member of that name, and
+	 * none after a member without one, as cJSON's */
+	for (c = obj->child; c && c->string; c = c->next)
+		if (c->string[0] == key[0] && !strcmp(c->string, key))
+			return c;
+	return NULL;
 }
 
 const char *json_get_str(const cJSON *obj, const char *key)
