@@ -416,11 +416,24 @@ int agg_boot_run(struct agg_boot *ab, const struct stats_opts *o, double scale)
 	return stats_run(&ab->b, o, scale);
 }
 
+void agg_boot_intervals(struct agg_boot *ab, double level)
+{
+	size_t n = ab->b.ngroups * ab->b.nv;
+
+	free(ab->ci);
+	ab->ci = xcalloc(n ? n : 1, sizeof(*ab->ci));
+	ab->ci_level = level;
+	stats_ci_all(&ab->b, level, ab->ci);
+}
+
 static void fill(const struct agg_boot *ab, struct agg_group *g, size_t sg, size_t v, double level)
 {
 	struct stats_ci ci;
 
-	stats_ci(&ab->b, sg, v, -1, level, &ci);
+	if (ab->ci && level == ab->ci_level && sg < ab->b.ngroups && v < ab->b.nv)
+		ci = ab->ci[sg * ab->b.nv + v];
+	else
+		stats_ci(&ab->b, sg, v, -1, level, &ci);
 	g->ci_lo = ci.lo;
 	g->ci_hi = ci.hi;
 	g->se = ci.se;
@@ -440,6 +453,7 @@ void agg_boot_fill(const struct agg_boot *ab, struct agg_result *r, size_t v, do
 void agg_boot_release(struct agg_boot *ab)
 {
 	stats_release(&ab->b);
+	free(ab->ci);
 	free(ab->cat);
 	free(ab->split);
 	memset(ab, 0, sizeof(*ab));

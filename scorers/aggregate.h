@@ -94,6 +94,8 @@ struct agg_boot {
 	size_t *split;        /* per r->splits */
 	size_t ncats, nsplits;
 	int overall_items;    /* the overall is an item mean (else a mean of categories) */
+	struct stats_ci *ci;  /* agg_boot_intervals(): every group's and value's, at ci_level */
+	double ci_level;
 };
 
 void agg_boot_init(struct agg_boot *ab, const struct agg_result *r, size_t nv);
@@ -103,6 +105,9 @@ void agg_boot_init(struct agg_boot *ab, const struct agg_result *r, size_t nv);
 void agg_boot_add(struct agg_boot *ab, const char *cluster, size_t cat, const unsigned char *in_split,
 		  const double *values);
 int agg_boot_run(struct agg_boot *ab, const struct stats_opts *o, double scale);
+/* After agg_boot_run: every interval at level, computed at once on every
+ * core (stats_ci_all), for the agg_boot_fill() calls that follow. */
+void agg_boot_intervals(struct agg_boot *ab, double level);
 /* Fill r's ci_lo/ci_hi/se from value v (r must have the layout ab was made from). */
 void agg_boot_fill(const struct agg_boot *ab, struct agg_result *r, size_t v, double level);
 void agg_boot_release(struct agg_boot *ab);

@@ -1111,7 +1111,7 @@ void stats_ci(const struct stats_boot *b, size_t g, size_t v, int v0, double lev
 	a = b->rep + (g * b->nv + v) * B;
 	if (v0 >= 0)
 		z = b->rep + (g * b->nv + (size_t)v0) * B;
-	x = xcalloc(B, sizeof(double));
+	x = xmalloc(B * sizeof(double));   /* x[0..m) is written before it is read */
 	for (r = 0; r < B; r++) {
 		double d = z ? a[r] - z[r] : a[r];
 		if (!isnan(d))
@@ -1134,6 +1134,55 @@ void stats_ci(const struct stats_boot *b, size_t g, size_t v, int v0, double lev
 		out->hi = quantile_select(x, m, 1 - alpha / 2);
 	}
 	free(x);
+}
+
+struct ci_job {
+	const struct stats_boot *b;
+	double level;
+	struct stats_ci *out;
+	size_t from, to;   /* columns g * nv + v */
+};
+
+static void *ci_work(void *arg)
+{
+	const struct ci_job *j = arg;
+	size_t k;
+
+	for (k = j->from; k < j->to; k++)
+		stats_ci(j->b, k / j->b->nv, k % j->b->nv, -1, j->level, &j->out[k]);
+	return NULL;
+}
+
+void stats_ci_all(const struct stats_boot *b, double level, struct stats_ci *out)
+{
+	struct ci_job jobs[8];
+	pthread_t tid[8];
+	size_t ncol = b->ngroups * b->nv, nt = 1, t, started = 0;
+
+	/* a thread pays for some 20 columns of 10,000 replicates */
+	if (b->resamples && ncol * b->resamples >= 200000)
+		nt = cpu_threads();
+	if (nt > ARRAY_SIZE(jobs))
+		nt = ARRAY_SIZE(jobs);
+	if (nt > ncol)
+		nt = ncol ? ncol : 1;
+	for (t = 0; t < nt; t++) {
+		jobs[t].b = b;
+		jobs[t].level = level;
+		jobs[t].out = out;
+		jobs[t].from = ncol * t / nt;
+		jobs[t].to = ncol * (t + 1) / nt;
+	}
+	for (t = 1; t < nt; t++) {
+		if (pthread_create(&tid[t], NULL, ci_work, &jobs[t]) != 0)
+			break;
+		started = t;
+	}
+	ci_work(&jobs[0]);
+	for (t = started + 1; t < nt; t++)
+		ci_work(&jobs[t]);   /* the columns of threads that could not start */
+	for (t = 1; t <= started; t++)
+		pthread_join(tid[t], NULL);
 }
 
 void stats_release(struct stats_boot *b)

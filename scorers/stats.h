@@ -101,6 +101,10 @@ int stats_run(struct stats_boot *b, const struct stats_opts *o, double scale);
 /* Interval of group g's value v, or (v0 >= 0) of value v minus value v0. */
 void stats_ci(const struct stats_boot *b, size_t g, size_t v, int v0, double level,
 	      struct stats_ci *out);
+/* stats_ci(b, g, v, -1, level) of every group and value, out[g * nv + v]
+ * (ngroups * nv of them), the columns shared out over cpu_threads(): each
+ * is the same as stats_ci() gives it. */
+void stats_ci_all(const struct stats_boot *b, double level, struct stats_ci *out);
 void stats_release(struct stats_boot *b);
 
 /* The value of each group on the full sample (not resampled), scaled:

@@ -216,6 +216,7 @@ static int bootstrap(const struct suite *s, struct results *res, struct agg_samp
 	}
 	rc = agg_boot_run(&ab, o, s->scale);
 	if (!rc) {
+		agg_boot_intervals(&ab, o->level);
 		agg_boot_fill(&ab, &res->main, 0, o->level);
 		for (k = 1; k < nv; k++)
 			agg_boot_fill(&ab, &res->var[k - 1], k, o->level);

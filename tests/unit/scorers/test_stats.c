@@ -246,6 +246,41 @@ static void test_threads(void **state)
 	stats_release(&b);
 }
 
+/* stats_ci_all() gives every column's stats_ci(), whatever the threads. */
+static void test_ci_all(void **state)
+{
+	struct stats_boot a;
+	struct stats_opts o;
+	struct stats_ci *all, one;
+	size_t g[4], i, k, ncol;
+	const char *const threads[] = { "1", "2", "3", "7" };
+
+	(void)state;
+	stats_init(&a, 3);
+	for (i = 0; i < 4; i++)
+		g[i] = stats_group_items(&a);
+	fill_random(&a, 900, 120, g, 3, 5);
+	opts(&o, 10000, 3);
+	assert_int_equal(stats_run(&a, &o, 100), 0);
+	ncol = a.ngroups * a.nv;
+	all = calloc(ncol, sizeof(*all));
+	for (k = 0; k < ARRAY_SIZE(threads); k++) {
+		setenv("STEVAL_THREADS", threads[k], 1);
+		memset(all, 0, ncol * sizeof(*all));
+		stats_ci_all(&a, 0.95, all);
+		for (i = 0; i < ncol; i++) {
+			stats_ci(&a, i / a.nv, i % a.nv, -1, 0.95, &one);
+			assert_memory_equal(&all[i].lo, &one.lo, sizeof(double));
+			assert_memory_equal(&all[i].hi, &one.hi, sizeof(double));
+			assert_memory_equal(&all[i].se, &one.se, sizeof(double));
+			assert_int_equal(all[i].defined, one.defined);
+		}
+	}
+	unsetenv("STEVAL_THREADS");
+	free(all);
+	stats_release(&a);
+}
+
 static int cmp_dbl(const void *p, const void *q);
 
 /* Merged cluster types give the per-cluster loop's replicates bit for bit
@@ -504,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_one_cluster),
 		cmocka_unit_test(test_undefined),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_ci_all),
 		cmocka_unit_test(test_types_identical),
 		cmocka_unit_test(test_ci_selected),
 		cmocka_unit_test(test_draws_vector),
