@@ -305,7 +305,9 @@ int cmd_compare(int argc, char **argv)
 	if (alpha / 2 * (double)resamples < 10)
 		warnf("compare: with %ld resamples the %g%% interval's tails hold fewer than 10 resamples; "
 		      "use more --resamples (at least %.0f)", resamples, (1 - alpha) * 100, ceil(20 / alpha));
+	/* compare pairs the samples: loaded once, before they are verified */
 	if (report_run_open(&base, pos[0]) < 0 || report_run_open(&nw, pos[1]) < 0 ||
+	    report_run_samples(&base) < 0 || report_run_samples(&nw) < 0 ||
 	    report_run_verify(&base) < 0 || report_run_verify(&nw) < 0)
 		goto done;
 	if (run_suite(&base, data, 1, &s, &why) == 0)

@@ -224,6 +224,24 @@ expect_match "compare, results.json disagreeing: names it" "$out" "t4-lie/result
 out=$("$STEVAL" leaderboard "$R4" "$d" 2>&1); rc=$?
 expect_eq "leaderboard, results.json disagreeing with samples: exit 2" "$rc" 2
 expect_match "leaderboard: names it" "$out" "t4-lie/results.json' disagrees"
+# the leaderboard counts samples line by line (rundir.c count_statuses), the
+# last line of an id counting: an earlier error line of an item answered ok
+# later leaves its counts agreeing, one more ok line than results.json says not
+d2=$TMP/t4-retried; rm -rf "$d2"; cp -r "$R4" "$d2"
+$PY - "$d2/samples.jsonl" <<'PY'
+import json, sys
+p = sys.argv[1]
+lines = open(p).read().splitlines()
+r = json.loads(lines[0]); r["status"] = "error"; r["score"] = None
+open(p, "w").write("\n".join([json.dumps(r)] + lines) + "\n")
+PY
+out=$("$STEVAL" leaderboard "$R4" "$d2" 2>&1); rc=$?
+expect_eq "leaderboard, an error line replaced by a later ok one: exit 0" "$rc" 0
+d3=$TMP/t4-more; rm -rf "$d3"; cp -r "$R4" "$d3"
+$PY -c 'import json,sys; p=sys.argv[1]; r=json.load(open(p)); r["overall"]["error"]=r["overall"].get("error",0)+1; json.dump(r, open(p,"w"))' "$d3/results.json"
+out=$("$STEVAL" leaderboard "$R4" "$d3" 2>&1); rc=$?
+expect_eq "leaderboard, one error more in results.json than in its samples: exit 2" "$rc" 2
+expect_match "leaderboard: the error count named" "$out" "t4-more/results.json' disagrees with its samples.jsonl: [0-9]+ items error"
 "$STEVAL" report --stored "$d" >/dev/null 2>&1
 expect_eq "report --stored, results.json disagreeing: exit 2" "$?" 2
 "$STEVAL" report "$d" >/dev/null 2>&1
