@@ -53,6 +53,9 @@ static int try_plugin(const char *path)
 		buf_adds(&why, " (no such file)");
 		return -1;
 	}
+	/* A file refused below stays mapped (RTLD_LOCAL, never called): closing
+	 * it would unload the FFmpeg libraries it brought in, and what their
+	 * start-up allocated would be reported as leaked by a leak check. */
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		buf_addf(&why, " (%s)", dlerror());
@@ -63,19 +66,16 @@ static int try_plugin(const char *path)
 	snprintf(build, sizeof(build), "%s %s", steval_version(), steval_git());
 	if (!a || a->abi != STEVAL_AV_ABI || a->size != sizeof(*a)) {
 		buf_addf(&why, " (not a steval FFmpeg plugin of interface %d)", STEVAL_AV_ABI);
-		dlclose(h);
 		return -1;
 	}
 	if (strcmp(a->build, build) != 0) {
 		buf_addf(&why, " (built from steval %s, this binary is %s)", a->build, build);
-		dlclose(h);
 		return -1;
 	}
 	for (i = 0; i < STEVAL_AV_NSIZES; i++)
 		if (a->sizes[i] != want[i]) {
 			buf_addf(&why, " (structure %zu differs in size: %zu, here %zu)", i,
 				 a->sizes[i], want[i]);
-			dlclose(h);
 			return -1;
 		}
 	api = a;      /* the handle stays open for the life of the process */
