@@ -232,8 +232,6 @@ static void arena_free(void *p)
 	free(p);
 }
 
-int json_arena_owns(const void *p);
-
 int json_arena_enable(void)
 {
 	cJSON_Hooks h = { arena_alloc, arena_free };
