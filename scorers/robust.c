@@ -1239,8 +1239,8 @@ static const unsigned char ascii_word[256] = {
 /*
  * Where a declaration can begin: an ASCII letter that starts one of its
  * words (fin, cor, rig, bes, my, ans, or i before white space) and is not
- * preceded by an ASCII letter, digit or '_' (no \b there), or the first
- * byte of 最, 正 or 答. Under PCRE2's caseless matching none of these
+ * preceded by an ASCII letter, digit or '_' (no \b there: decl_search()
+ * tests that byte before calling), or the first byte of 最, 正 or 答. Under PCRE2's caseless matching none of these
  * letters has a non-ASCII case partner, and \s's ASCII members are 9-13 and
  * 32, so every position where RP_DECL can match is one of these: a superset
  * (a non-ASCII byte before the letter, or after "i", is kept for PCRE2 to
@@ -1254,7 +1254,7 @@ static int decl_start(const unsigned char *s, size_t len, size_t p)
 		return p + 3 <= len && (!memcmp(s + p, "最", 3) || !memcmp(s + p, "正", 3) ||
 					!memcmp(s + p, "答", 3));
 	}
-	if (p + 1 >= len || (p > 0 && ascii_word[s[p - 1]]))
+	if (p + 1 >= len)
 		return 0;
 	n = s[p + 1] | 32;
 	/* the third letter too where there is one; an 's' may be written ſ
