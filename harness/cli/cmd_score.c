@@ -520,10 +520,10 @@ struct batch {
 static void grade_one(const struct score_ctx *c, struct gjob *j, struct buf *line, size_t t)
 {
 	struct sample *smp = &j->smp;
-	size_t k;
+	size_t k, rlen = j->resp ? strlen(j->resp) : 0;
 
 	j->seen = !c->strict_join && as_seen(j->it, j->rec, &j->si);
-	if (grade_all(c->p, j->seen ? &j->si.it : j->it, j->resp, j->resp ? strlen(j->resp) : 0,
+	if (grade_all(c->p, j->seen ? &j->si.it : j->it, j->resp, rlen,
 		      c->seed + (uint64_t)(j->repeat > 0 ? j->repeat : 0), 0, &j->gr) < 0) {
 		j->failed = 1;
 		return;
@@ -532,7 +532,7 @@ static void grade_one(const struct score_ctx *c, struct gjob *j, struct buf *lin
 	smp->repeat = j->repeat;
 	smp->question = j->pq;   /* the prediction's own question, when it differs */
 	smp->response = j->resp;
-	smp->response_len = j->resp ? strlen(j->resp) : 0;
+	smp->response_len = rlen;
 	if (!j->resp)
 		smp->error = json_get_str(j->rec, "error") ? json_get_str(j->rec, "error") :
 			     "no answer in the prediction file";
