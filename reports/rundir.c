@@ -254,6 +254,19 @@ const char *report_protocol(const struct report_run *r)
 	return s ? s : "";
 }
 
+/* The statuses verification counts; 3 for any other. */
+static const char *const status_keys[3] = { "ok", "unparsed", "error" };
+
+static unsigned char status_index(const cJSON *smp)
+{
+	const char *st = json_get_str(smp, "status");
+	unsigned char k;
+
+	for (k = 0; k < 3 && !(st && !strcmp(st, status_keys[k])); k++)
+		;
+	return k;
+}
+
 /* What verification needs of each line, kept while the tree is dropped: a
  * leaderboard of 45 runs of 1,816 samples no longer holds 80,000 trees. */
 struct status_ctx {
@@ -266,25 +279,20 @@ struct status_ctx {
 
 static int on_status(cJSON *rec, size_t line, void *vctx)
 {
-	static const char *const keys[] = { "ok", "unparsed", "error" };
 	struct status_ctx *c = vctx;
-	const char *st, *id;
-	unsigned char k;
+	const char *id;
 
 	if (report_check_sample(rec, c->path, line) < 0) {
 		cJSON_Delete(rec);
 		return -1;
 	}
-	st = json_get_str(rec, "status");
-	for (k = 0; k < 3 && !(st && !strcmp(st, keys[k])); k++)
-		;
 	id = json_get_str(rec, "id");
 	ALLOC_GROW(c->ids, c->n + 1, c->alloc_ids);
 	ALLOC_GROW(c->reps, c->n + 1, c->alloc_reps);
 	ALLOC_GROW(c->st, c->n + 1, c->alloc_st);
 	c->ids[c->n] = id ? xstrdup(id) : NULL;
 	c->reps[c->n] = report_sample_repeat(rec);
-	c->st[c->n++] = k;
+	c->st[c->n++] = status_index(rec);
 	cJSON_Delete(rec);
 	return 0;
 }
@@ -332,7 +340,6 @@ out:
 
 int report_run_verify(struct report_run *r)
 {
-	static const char *const keys[] = { "ok", "unparsed", "error" };
 	const cJSON *ov = json_get(r->results, "overall"), *sc = json_get(ov, "score");
 	size_t have[3] = { 0, 0, 0 }, i, k, nsamp = 0;
 	char *p;
@@ -346,12 +353,9 @@ int report_run_verify(struct report_run *r)
 		goto out;
 	}
 	if (r->samples_loaded) {
-		for (i = 0; i < r->nsamples; i++) {
-			const char *st = json_get_str(r->samples[i], "status");
-			for (k = 0; k < 3; k++)
-				if (st && !strcmp(st, keys[k]))
-					have[k]++;
-		}
+		for (i = 0; i < r->nsamples; i++)
+			if ((k = status_index(r->samples[i])) < 3)
+				have[k]++;
 		nsamp = r->nsamples;
 	} else if (count_statuses(r, have, &nsamp) < 0) {
 		/* the samples are not kept: a caller that wants them loads them */
@@ -361,10 +365,10 @@ int report_run_verify(struct report_run *r)
 	if (!nsamp)
 		goto out;
 	for (k = 0; k < 3; k++) {
-		const cJSON *n = json_get(ov, keys[k]);
+		const cJSON *n = json_get(ov, status_keys[k]);
 		if (cJSON_IsNumber(n) && n->valuedouble > (double)have[k]) {
 			rc = error("'%s' disagrees with its samples.jsonl: %.0f items %s, the samples have "
-				   "%zu ('steval report %s' recomputes it)", p, n->valuedouble, keys[k],
+				   "%zu ('steval report %s' recomputes it)", p, n->valuedouble, status_keys[k],
 				   have[k], r->dir);
 			goto out;
 		}
