@@ -1,6 +1,7 @@
 #include "lib/common.h"
 #include "lib/image.h"
 #include "lib/buf.h"
+#include "lib/util.h"
 
 const char *image_mime(const void *data, size_t n)
 {
@@ -29,7 +30,7 @@ void image_summary(size_t n, const char *sha256, struct buf *out)
 int image_summary_parse(const char *s, size_t *n, char sha256[65])
 {
 	const char *p = s;
-	size_t v = 0, i;
+	size_t v = 0;
 
 	if (!s || *p++ != '<' || *p < '0' || *p > '9')
 		return -1;
@@ -41,10 +42,7 @@ int image_summary_parse(const char *s, size_t *n, char sha256[65])
 	if (strncmp(p, " bytes, sha256 ", 15))
 		return -1;
 	p += 15;
-	for (i = 0; i < 64; i++)
-		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
-			return -1;
-	if (p[64] != '>' || p[65])
+	if (!sha256_hex_valid(p) || p[64] != '>' || p[65])
 		return -1;
 	memcpy(sha256, p, 64);
 	sha256[64] = '\0';

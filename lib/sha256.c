@@ -203,6 +203,16 @@ void sha256_final(struct sha256 *h, char hex[65])
 	hex[64] = '\0';
 }
 
+int sha256_hex_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
 void sha256_hex(const void *p, size_t n, char hex[65])
 {
 	struct sha256 h;

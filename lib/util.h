@@ -45,6 +45,9 @@ void sha256_digest(struct sha256 *h, unsigned char out[32]);   /* then h is rese
 void sha256_final(struct sha256 *h, char hex[65]);             /* lower-case hex; h reset */
 void sha256_hex(const void *p, size_t n, char hex[65]);
 int sha256_file(const char *path, char hex[65]);
+/* s[0..64) is a digest as sha256_final() spells it: 64 lower-case hex
+ * digits (what follows is the caller's to check). */
+int sha256_hex_valid(const char *s);
 
 /* Time */
 double mono_now(void);                       /* seconds, monotonic clock */

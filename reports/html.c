@@ -273,14 +273,7 @@ struct thumbs {
 
 static int is_sha_hex(const char *s, size_t len)
 {
-	size_t i;
-
-	if (len != 64)
-		return 0;
-	for (i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
+	return len == 64 && sha256_hex_valid(s);
 }
 
 static int cmp_thumb(const void *a, const void *b)

@@ -190,12 +190,7 @@ static void memo_add(struct fcache *c, const char *key, const char hex[65])
 
 static int is_hex64(const char *s)
 {
-	int i;
-
-	for (i = 0; i < 64; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[64] == '\0' || s[64] == '\n';
+	return sha256_hex_valid(s) && (s[64] == '\0' || s[64] == '\n');
 }
 
 static unsigned long tmp_counter;
