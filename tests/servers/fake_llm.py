@@ -339,10 +339,26 @@ class Handler(BaseHTTPRequestHandler):
                                  "imgs": [], "path": self.path})
                 return
         if ARGS.max_body and n > ARGS.max_body:
-            # like a proxy: refuse without reading, then close
+            # like a proxy: refuse without reading, then close the way nginx
+            # does (lingering close): stop writing and drain what the client
+            # still sends for a while. Closing with the body unread would
+            # reset the connection, and the reset can discard the 413 from
+            # the client's receive queue before it is read (a flaky test).
             self.close_connection = True
             self.reply(413, {"connection": "close"}, "<html><body><h1>413 Request Entity Too Large</h1></body></html>",
                        "text/html")
+            try:
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_WR)
+                self.connection.settimeout(2)
+                left, end = n, time.monotonic() + 2
+                while left > 0 and time.monotonic() < end:
+                    k = self.connection.recv(min(left, 1 << 16))
+                    if not k:
+                        break
+                    left -= len(k)
+            except OSError:
+                pass
             return
         if ARGS.no_parse:
             # benchmarks: drain the body into a buffer reused by the thread
